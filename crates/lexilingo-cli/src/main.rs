@@ -1,0 +1,149 @@
+//! `lexilingo`: LexiLingo's English tutor in the terminal.
+//!
+//! The same executable is also the model worker: started with the hidden worker argument it
+//! runs llama.cpp and nothing else (see `lexilingo_core::engine`).
+
+mod chat;
+mod cli;
+mod render;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use lexilingo_core::engine::{CancellationToken, Engine, EngineConfig};
+use lexilingo_core::Tutor;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    if let Some(code) = lexilingo_core::engine::run_worker_if_requested() {
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("lexilingo: internal error: {info}");
+    }));
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("lexilingo: error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let json = cli.json;
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e, json);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints an error as one line (or one JSON object with `--json`), never a backtrace.
+fn report(e: &anyhow::Error, json: bool) {
+    let code = e
+        .downcast_ref::<lexilingo_core::Error>()
+        .map_or("error", lexilingo_core::Error::code);
+    if json {
+        let body = serde_json::json!({ "error": { "code": code, "message": format!("{e:#}") } });
+        // stdout may be a closed pipe (`| head`); there is nowhere left to report that.
+        let _ = writeln!(std::io::stdout(), "{body}");
+    } else {
+        eprintln!("lexilingo: error: {e:#}");
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let tutor = || -> anyhow::Result<Tutor> {
+        let model = cli.model_path()?;
+        let mut config = EngineConfig::new(model)?;
+        if let Some(threads) = cli.threads {
+            config.threads = threads.max(1);
+        }
+        config.n_ctx = cli.ctx;
+        Ok(Tutor::new(Engine::new(config)?))
+    };
+    let cancel = cancel_on_ctrl_c();
+    let mut out = std::io::stdout().lock();
+    match &cli.command {
+        Command::Analyze { sentence } => {
+            let result = tutor()?.analyze(sentence, &cancel).await?;
+            emit(&mut out, cli.json, &result, render::analyze)?;
+        }
+        Command::Fluency { sentence } => {
+            let result = tutor()?.analyze_fluency(sentence, &cancel).await?;
+            emit(&mut out, cli.json, &result, render::fluency)?;
+        }
+        Command::Cefr { sentence } => {
+            let result = tutor()?.classify_vocabulary(sentence, &cancel).await?;
+            emit(&mut out, cli.json, &result, render::vocabulary)?;
+        }
+        Command::Correct { sentence } => {
+            let result = tutor()?.correct_grammar(sentence, &cancel).await?;
+            emit(&mut out, cli.json, &result, render::correction)?;
+        }
+        Command::Explain { error, correction } => {
+            let result = tutor()?.explain_error(error, correction, &cancel).await?;
+            emit(&mut out, cli.json, &result, |o, r| render::explanations(o, r))?;
+        }
+        Command::Chat(args) => {
+            drop(out);
+            chat::run(tutor()?, args, cli.json).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Prints `value` as pretty JSON or as the human-readable card.
+fn emit<T: serde::Serialize>(
+    out: &mut impl Write,
+    json: bool,
+    value: &T,
+    card: impl FnOnce(&mut dyn Write, &T) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    if json {
+        serde_json::to_writer_pretty(&mut *out, value)?;
+        writeln!(out)?;
+    } else {
+        card(out, value)?;
+    }
+    Ok(())
+}
+
+/// Ctrl-C cancels the running generation at the next token instead of killing the program.
+fn cancel_on_ctrl_c() -> CancellationToken {
+    let token = CancellationToken::new();
+    let child = token.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            child.cancel();
+        }
+    });
+    token
+}
+
+/// Logs to stderr at warn, more with each `-v`. The worker inherits the filter through
+/// `LEXILINGO_LOG`, so llama.cpp's own logs (routed into tracing) follow the same setting.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = std::env::var("LEXILINGO_LOG").unwrap_or_else(|_| level.to_string());
+    // Single-threaded here: no other thread reads the environment yet.
+    std::env::set_var("LEXILINGO_LOG", &filter);
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

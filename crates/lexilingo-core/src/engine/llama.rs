@@ -1,0 +1,323 @@
+//! The worker's side of inference: one loaded model and one context, driven by llama-cpp-2.
+//!
+//! Only the worker process runs this code. A llama.cpp assertion calls `abort()`, which no Rust
+//! code can catch, so keeping every llama.cpp call here lets the parent survive such a crash.
+
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::params::LlamaModelParams;
+use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
+use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::data::LlamaTokenData;
+use llama_cpp_2::token::data_array::LlamaTokenDataArray;
+use llama_cpp_2::token::LlamaToken;
+
+use super::protocol::{GenerateRequest, Generation, LoadSettings, ModelInfo, StopReason};
+use crate::error::EngineError;
+
+/// Prompt tokens decoded per `llama_decode` call.
+const N_BATCH: u32 = 512;
+
+/// A model loaded from disk together with its chat template.
+pub struct LoadedModel {
+    model: LlamaModel,
+    template: LlamaChatTemplate,
+    /// What was loaded, reported to the parent.
+    pub info: ModelInfo,
+}
+
+impl LoadedModel {
+    /// Loads the GGUF file and checks it carries a chat template.
+    pub fn load(backend: &LlamaBackend, settings: &LoadSettings) -> Result<Self, EngineError> {
+        let started = Instant::now();
+        let model =
+            LlamaModel::load_from_file(backend, &settings.model_path, &LlamaModelParams::default())
+                .map_err(|e| EngineError::LoadFailed {
+                    message: e.to_string(),
+                })?;
+        let template = model
+            .chat_template(None)
+            .map_err(|_| EngineError::NoChatTemplate)?;
+        let name = model.meta_val_str("general.name").unwrap_or_else(|_| {
+            settings
+                .model_path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+        let info = ModelInfo {
+            name,
+            n_params: model.n_params(),
+            size_bytes: model.size(),
+            n_ctx_train: model.n_ctx_train(),
+            n_ctx: settings.n_ctx,
+            threads: settings.threads,
+            load_ms: started.elapsed().as_millis() as u64,
+        };
+        Ok(Self {
+            model,
+            template,
+            info,
+        })
+    }
+
+    /// Creates the one context the worker reuses for every request.
+    pub fn new_context<'m>(
+        &'m self,
+        backend: &LlamaBackend,
+        settings: &LoadSettings,
+    ) -> Result<LlamaContext<'m>, EngineError> {
+        let n_ctx = NonZeroU32::new(settings.n_ctx.max(256));
+        let threads = i32::try_from(settings.threads.max(1)).unwrap_or(1);
+        let params = LlamaContextParams::default()
+            .with_n_ctx(n_ctx)
+            .with_n_batch(N_BATCH)
+            .with_n_threads(threads)
+            .with_n_threads_batch(threads);
+        self.model
+            .new_context(backend, params)
+            .map_err(|e| EngineError::LoadFailed {
+                message: format!("cannot create a context: {e}"),
+            })
+    }
+
+    fn format_prompt(&self, request: &GenerateRequest) -> Result<String, EngineError> {
+        let messages = request
+            .messages
+            .iter()
+            .map(|m| LlamaChatMessage::new(m.role.as_str().to_string(), m.content.clone()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| EngineError::Generation {
+                message: format!("a message contains a NUL byte: {e}"),
+            })?;
+        self.model
+            .apply_chat_template(&self.template, &messages, true)
+            .map_err(|e| EngineError::Generation {
+                message: format!("chat template failed: {e}"),
+            })
+    }
+
+    /// Generates an answer, calling `on_text` with each complete UTF-8 piece as it appears.
+    ///
+    /// `cancel` holds the id of the last cancelled request; generation stops at the next token
+    /// once it equals `id`.
+    pub fn generate(
+        &self,
+        ctx: &mut LlamaContext<'_>,
+        id: u64,
+        request: &GenerateRequest,
+        cancel: &AtomicU64,
+        mut on_text: impl FnMut(&str),
+    ) -> Result<Generation, EngineError> {
+        let prompt = self.format_prompt(request)?;
+        let tokens = self.model.vocab().tokenize(prompt.as_bytes(), true, true);
+        let n_ctx = ctx.n_ctx();
+        let needed = tokens.len() as u32 + request.max_tokens;
+        if needed > n_ctx {
+            return Err(EngineError::ContextOverflow { needed, n_ctx });
+        }
+        let mut grammar = match &request.json_schema {
+            Some(schema) => Some(self.grammar_sampler(schema)?),
+            None => None,
+        };
+        let mut chain = sampler_chain(request);
+
+        let started = Instant::now();
+        ctx.clear_kv_cache();
+        let mut batch = LlamaBatch::new(N_BATCH as usize, 1);
+        let mut pos: i32 = 0;
+        for chunk in tokens.chunks(N_BATCH as usize) {
+            batch.clear();
+            for (i, token) in chunk.iter().enumerate() {
+                let last = pos as usize + i + 1 == tokens.len();
+                add(&mut batch, *token, pos + i as i32, last)?;
+            }
+            pos += chunk.len() as i32;
+            decode(ctx, &mut batch)?;
+        }
+        let prompt_ms = started.elapsed().as_millis() as u64;
+
+        let gen_started = Instant::now();
+        let mut logits_idx = batch.n_tokens() - 1;
+        let mut text = String::new();
+        let mut pending: Vec<u8> = Vec::new();
+        let mut generated = 0u32;
+        let stop = loop {
+            if cancel.load(Ordering::SeqCst) == id {
+                break StopReason::Cancelled;
+            }
+            if generated >= request.max_tokens {
+                break StopReason::Length;
+            }
+            let token = match grammar.as_mut() {
+                Some(g) => sample_constrained(ctx, logits_idx, &mut chain, g)?,
+                None => chain.sample(ctx, logits_idx),
+            };
+            if self.model.vocab().is_eog(token) {
+                break StopReason::EndOfText;
+            }
+            generated += 1;
+            self.model
+                .vocab()
+                .token_to_piece_into(token, &mut pending, false, None);
+            let piece = take_utf8_prefix(&mut pending);
+            if !piece.is_empty() {
+                on_text(&piece);
+                text.push_str(&piece);
+            }
+            batch.clear();
+            add(&mut batch, token, pos, true)?;
+            pos += 1;
+            decode(ctx, &mut batch)?;
+            logits_idx = 0;
+        };
+        if !pending.is_empty() {
+            let rest = String::from_utf8_lossy(&pending).into_owned();
+            on_text(&rest);
+            text.push_str(&rest);
+        }
+        Ok(Generation {
+            text,
+            stop,
+            prompt_tokens: tokens.len() as u32,
+            generated_tokens: generated,
+            prompt_ms,
+            generation_ms: gen_started.elapsed().as_millis() as u64,
+        })
+    }
+
+    fn grammar_sampler(&self, schema: &serde_json::Value) -> Result<LlamaSampler, EngineError> {
+        let gbnf = llama_cpp_2::json_schema_to_grammar(&schema.to_string()).map_err(|e| {
+            EngineError::Generation {
+                message: format!("JSON schema → grammar failed: {e}"),
+            }
+        })?;
+        LlamaSampler::grammar(&self.model, &gbnf, "root").map_err(|e| EngineError::Generation {
+            message: format!("grammar rejected by llama.cpp: {e}"),
+        })
+    }
+}
+
+/// Greedy for temperature 0 (reproducible tutoring answers), otherwise the usual
+/// top-k → top-p → temperature → seeded draw.
+fn sampler_chain(request: &GenerateRequest) -> LlamaSampler {
+    if request.temperature <= 0.0 {
+        LlamaSampler::greedy()
+    } else {
+        LlamaSampler::chain_simple([
+            LlamaSampler::top_k(40),
+            LlamaSampler::top_p(0.95, 1),
+            LlamaSampler::temp(request.temperature),
+            LlamaSampler::dist(request.seed),
+        ])
+    }
+}
+
+/// Samples under a grammar, checking only the chosen token first.
+///
+/// Applying a grammar to every vocabulary entry each step is what collapsed a 262k-vocabulary
+/// model from 56 to 2 tok/s (DESIGN.md). Most tokens the unconstrained sampler picks are already
+/// valid, so test that one token against the grammar, and only when it is rejected pay for the
+/// full masked resample. This is llama.cpp's own `common_sampler_sample` strategy.
+fn sample_constrained(
+    ctx: &LlamaContext<'_>,
+    idx: i32,
+    chain: &mut LlamaSampler,
+    grammar: &mut LlamaSampler,
+) -> Result<LlamaToken, EngineError> {
+    let mut candidates = ctx.token_data_array_ith(idx);
+    chain.apply(&mut candidates);
+    let first = selected(&candidates)?;
+    let mut single = LlamaTokenDataArray::new(vec![LlamaTokenData::new(first, 1.0, 0.0)], false);
+    grammar.apply(&mut single);
+    let token = if single.data[0].logit().is_finite() {
+        first
+    } else {
+        let mut candidates = ctx.token_data_array_ith(idx);
+        grammar.apply(&mut candidates);
+        chain.apply(&mut candidates);
+        selected(&candidates)?
+    };
+    grammar.accept(token);
+    chain.accept(token);
+    Ok(token)
+}
+
+fn selected(candidates: &LlamaTokenDataArray) -> Result<LlamaToken, EngineError> {
+    candidates
+        .selected_token()
+        .ok_or_else(|| EngineError::Generation {
+            message: "the sampler selected no token".into(),
+        })
+}
+
+fn add(batch: &mut LlamaBatch, token: LlamaToken, pos: i32, logits: bool) -> Result<(), EngineError> {
+    batch
+        .add(token, pos, &[0], logits)
+        .map_err(|e| EngineError::Generation {
+            message: format!("batch full: {e}"),
+        })
+}
+
+fn decode(ctx: &mut LlamaContext<'_>, batch: &mut LlamaBatch) -> Result<(), EngineError> {
+    ctx.decode(batch).map_err(|e| EngineError::Generation {
+        message: format!("decode failed: {e}"),
+    })
+}
+
+/// Removes and returns the longest valid UTF-8 prefix of `bytes`.
+///
+/// A Vietnamese letter such as "ệ" is three bytes and models often split it across tokens, so
+/// the tail of an incomplete character stays buffered until the next token completes it.
+/// Bytes that can never become valid are replaced rather than held forever.
+fn take_utf8_prefix(bytes: &mut Vec<u8>) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => {
+            let out = s.to_string();
+            bytes.clear();
+            out
+        }
+        Err(e) if e.error_len().is_none() => {
+            let valid = e.valid_up_to();
+            let out = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            bytes.drain(..valid);
+            out
+        }
+        Err(_) => {
+            let out = String::from_utf8_lossy(bytes).into_owned();
+            bytes.clear();
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::take_utf8_prefix;
+
+    #[test]
+    fn holds_back_a_split_vietnamese_letter_until_complete() {
+        let e_hat_dot = "ệ".as_bytes();
+        let mut buf = b"Vi".to_vec();
+        buf.extend_from_slice(&e_hat_dot[..2]);
+        assert_eq!(take_utf8_prefix(&mut buf), "Vi");
+        assert_eq!(buf.len(), 2);
+        buf.extend_from_slice(&e_hat_dot[2..]);
+        buf.extend_from_slice(b"t");
+        assert_eq!(take_utf8_prefix(&mut buf), "ệt");
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn replaces_bytes_that_can_never_be_valid() {
+        let mut buf = vec![b'a', 0xff, b'b'];
+        assert_eq!(take_utf8_prefix(&mut buf), "a\u{fffd}b");
+        assert!(buf.is_empty());
+    }
+}

@@ -1,0 +1,188 @@
+//! The JSON-lines protocol between the app and its model worker process.
+//!
+//! One JSON object per line in each direction. The parent writes [`WorkerRequest`]s to the
+//! worker's stdin and reads [`WorkerEvent`]s from its stdout; the worker's stderr carries logs.
+//! Keeping the wire types in one module lets both sides (and tests) agree on the shape.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::EngineError;
+
+/// The hidden first argument that turns the app's own executable into a model worker.
+pub const WORKER_ARG: &str = "__lexilingo-engine-worker";
+
+/// One chat message, in the roles llama.cpp's templates know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// `system`, `user` or `assistant`.
+    pub role: Role,
+    /// The text.
+    pub content: String,
+}
+
+impl ChatMessage {
+    /// A message with the given role.
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        Self {
+            role,
+            content: content.into(),
+        }
+    }
+}
+
+/// Who said a [`ChatMessage`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Instructions to the model.
+    System,
+    /// The learner.
+    User,
+    /// The model.
+    Assistant,
+}
+
+impl Role {
+    /// The role name llama.cpp's chat templates expect.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+/// How to generate one answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GenerateRequest {
+    /// The conversation, formatted with the model's own chat template.
+    pub messages: Vec<ChatMessage>,
+    /// A JSON schema the answer must match, or none for free text. The worker turns it into a
+    /// GBNF grammar, so even that llama.cpp code runs on the crash-isolated side.
+    pub json_schema: Option<serde_json::Value>,
+    /// Stop after this many generated tokens.
+    pub max_tokens: u32,
+    /// 0 for greedy decoding (deterministic), otherwise the sampling temperature.
+    pub temperature: f32,
+    /// Seed for sampling when `temperature > 0`.
+    pub seed: u32,
+}
+
+/// Settings the worker loads its model with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadSettings {
+    /// Path to the GGUF file.
+    pub model_path: std::path::PathBuf,
+    /// Context window in tokens.
+    pub n_ctx: u32,
+    /// CPU threads for decoding.
+    pub threads: u32,
+}
+
+/// A request from the parent to the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum WorkerRequest {
+    /// Load a model (first request of every worker).
+    Load {
+        /// Request id.
+        id: u64,
+        /// What to load.
+        settings: LoadSettings,
+    },
+    /// Generate an answer, streaming tokens.
+    Generate {
+        /// Request id.
+        id: u64,
+        /// What to generate.
+        request: GenerateRequest,
+    },
+    /// Stop the generation with this id at the next token.
+    Cancel {
+        /// Request id to cancel.
+        id: u64,
+    },
+}
+
+/// Why a generation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The model produced an end-of-generation token (or the grammar completed).
+    EndOfText,
+    /// `max_tokens` was reached.
+    Length,
+    /// The request was cancelled.
+    Cancelled,
+}
+
+/// What the worker reports about its model once loaded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// `general.name` or the file name.
+    pub name: String,
+    /// Parameter count.
+    pub n_params: u64,
+    /// Size of the weights in bytes.
+    pub size_bytes: u64,
+    /// Context the model was trained with.
+    pub n_ctx_train: u32,
+    /// Context in use.
+    pub n_ctx: u32,
+    /// Threads in use.
+    pub threads: u32,
+    /// Milliseconds the load took.
+    pub load_ms: u64,
+}
+
+/// The outcome of one generation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Generation {
+    /// The full answer text.
+    pub text: String,
+    /// Why it ended.
+    pub stop: StopReason,
+    /// Tokens in the formatted prompt.
+    pub prompt_tokens: u32,
+    /// Tokens generated.
+    pub generated_tokens: u32,
+    /// Milliseconds spent decoding the prompt.
+    pub prompt_ms: u64,
+    /// Milliseconds spent generating.
+    pub generation_ms: u64,
+}
+
+/// An event from the worker to the parent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum WorkerEvent {
+    /// The model is loaded.
+    Loaded {
+        /// Request id.
+        id: u64,
+        /// The model.
+        info: ModelInfo,
+    },
+    /// Decoded text of one or more new tokens (UTF-8 complete).
+    Token {
+        /// Request id.
+        id: u64,
+        /// The text.
+        text: String,
+    },
+    /// A generation finished (including by cancellation).
+    Done {
+        /// Request id.
+        id: u64,
+        /// Outcome.
+        generation: Generation,
+    },
+    /// The request failed; the worker stays usable.
+    Failed {
+        /// Request id.
+        id: u64,
+        /// Why.
+        error: EngineError,
+    },
+}

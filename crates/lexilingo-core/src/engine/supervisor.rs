@@ -1,0 +1,330 @@
+//! The parent's side of the worker protocol: spawning, supervising and talking to the worker.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+use super::protocol::{
+    GenerateRequest, Generation, LoadSettings, ModelInfo, WorkerEvent, WorkerRequest, WORKER_ARG,
+};
+use crate::error::{EngineError, Error, Result};
+use crate::gguf;
+
+/// The default context window. Tutoring prompts need under 1k tokens; the rest leaves room for
+/// a conversation's history. At 4096 the KV cache of Qwen2.5-1.5B is about 112 MB.
+pub const DEFAULT_N_CTX: u32 = 4096;
+
+/// How to start a worker process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerCommand {
+    /// The executable.
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<OsString>,
+}
+
+impl WorkerCommand {
+    /// This very executable with the hidden worker argument: the usual choice, since the CLI and
+    /// the app both call [`super::run_worker_if_requested`] first thing in `main`.
+    pub fn current_exe() -> Result<Self> {
+        let program = std::env::current_exe().map_err(|e| EngineError::Spawn {
+            message: format!("cannot find the running executable: {e}"),
+        })?;
+        Ok(Self::for_program(program))
+    }
+
+    /// `program` with the hidden worker argument.
+    pub fn for_program(program: impl Into<PathBuf>) -> Self {
+        Self {
+            program: program.into(),
+            args: vec![WORKER_ARG.into()],
+        }
+    }
+}
+
+/// What the engine loads and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineConfig {
+    /// The GGUF model.
+    pub model_path: PathBuf,
+    /// Context window in tokens.
+    pub n_ctx: u32,
+    /// Decoding threads.
+    pub threads: u32,
+    /// How to start the worker.
+    pub worker: WorkerCommand,
+}
+
+impl EngineConfig {
+    /// Defaults for `model_path`: this executable as the worker, physical cores, 4096 tokens.
+    pub fn new(model_path: impl Into<PathBuf>) -> Result<Self> {
+        Ok(Self {
+            model_path: model_path.into(),
+            n_ctx: DEFAULT_N_CTX,
+            threads: super::default_threads(),
+            worker: WorkerCommand::current_exe()?,
+        })
+    }
+}
+
+/// A cheap-to-clone handle to the supervised model worker.
+///
+/// Requests are served one at a time in arrival order (tokio's mutex is fair): there is one
+/// model and one context, and on a laptop two generations at once are each slower than one.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: EngineConfig,
+    worker: Mutex<Option<WorkerProcess>>,
+    next_id: AtomicU64,
+}
+
+struct WorkerProcess {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: Lines<BufReader<ChildStdout>>,
+    info: ModelInfo,
+}
+
+/// How a conversation with the worker ended when it did not answer normally.
+enum Broken {
+    /// The worker is gone; reap it and report its status.
+    Died,
+    /// The worker answered with an error and is still usable.
+    Failed(EngineError),
+}
+
+impl Engine {
+    /// Checks the model file's header and prepares the engine. The worker starts on first use.
+    pub fn new(config: EngineConfig) -> Result<Self> {
+        gguf::inspect(&config.model_path)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                worker: Mutex::new(None),
+                next_id: AtomicU64::new(1),
+            }),
+        })
+    }
+
+    /// The configuration the engine was built with.
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+
+    /// Starts the worker and loads the model if that has not happened yet.
+    pub async fn model_info(&self) -> Result<ModelInfo> {
+        let mut guard = self.inner.worker.lock().await;
+        Ok(self.ensure_worker(&mut guard).await?.info.clone())
+    }
+
+    /// The worker's process id, if one is running (for diagnostics and crash tests).
+    pub async fn worker_pid(&self) -> Option<u32> {
+        self.inner.worker.lock().await.as_ref().and_then(|w| w.child.id())
+    }
+
+    /// Stops the worker; the next request starts a new one.
+    pub async fn shutdown(&self) {
+        if let Some(mut w) = self.inner.worker.lock().await.take() {
+            let _ = w.child.kill().await;
+        }
+    }
+
+    /// Generates an answer, calling `on_text` with each piece of text as it is produced.
+    ///
+    /// Cancelling `cancel` stops generation at the next token; the result then has
+    /// [`super::StopReason::Cancelled`] and the text produced so far.
+    pub async fn generate(
+        &self,
+        request: GenerateRequest,
+        mut on_text: impl FnMut(&str) + Send,
+        cancel: &CancellationToken,
+    ) -> Result<Generation> {
+        let mut guard = self.inner.worker.lock().await;
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let worker = self.ensure_worker(&mut guard).await?;
+        let outcome = exchange(worker, id, request, &mut on_text, cancel).await;
+        match outcome {
+            Ok(generation) => Ok(generation),
+            Err(Broken::Failed(e)) => Err(e.into()),
+            Err(Broken::Died) => {
+                let status = match guard.take() {
+                    Some(w) => {
+                        drop(w.stdin);
+                        reap(w.child).await
+                    }
+                    None => "no worker".into(),
+                };
+                tracing::warn!(%status, "model worker died during a request");
+                Err(EngineError::WorkerDied { status }.into())
+            }
+        }
+    }
+
+    /// Returns the running worker, replacing one that has exited since the last request.
+    async fn ensure_worker<'g>(
+        &self,
+        slot: &'g mut Option<WorkerProcess>,
+    ) -> Result<&'g mut WorkerProcess> {
+        if let Some(w) = slot.as_mut() {
+            if let Ok(Some(status)) = w.child.try_wait() {
+                tracing::warn!(%status, "model worker had exited; starting a new one");
+                *slot = None;
+            }
+        }
+        if slot.is_none() {
+            *slot = Some(self.spawn_worker().await?);
+        }
+        slot.as_mut().ok_or_else(|| {
+            Error::from(EngineError::Protocol {
+                message: "worker slot empty after spawn".into(),
+            })
+        })
+    }
+
+    async fn spawn_worker(&self) -> Result<WorkerProcess> {
+        let config = &self.inner.config;
+        gguf::inspect(&config.model_path)?;
+        let mut child = Command::new(&config.worker.program)
+            .args(&config.worker.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| EngineError::Spawn {
+                message: format!("{}: {e}", config.worker.program.display()),
+            })?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(EngineError::Spawn {
+                message: "the worker's pipes were not created".into(),
+            }
+            .into());
+        };
+        let mut stdin = stdin;
+        let mut stdout = BufReader::new(stdout).lines();
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let load = WorkerRequest::Load {
+            id,
+            settings: LoadSettings {
+                model_path: config.model_path.clone(),
+                n_ctx: config.n_ctx,
+                threads: config.threads,
+            },
+        };
+        if send(&mut stdin, &load).await.is_ok() {
+            loop {
+                match read_event(&mut stdout).await {
+                    Ok(WorkerEvent::Loaded { info, .. }) => {
+                        return Ok(WorkerProcess {
+                            child,
+                            stdin,
+                            stdout,
+                            info,
+                        })
+                    }
+                    Ok(WorkerEvent::Failed { error, .. }) => {
+                        drop(stdin);
+                        reap(child).await;
+                        return Err(error.into());
+                    }
+                    Ok(_) => continue,
+                    Err(()) => break,
+                }
+            }
+        }
+        drop(stdin);
+        let status = reap(child).await;
+        Err(EngineError::LoadFailed {
+            message: format!("the worker stopped while loading the model ({status})"),
+        }
+        .into())
+    }
+}
+
+/// Sends one generate request and relays its events until it ends.
+async fn exchange(
+    worker: &mut WorkerProcess,
+    id: u64,
+    request: GenerateRequest,
+    on_text: &mut (impl FnMut(&str) + Send),
+    cancel: &CancellationToken,
+) -> std::result::Result<Generation, Broken> {
+    send(&mut worker.stdin, &WorkerRequest::Generate { id, request })
+        .await
+        .map_err(|()| Broken::Died)?;
+    let mut cancel_sent = false;
+    loop {
+        let event = tokio::select! {
+            biased;
+            () = cancel.cancelled(), if !cancel_sent => {
+                cancel_sent = true;
+                send(&mut worker.stdin, &WorkerRequest::Cancel { id })
+                    .await
+                    .map_err(|()| Broken::Died)?;
+                continue;
+            }
+            event = read_event(&mut worker.stdout) => event.map_err(|()| Broken::Died)?,
+        };
+        match event {
+            WorkerEvent::Token { id: eid, text } if eid == id => on_text(&text),
+            WorkerEvent::Done { id: eid, generation } if eid == id => return Ok(generation),
+            WorkerEvent::Failed { id: eid, error } if eid == id => {
+                return Err(Broken::Failed(error))
+            }
+            other => tracing::debug!(?other, "ignoring an event for another request"),
+        }
+    }
+}
+
+async fn send(stdin: &mut ChildStdin, request: &WorkerRequest) -> std::result::Result<(), ()> {
+    let mut line = serde_json::to_vec(request).map_err(|_| ())?;
+    line.push(b'\n');
+    stdin.write_all(&line).await.map_err(|_| ())?;
+    stdin.flush().await.map_err(|_| ())
+}
+
+/// Reads the next event. `Err(())` means the worker's stdout ended or spoke garbage: either way
+/// the worker cannot be trusted any more and is treated as dead.
+async fn read_event(
+    stdout: &mut Lines<BufReader<ChildStdout>>,
+) -> std::result::Result<WorkerEvent, ()> {
+    loop {
+        match stdout.next_line().await {
+            Ok(Some(line)) if line.trim().is_empty() => continue,
+            Ok(Some(line)) => {
+                return serde_json::from_str(&line).map_err(|e| {
+                    tracing::error!("model worker wrote a malformed line ({e}): {line}");
+                })
+            }
+            Ok(None) | Err(_) => return Err(()),
+        }
+    }
+}
+
+/// Waits briefly for a worker whose stdin is closed, kills it if it lingers, and returns its
+/// exit status as text.
+async fn reap(mut child: Child) -> String {
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(2), child.wait()).await;
+    let status = match waited {
+        Ok(Ok(status)) => status,
+        _ => {
+            let _ = child.kill().await;
+            match child.wait().await {
+                Ok(status) => status,
+                Err(e) => return format!("unknown: {e}"),
+            }
+        }
+    };
+    status.to_string()
+}

@@ -1,0 +1,155 @@
+//! The model worker process: the app's own executable started with [`WORKER_ARG`].
+//!
+//! It owns the one llama.cpp model and context, reads [`WorkerRequest`]s from stdin, and writes
+//! [`WorkerEvent`]s to stdout, one JSON object per line. A separate thread reads stdin so a
+//! `cancel` arrives while a generation is running; cancellation is checked between tokens.
+//! When stdin closes (the parent exited or dropped it) the worker exits too.
+
+use std::io::{BufRead, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+
+use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::{send_logs_to_tracing, LogOptions};
+
+use super::llama::LoadedModel;
+use super::protocol::{WorkerEvent, WorkerRequest, WORKER_ARG};
+use crate::error::EngineError;
+
+/// Marks "every request is cancelled": set when stdin closes.
+const CANCEL_ALL: u64 = u64::MAX;
+
+/// If this process was started as a model worker, runs the worker and returns its exit code.
+///
+/// Call it first thing in `main` of every binary that hosts an [`super::Engine`]:
+/// `if let Some(code) = lexilingo_core::engine::run_worker_if_requested() { std::process::exit(code) }`.
+pub fn run_worker_if_requested() -> Option<i32> {
+    let mut args = std::env::args_os();
+    let _program = args.next();
+    if args.next().as_deref() == Some(std::ffi::OsStr::new(WORKER_ARG)) {
+        Some(run_worker())
+    } else {
+        None
+    }
+}
+
+fn run_worker() -> i32 {
+    init_worker_logging();
+    let backend = match LlamaBackend::init() {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!("llama backend init failed: {e}");
+            return 3;
+        }
+    };
+    send_logs_to_tracing(LogOptions::default());
+
+    let cancelled = Arc::new(AtomicU64::new(0));
+    let (tx, rx) = mpsc::channel::<WorkerRequest>();
+    spawn_stdin_reader(tx, Arc::clone(&cancelled));
+
+    let Ok(first) = rx.recv() else { return 0 };
+    let WorkerRequest::Load { id, settings } = first else {
+        emit(&WorkerEvent::Failed {
+            id: 0,
+            error: EngineError::Protocol {
+                message: "the first request must be `load`".into(),
+            },
+        });
+        return 2;
+    };
+    let model = match LoadedModel::load(&backend, &settings) {
+        Ok(m) => m,
+        Err(error) => {
+            emit(&WorkerEvent::Failed { id, error });
+            return 1;
+        }
+    };
+    let mut ctx = match model.new_context(&backend, &settings) {
+        Ok(c) => c,
+        Err(error) => {
+            emit(&WorkerEvent::Failed { id, error });
+            return 1;
+        }
+    };
+    tracing::info!(name = %model.info.name, load_ms = model.info.load_ms, "model loaded");
+    emit(&WorkerEvent::Loaded {
+        id,
+        info: model.info.clone(),
+    });
+
+    for request in rx {
+        match request {
+            WorkerRequest::Generate { id, request } => {
+                let result = model.generate(&mut ctx, id, &request, &cancelled, |text| {
+                    emit(&WorkerEvent::Token {
+                        id,
+                        text: text.to_string(),
+                    })
+                });
+                match result {
+                    Ok(generation) => emit(&WorkerEvent::Done { id, generation }),
+                    Err(error) => emit(&WorkerEvent::Failed { id, error }),
+                }
+            }
+            WorkerRequest::Load { id, .. } => emit(&WorkerEvent::Failed {
+                id,
+                error: EngineError::Protocol {
+                    message: "a model is already loaded; start a new worker instead".into(),
+                },
+            }),
+            WorkerRequest::Cancel { .. } => {}
+        }
+        if cancelled.load(Ordering::SeqCst) == CANCEL_ALL {
+            break;
+        }
+    }
+    0
+}
+
+/// Reads requests from stdin. Cancels take effect immediately through `cancelled`; everything
+/// else is queued for the main thread in arrival order.
+fn spawn_stdin_reader(tx: mpsc::Sender<WorkerRequest>, cancelled: Arc<AtomicU64>) {
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        for line in stdin.lock().lines() {
+            let Ok(line) = line else { break };
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<WorkerRequest>(&line) {
+                Ok(WorkerRequest::Cancel { id }) => cancelled.store(id, Ordering::SeqCst),
+                Ok(request) => {
+                    if tx.send(request).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => tracing::error!("ignoring a malformed request: {e}"),
+            }
+        }
+        cancelled.store(CANCEL_ALL, Ordering::SeqCst);
+    });
+}
+
+/// Writes one event line. If the parent is gone there is nobody to answer: exit quietly.
+fn emit(event: &WorkerEvent) {
+    let mut out = std::io::stdout().lock();
+    let written = serde_json::to_writer(&mut out, event)
+        .map_err(std::io::Error::other)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    if written.is_err() {
+        std::process::exit(0);
+    }
+}
+
+/// Logs go to stderr (stdout is the protocol). The parent passes its filter in `LEXILINGO_LOG`.
+fn init_worker_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LEXILINGO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,234 @@
+//! The crate's error type: one enum per concern, rolled up into [`Error`].
+//!
+//! Every variant carries typed context rather than a pre-formatted string, and every error has a
+//! stable [`Error::code`] so a UI can pick its own (Vietnamese) wording and act on the kind.
+
+use std::path::PathBuf;
+
+/// Input the learner typed that the tutor refuses before it reaches the model.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    /// Nothing but white space.
+    #[error("the text is empty")]
+    Blank,
+    /// Longer than [`crate::input::MAX_INPUT_CHARS`].
+    #[error("the text is {chars} characters long; the limit is {max}")]
+    TooLong {
+        /// Characters in the input.
+        chars: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// An error and its correction that are the same text.
+    #[error("the sentence and its correction are the same; there is nothing to explain")]
+    NothingToExplain,
+}
+
+/// A model file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelFileError {
+    /// No file at that path.
+    #[error("model file not found: {path}")]
+    NotFound {
+        /// The path that was given.
+        path: PathBuf,
+    },
+    /// The file does not start like a GGUF file, or is cut short inside its header.
+    #[error("{path} is not a GGUF model file ({reason})")]
+    NotGguf {
+        /// The file.
+        path: PathBuf,
+        /// What the header check found.
+        reason: String,
+    },
+    /// A GGUF version this build of llama.cpp does not read.
+    #[error("{path} is GGUF version {version}; versions 2 and 3 are supported")]
+    UnsupportedVersion {
+        /// The file.
+        path: PathBuf,
+        /// The version in its header.
+        version: u32,
+    },
+    /// Reading the file failed.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// Failures of the model worker process and of generation. Serialisable: the worker sends them
+/// to the parent over the protocol.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EngineError {
+    /// The worker executable could not be started.
+    #[error("cannot start the model worker: {message}")]
+    Spawn {
+        /// The OS error.
+        message: String,
+    },
+    /// The worker exited or was killed while it owed an answer.
+    #[error("the model worker stopped unexpectedly ({status}); the next request starts a new one")]
+    WorkerDied {
+        /// Exit status as the OS reported it.
+        status: String,
+    },
+    /// llama.cpp refused the model file.
+    #[error("the model could not be loaded: {message}")]
+    LoadFailed {
+        /// What the worker reported.
+        message: String,
+    },
+    /// The model has no embedded chat template, so prompts cannot be formatted for it.
+    #[error("the model has no chat template; use an instruct (chat) model")]
+    NoChatTemplate,
+    /// The prompt plus the answer would not fit in the context window.
+    #[error("the prompt needs {needed} tokens but the context holds {n_ctx}")]
+    ContextOverflow {
+        /// Tokens needed.
+        needed: u32,
+        /// Context size.
+        n_ctx: u32,
+    },
+    /// The caller cancelled the request.
+    #[error("cancelled")]
+    Cancelled,
+    /// A grammar could not be built or a decode step failed inside llama.cpp.
+    #[error("generation failed: {message}")]
+    Generation {
+        /// What the worker reported.
+        message: String,
+    },
+    /// The worker said something that does not follow the protocol.
+    #[error("model worker protocol error: {message}")]
+    Protocol {
+        /// What was wrong.
+        message: String,
+    },
+}
+
+/// A model answer that does not hold what the task asked for. Parsers never fill in a default.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParseError {
+    /// The answer is not the JSON object the grammar described.
+    #[error("the model's answer is not valid JSON for this task: {message}")]
+    InvalidJson {
+        /// serde's message.
+        message: String,
+        /// The raw answer, for logs and bug reports.
+        raw: String,
+    },
+    /// The answer stopped at the token limit before it was complete.
+    #[error("the model's answer was cut off at {max_tokens} tokens")]
+    Truncated {
+        /// The limit that was hit.
+        max_tokens: u32,
+    },
+    /// A value outside the range the task allows.
+    #[error("{field} = {value} is out of range")]
+    OutOfRange {
+        /// Field name.
+        field: &'static str,
+        /// The value as given.
+        value: String,
+    },
+    /// A text field that is empty.
+    #[error("{field} is empty")]
+    Empty {
+        /// Field name.
+        field: &'static str,
+    },
+}
+
+/// Everything that can go wrong in the tutor.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// See [`InputError`].
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// See [`ModelFileError`].
+    #[error(transparent)]
+    ModelFile(#[from] ModelFileError),
+    /// See [`EngineError`].
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// See [`ParseError`].
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+}
+
+impl Error {
+    /// A stable, machine-readable code (`snake_case`) for UIs and scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Input(InputError::Blank) => "input_blank",
+            Error::Input(InputError::TooLong { .. }) => "input_too_long",
+            Error::Input(InputError::NothingToExplain) => "nothing_to_explain",
+            Error::ModelFile(ModelFileError::NotFound { .. }) => "model_not_found",
+            Error::ModelFile(ModelFileError::NotGguf { .. }) => "model_not_gguf",
+            Error::ModelFile(ModelFileError::UnsupportedVersion { .. }) => "model_unsupported",
+            Error::ModelFile(ModelFileError::Io { .. }) => "model_io",
+            Error::Engine(EngineError::Spawn { .. }) => "worker_spawn",
+            Error::Engine(EngineError::WorkerDied { .. }) => "worker_died",
+            Error::Engine(EngineError::LoadFailed { .. }) => "model_load_failed",
+            Error::Engine(EngineError::NoChatTemplate) => "model_no_chat_template",
+            Error::Engine(EngineError::ContextOverflow { .. }) => "context_overflow",
+            Error::Engine(EngineError::Cancelled) => "cancelled",
+            Error::Engine(EngineError::Generation { .. }) => "generation_failed",
+            Error::Engine(EngineError::Protocol { .. }) => "worker_protocol",
+            Error::Parse(_) => "model_answer_invalid",
+        }
+    }
+
+    /// The same error in Vietnamese, in the tutor's voice, for the learner.
+    pub fn message_vi(&self) -> String {
+        match self {
+            Error::Input(InputError::Blank) => "Em chưa nhập câu nào. Hãy gõ một câu tiếng Anh nhé.".into(),
+            Error::Input(InputError::TooLong { chars, max }) => format!(
+                "Câu của em dài {chars} ký tự, vượt giới hạn {max} ký tự. Em chia thành các câu ngắn hơn nhé."
+            ),
+            Error::Input(InputError::NothingToExplain) => {
+                "Câu gốc và câu sửa giống hệt nhau, không có lỗi nào để giải thích.".into()
+            }
+            Error::ModelFile(ModelFileError::NotFound { path }) => format!(
+                "Không tìm thấy tệp mô hình {}. Hãy tải mô hình về hoặc chọn tệp khác.",
+                path.display()
+            ),
+            Error::ModelFile(ModelFileError::NotGguf { path, .. }) => format!(
+                "Tệp {} không phải mô hình GGUF hợp lệ (có thể tệp bị hỏng hoặc tải chưa xong).",
+                path.display()
+            ),
+            Error::ModelFile(ModelFileError::UnsupportedVersion { path, version }) => format!(
+                "Tệp {} dùng phiên bản GGUF {version}, ứng dụng chưa hỗ trợ.",
+                path.display()
+            ),
+            Error::ModelFile(ModelFileError::Io { path, .. }) => {
+                format!("Không đọc được tệp {}.", path.display())
+            }
+            Error::Engine(EngineError::WorkerDied { .. }) => {
+                "Bộ máy mô hình vừa dừng đột ngột. Em thử lại nhé, ứng dụng sẽ khởi động lại nó.".into()
+            }
+            Error::Engine(EngineError::LoadFailed { .. }) => {
+                "Không nạp được mô hình. Tệp có thể bị hỏng; hãy tải lại hoặc chọn mô hình khác.".into()
+            }
+            Error::Engine(EngineError::NoChatTemplate) => {
+                "Mô hình này không có mẫu hội thoại (chat template). Hãy dùng một mô hình dạng Instruct.".into()
+            }
+            Error::Engine(EngineError::ContextOverflow { .. }) => {
+                "Nội dung quá dài so với bộ nhớ ngữ cảnh của mô hình. Em rút ngắn lại nhé.".into()
+            }
+            Error::Engine(EngineError::Cancelled) => "Đã dừng theo yêu cầu.".into(),
+            Error::Engine(_) => "Bộ máy mô hình gặp lỗi. Em thử lại sau giây lát nhé.".into(),
+            Error::Parse(_) => {
+                "Mô hình trả lời không đúng định dạng. Em bấm thử lại nhé.".into()
+            }
+        }
+    }
+}
+
+/// Shorthand for results in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

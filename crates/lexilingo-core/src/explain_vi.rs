@@ -1,0 +1,197 @@
+//! Vietnamese explanations: one hand-written template per error type, filled with the edit's
+//! words.
+//!
+//! Each follows the tutor voice of the original project, done consistently: what is wrong →
+//! why (often: how Vietnamese differs) → the correct form → the rule. The learner is always
+//! "em", the tone warm and short. A small model cannot write reliable Vietnamese, so these
+//! templates are the floor every explanation stands on.
+
+use crate::error_types::ErrorType;
+
+/// The four parts of an explanation, before they are joined.
+struct Template {
+    what: &'static str,
+    why: &'static str,
+    rule: &'static str,
+}
+
+fn template(kind: ErrorType) -> Template {
+    match kind {
+        ErrorType::VerbTense => Template {
+            what: "Động từ {o} chưa đúng thì rồi em nhé.",
+            why: "Tiếng Việt chỉ thêm “đã”, “đang”, “sẽ” mà không đổi động từ, còn tiếng Anh phải đổi chính động từ theo thời gian của hành động.",
+            rule: "Hành động đã xong trong quá khứ (yesterday, last week, ago) dùng quá khứ đơn: go → went, play → played.",
+        },
+        ErrorType::SubjectVerbAgreement => Template {
+            what: "Em viết {o} chưa hợp với chủ ngữ của câu.",
+            why: "Trong tiếng Việt động từ không thay đổi theo chủ ngữ, nhưng tiếng Anh thì có: chủ ngữ số ít ngôi thứ ba cần động từ khác đi.",
+            rule: "Thì hiện tại đơn: He/She/It + động từ thêm -s/-es (do → does, have → has, go → goes); I/You/We/They + động từ nguyên mẫu.",
+        },
+        ErrorType::VerbForm => Template {
+            what: "Dạng của động từ {o} chưa đúng ở vị trí này em nhé.",
+            why: "Động từ đứng sau một số từ phải ở dạng nhất định, tiếng Việt không có quy tắc này nên rất dễ sót.",
+            rule: "Sau can/will/should/must và sau “to” dùng động từ nguyên mẫu (can swim); sau have/has dùng quá khứ phân từ (have seen).",
+        },
+        ErrorType::MissingBe => Template {
+            what: "Câu của em còn thiếu động từ “to be”.",
+            why: "Tiếng Việt nói “Cô ấy vui” mà không cần từ nào giữa chủ ngữ và tính từ, nhưng tiếng Anh bắt buộc phải có “to be”.",
+            rule: "Chủ ngữ + am/is/are (was/were) + tính từ, danh từ hoặc V-ing: She is happy.",
+        },
+        ErrorType::NounNumber => Template {
+            what: "Danh từ {o} chưa đúng số ít hay số nhiều em nhé.",
+            why: "Tiếng Việt dùng “các, những, hai…” mà danh từ giữ nguyên, còn tiếng Anh phải đổi chính danh từ khi có nhiều hơn một.",
+            rule: "Danh từ đếm được số nhiều thêm -s/-es (apple → apples, box → boxes); sau one/a/every dùng số ít.",
+        },
+        ErrorType::Article => Template {
+            what: "Chỗ {o} cần sửa mạo từ em nhé.",
+            why: "Tiếng Việt không có mạo từ nên rất dễ quên hoặc dùng nhầm a, an, the.",
+            rule: "Danh từ đếm được số ít cần mạo từ: “a” trước âm phụ âm, “an” trước âm nguyên âm (an apple, an hour); “the” khi cả hai người đều biết đang nói về cái nào.",
+        },
+        ErrorType::Preposition => Template {
+            what: "Giới từ ở chỗ {o} chưa đúng em nhé.",
+            why: "Giới từ tiếng Anh không dịch từng chữ từ tiếng Việt được: cùng là “ở” nhưng có lúc là in, lúc là at hay on.",
+            rule: "in + thành phố, quốc gia, tháng, năm; on + ngày, thứ, bề mặt; at + giờ, địa điểm cụ thể. Em học giới từ đi kèm theo cụm nhé.",
+        },
+        ErrorType::WordOrder => Template {
+            what: "Thứ tự các từ ở chỗ {o} chưa đúng em nhé.",
+            why: "Tiếng Việt đặt tính từ sau danh từ (“áo đỏ”), còn tiếng Anh đặt trước (“red shirt”); vị trí trạng từ cũng khác.",
+            rule: "Tiếng Anh: tính từ đứng trước danh từ; trạng từ tần suất (always, often) đứng trước động từ thường và sau “to be”.",
+        },
+        ErrorType::WordChoice => Template {
+            what: "Từ {o} chưa hợp nghĩa trong câu này em nhé.",
+            why: "Có những từ dịch sang tiếng Việt giống nhau nhưng người bản ngữ dùng trong ngữ cảnh khác nhau.",
+            rule: "Em học từ theo cụm và câu ví dụ, đừng chỉ học nghĩa tiếng Việt của từng từ nhé.",
+        },
+        ErrorType::WordForm => Template {
+            what: "Từ {o} đúng họ từ nhưng sai loại từ em nhé.",
+            why: "Tiếng Việt dùng một từ cho nhiều vai trò, còn tiếng Anh đổi đuôi từ theo vai trò: danh từ, tính từ, trạng từ.",
+            rule: "Tính từ bổ nghĩa cho danh từ (a quick run), trạng từ bổ nghĩa cho động từ (run quickly); danh từ thường có đuôi -ness, -tion, -ment.",
+        },
+        ErrorType::Spelling => Template {
+            what: "Từ {o} bị viết sai chính tả em nhé.",
+            why: "Cách viết tiếng Anh không theo đúng cách phát âm như tiếng Việt, nên nhiều từ phải nhớ mặt chữ.",
+            rule: "Em đọc to và chép lại từ vài lần, để ý các chữ cái câm và phụ âm đôi.",
+        },
+        ErrorType::Punctuation => Template {
+            what: "Dấu câu ở chỗ {o} cần sửa em nhé.",
+            why: "Dấu câu giúp người đọc hiểu câu kết thúc ở đâu và các ý tách nhau thế nào.",
+            rule: "Câu kể kết thúc bằng dấu chấm, câu hỏi bằng dấu chấm hỏi; viết tắt dùng dấu nháy đơn (don't, it's).",
+        },
+        ErrorType::Capitalization => Template {
+            what: "Chữ {o} cần sửa cách viết hoa em nhé.",
+            why: "Tiếng Anh viết hoa ở những chỗ tiếng Việt không viết hoa, và ngược lại.",
+            rule: "Viết hoa chữ đầu câu, đại từ “I”, tên riêng, tên ngày, tháng, ngôn ngữ và quốc tịch (Monday, English, Vietnamese).",
+        },
+        ErrorType::MissingWord => Template {
+            what: "Câu của em đang thiếu một từ ở đây.",
+            why: "Tiếng Việt hay lược bớt từ khi nghĩa đã rõ, nhưng câu tiếng Anh cần đủ các thành phần.",
+            rule: "Câu tiếng Anh đầy đủ cần chủ ngữ và động từ; em đọc lại từng cụm để xem còn thiếu từ nào không nhé.",
+        },
+        ErrorType::ExtraWord => Template {
+            what: "Từ {o} là thừa trong câu này em nhé.",
+            why: "Khi dịch từng chữ từ tiếng Việt, câu tiếng Anh dễ bị thừa từ.",
+            rule: "Em bỏ từ thừa đi để câu gọn và đúng ngữ pháp hơn.",
+        },
+        ErrorType::Pronoun => Template {
+            what: "Đại từ {o} chưa đúng vai trò trong câu em nhé.",
+            why: "Tiếng Việt dùng “tôi, anh ấy” ở mọi vị trí, còn tiếng Anh đổi dạng đại từ theo vị trí trong câu.",
+            rule: "Chủ ngữ: I, he, she, we, they; tân ngữ: me, him, her, us, them; sở hữu: my, his, her, our, their.",
+        },
+        ErrorType::Possessive => Template {
+            what: "Cách diễn đạt sở hữu ở chỗ {o} chưa đúng em nhé.",
+            why: "Tiếng Việt nói “sách của Lan”, còn tiếng Anh thường đặt người sở hữu lên trước và thêm 's.",
+            rule: "Người/vật sở hữu + 's + vật được sở hữu: Lan's book; danh từ số nhiều tận cùng -s chỉ thêm dấu nháy: my parents' house.",
+        },
+        ErrorType::Comparison => Template {
+            what: "Dạng so sánh ở chỗ {o} chưa đúng em nhé.",
+            why: "Tiếng Việt chỉ thêm “hơn, nhất”, còn tiếng Anh đổi dạng tính từ tuỳ theo độ dài của từ.",
+            rule: "Tính từ ngắn thêm -er/-est (tall → taller → tallest); tính từ dài dùng more/most (more beautiful); không dùng cả hai cùng lúc.",
+        },
+        ErrorType::ModalVerb => Template {
+            what: "Động từ khuyết thiếu {o} chưa hợp nghĩa ở đây em nhé.",
+            why: "Mỗi động từ khuyết thiếu mang một sắc thái riêng: khả năng, sự cho phép, lời khuyên hay sự bắt buộc.",
+            rule: "can: có thể; may: được phép (lịch sự hơn); should: nên; must: phải. Sau chúng luôn là động từ nguyên mẫu.",
+        },
+        ErrorType::GerundInfinitive => Template {
+            what: "Chỗ {o} cần dùng đúng dạng V-ing hoặc to V em nhé.",
+            why: "Tiếng Việt không có sự phân biệt này, nhưng trong tiếng Anh mỗi động từ đi với một dạng nhất định.",
+            rule: "enjoy, finish, avoid + V-ing; want, decide, plan + to V; sau giới từ luôn dùng V-ing.",
+        },
+        ErrorType::Quantifier => Template {
+            what: "Từ chỉ số lượng {o} chưa hợp với danh từ đi sau em nhé.",
+            why: "Tiếng Việt dùng “nhiều, ít” cho mọi danh từ, còn tiếng Anh phân biệt danh từ đếm được và không đếm được.",
+            rule: "many/few + danh từ đếm được số nhiều; much/little + danh từ không đếm được; a lot of dùng được cho cả hai.",
+        },
+        ErrorType::Conjunction => Template {
+            what: "Liên từ {o} chưa nối đúng hai ý em nhé.",
+            why: "Tiếng Việt hay dùng cặp “vì… nên”, “tuy… nhưng”, còn tiếng Anh chỉ dùng một liên từ trong cặp đó.",
+            rule: "Dùng because HOẶC so (không dùng cả hai); although HOẶC but (không dùng cả hai).",
+        },
+        ErrorType::Negation => Template {
+            what: "Câu phủ định ở chỗ {o} chưa đúng em nhé.",
+            why: "Tiếng Việt chỉ cần thêm “không”, còn tiếng Anh cần trợ động từ đi kèm “not”.",
+            rule: "Chủ ngữ + do/does/did + not + động từ nguyên mẫu; với “to be” thì thêm not ngay sau: She is not / isn't.",
+        },
+        ErrorType::QuestionForm => Template {
+            what: "Câu hỏi ở chỗ {o} chưa đúng cấu trúc em nhé.",
+            why: "Tiếng Việt giữ nguyên trật tự và thêm “không?”, “à?” ở cuối, còn tiếng Anh phải đảo trợ động từ lên trước chủ ngữ.",
+            rule: "(Từ để hỏi) + do/does/did hoặc am/is/are + chủ ngữ + động từ? Ví dụ: Where do you live?",
+        },
+        ErrorType::Other => Template {
+            what: "Chỗ {o} cần sửa lại em nhé.",
+            why: "Cách viết này chưa tự nhiên hoặc chưa đúng ngữ pháp tiếng Anh.",
+            rule: "Em so sánh câu của mình với câu đã sửa và đọc to câu đúng vài lần để nhớ nhé.",
+        },
+    }
+}
+
+/// The Vietnamese explanation for one edit of type `kind` that turns `original` into
+/// `replacement` (either may be empty for an insertion or a deletion).
+pub fn explain(kind: ErrorType, original: &str, replacement: &str) -> String {
+    let t = template(kind);
+    let quoted = |s: &str| format!("“{s}”");
+    let what = if original.is_empty() {
+        t.what.replace("{o}", &quoted(replacement))
+    } else {
+        t.what.replace("{o}", &quoted(original))
+    };
+    let fix = match (original.is_empty(), replacement.is_empty()) {
+        (true, _) => format!("Em thêm {} vào nhé.", quoted(replacement)),
+        (_, true) => format!("Em bỏ {} đi nhé.", quoted(original)),
+        _ => format!("Cách viết đúng là {}.", quoted(replacement)),
+    };
+    format!("{what} {} {fix} Quy tắc: {}", t.why, t.rule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_has_a_vietnamese_explanation_with_the_words_filled_in() {
+        for kind in ErrorType::ALL {
+            let text = explain(kind, "don't", "doesn't");
+            assert!(!text.contains("{o}"), "{kind:?}: {text}");
+            assert!(text.contains("“doesn't”"), "{kind:?} must give the correct form");
+            let addresses_em = text
+                .split(|c: char| !c.is_alphabetic())
+                .any(|w| w.eq_ignore_ascii_case("em"));
+            assert!(addresses_em, "{kind:?} must address the learner as em");
+            for other in ["bạn", "con", "cậu"] {
+                assert!(!text.split_whitespace().any(|w| w == other), "{kind:?} mixes pronouns: {other}");
+            }
+            assert!(
+                text.chars().any(|c| "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ".contains(c)),
+                "{kind:?} must be Vietnamese"
+            );
+        }
+    }
+
+    #[test]
+    fn insertions_and_deletions_read_naturally() {
+        let add = explain(ErrorType::MissingBe, "", "is");
+        assert!(add.contains("Em thêm “is” vào nhé."), "{add}");
+        let drop = explain(ErrorType::ExtraWord, "the", "");
+        assert!(drop.contains("Em bỏ “the” đi nhé."), "{drop}");
+    }
+}

@@ -1,0 +1,54 @@
+//! Validation of what the learner types, before any of it reaches the model.
+
+use crate::error::InputError;
+
+/// The longest input the tutor accepts, in characters (Unicode scalar values).
+///
+/// A learner's sentence or chat message is far shorter; the limit keeps a pasted essay from
+/// filling the context window and stalling the worker for minutes.
+pub const MAX_INPUT_CHARS: usize = 1000;
+
+/// Trims `text` and checks it is neither blank nor longer than [`MAX_INPUT_CHARS`].
+pub fn validate(text: &str) -> Result<&str, InputError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(InputError::Blank);
+    }
+    let chars = trimmed.chars().count();
+    if chars > MAX_INPUT_CHARS {
+        return Err(InputError::TooLong {
+            chars,
+            max: MAX_INPUT_CHARS,
+        });
+    }
+    Ok(trimmed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_blank_and_overlong_input() {
+        assert_eq!(validate("  \n\t"), Err(InputError::Blank));
+        let long = "a".repeat(MAX_INPUT_CHARS + 1);
+        assert_eq!(
+            validate(&long),
+            Err(InputError::TooLong {
+                chars: MAX_INPUT_CHARS + 1,
+                max: MAX_INPUT_CHARS
+            })
+        );
+    }
+
+    #[test]
+    fn counts_vietnamese_letters_as_one_character_each() {
+        let text = "ế".repeat(MAX_INPUT_CHARS);
+        assert_eq!(validate(&text), Ok(text.as_str()));
+    }
+
+    #[test]
+    fn trims_surrounding_space() {
+        assert_eq!(validate("  She runs. \n"), Ok("She runs."));
+    }
+}

@@ -1,0 +1,88 @@
+//! Vocabulary: the CEFR level of a sentence (from the model) and of each word (from the lists).
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::Tutor;
+use crate::cefr::CefrLevel;
+use crate::engine::CancellationToken;
+use crate::error::{ParseError, Result};
+use crate::lexicon::WordLevel;
+
+/// The level of a sentence and its words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VocabularyResult {
+    /// The sentence's level, as the model rated it.
+    pub level: CefrLevel,
+    /// Every word with its level from the CEFR word lists ("unknown" when in none).
+    pub words: Vec<WordLevel>,
+}
+
+const SYSTEM: &str = "You are an English teacher. Classify the CEFR level (A1, A2, B1, B2, C1 \
+or C2) of the English sentence by the difficulty of its vocabulary and grammar: A1 = very \
+simple everyday words, C2 = rare words and complex structure. Answer in JSON.";
+
+const MAX_TOKENS: u32 = 16;
+
+/// The JSON schema of the answer: one of the six levels.
+pub fn schema() -> serde_json::Value {
+    let levels: Vec<&str> = CefrLevel::ALL.iter().map(|l| l.as_str()).collect();
+    json!({
+        "type": "object",
+        "properties": { "level": { "enum": levels } },
+        "required": ["level"],
+        "additionalProperties": false
+    })
+}
+
+/// The user message for `sentence`.
+pub fn prompt(sentence: &str) -> String {
+    format!("Sentence: {sentence}")
+}
+
+/// Reads the level from the model's answer. A missing or unknown level is an error.
+pub fn parse(answer: &serde_json::Value) -> Result<CefrLevel, ParseError> {
+    let level = answer
+        .get("level")
+        .and_then(|l| l.as_str())
+        .ok_or_else(|| ParseError::InvalidJson {
+            message: "no `level` string".into(),
+            raw: answer.to_string(),
+        })?;
+    level.parse().map_err(|_| ParseError::OutOfRange {
+        field: "level",
+        value: level.to_string(),
+    })
+}
+
+impl Tutor {
+    /// Rates the CEFR level of `sentence` and lists its words' levels (the original client's
+    /// `classify_vocabulary`).
+    pub async fn classify_vocabulary(
+        &self,
+        sentence: &str,
+        cancel: &CancellationToken,
+    ) -> Result<VocabularyResult> {
+        let sentence = crate::input::validate(sentence)?;
+        let answer: serde_json::Value = self
+            .ask_json(SYSTEM, prompt(sentence), schema(), MAX_TOKENS, cancel)
+            .await?;
+        Ok(VocabularyResult {
+            level: parse(&answer)?,
+            words: self.lexicon.profile(sentence),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_level_and_never_invents_one() {
+        assert_eq!(parse(&json!({"level": "B1"})), Ok(CefrLevel::B1));
+        assert!(matches!(parse(&json!({"level": "D4"})), Err(ParseError::OutOfRange { .. })));
+        assert!(matches!(parse(&json!({})), Err(ParseError::InvalidJson { .. })));
+        assert!(matches!(parse(&json!({"level": 2})), Err(ParseError::InvalidJson { .. })));
+    }
+}
