@@ -51,7 +51,17 @@ pub async fn run(tutor: Tutor, args: &ChatArgs, json: bool) -> anyhow::Result<()
             break;
         }
         let cancel = CancellationToken::new();
-        if let Err(e) = turn(&tutor, args, &settings, &mut history, message, json, &cancel).await {
+        if let Err(e) = turn(
+            &tutor,
+            args,
+            &settings,
+            &mut history,
+            message,
+            json,
+            &cancel,
+        )
+        .await
+        {
             crate::report(&e, json);
         }
     }
@@ -76,8 +86,16 @@ async fn turn(
         for e in &c.edits {
             println!(
                 "  💡 {} → {} ({})",
-                if e.original.is_empty() { "∅" } else { &e.original },
-                if e.replacement.is_empty() { "∅" } else { &e.replacement },
+                if e.original.is_empty() {
+                    "∅"
+                } else {
+                    &e.original
+                },
+                if e.replacement.is_empty() {
+                    "∅"
+                } else {
+                    &e.replacement
+                },
                 e.error_type.name_vi()
             );
         }

@@ -105,7 +105,8 @@ impl ChatArgs {
 }
 
 fn parse_level(s: &str) -> Result<CefrLevel, String> {
-    s.parse().map_err(|e: lexilingo_core::cefr::NotACefrLevel| e.to_string())
+    s.parse()
+        .map_err(|e: lexilingo_core::cefr::NotACefrLevel| e.to_string())
 }
 
 impl Cli {

@@ -91,7 +91,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Explain { error, correction } => {
             let result = tutor()?.explain_error(error, correction, &cancel).await?;
-            emit(&mut out, cli.json, &result, |o, r| render::explanations(o, r))?;
+            emit(&mut out, cli.json, &result, |o, r| {
+                render::explanations(o, r)
+            })?;
         }
         Command::Chat(args) => {
             drop(out);

@@ -77,13 +77,25 @@ pub fn fluency(out: &mut dyn Write, r: &FluencyResult) -> Result<()> {
     let p = Paint::new();
     let full = r.score.round() as usize;
     let stars = format!("{}{}", "★".repeat(full), "☆".repeat(5 - full.min(5)));
-    writeln!(out, "{} {stars} {:.1}/5 — {}", p.bold("Độ trôi chảy:"), r.score, r.reason)
+    writeln!(
+        out,
+        "{} {stars} {:.1}/5 — {}",
+        p.bold("Độ trôi chảy:"),
+        r.score,
+        r.reason
+    )
 }
 
 /// Sentence level and the words coloured by level.
 pub fn vocabulary(out: &mut dyn Write, r: &VocabularyResult) -> Result<()> {
     let p = Paint::new();
-    writeln!(out, "{} {} ({})", p.bold("Trình độ CEFR:"), r.level, r.level.name_vi())?;
+    writeln!(
+        out,
+        "{} {} ({})",
+        p.bold("Trình độ CEFR:"),
+        r.level,
+        r.level.name_vi()
+    )?;
     let words: Vec<String> = r
         .words
         .iter()
@@ -102,9 +114,19 @@ pub fn vocabulary(out: &mut dyn Write, r: &VocabularyResult) -> Result<()> {
 pub fn correction(out: &mut dyn Write, r: &CorrectionResult) -> Result<()> {
     let p = Paint::new();
     if r.edits.is_empty() {
-        return writeln!(out, "{} {}", p.bold("Sửa lỗi:"), p.added("Câu đúng rồi, giỏi lắm!"));
+        return writeln!(
+            out,
+            "{} {}",
+            p.bold("Sửa lỗi:"),
+            p.added("Câu đúng rồi, giỏi lắm!")
+        );
     }
-    writeln!(out, "{} {}", p.bold("Sửa lỗi:"), inline_diff(&p, &r.original, &r.edits))?;
+    writeln!(
+        out,
+        "{} {}",
+        p.bold("Sửa lỗi:"),
+        inline_diff(&p, &r.original, &r.edits)
+    )?;
     writeln!(out, "  {} {}", p.dim("Câu đúng:"), r.corrected)
 }
 
@@ -136,15 +158,27 @@ pub fn explanations(out: &mut dyn Write, list: &[Explanation]) -> Result<()> {
     let p = Paint::new();
     writeln!(out, "{}", p.bold("Giải thích:"))?;
     for (i, e) in list.iter().enumerate() {
-        let from = if e.edit.original.is_empty() { "∅" } else { &e.edit.original };
-        let to = if e.edit.replacement.is_empty() { "∅" } else { &e.edit.replacement };
+        let from = if e.edit.original.is_empty() {
+            "∅"
+        } else {
+            &e.edit.original
+        };
+        let to = if e.edit.replacement.is_empty() {
+            "∅"
+        } else {
+            &e.edit.replacement
+        };
         writeln!(
             out,
             "  {}. {} → {}  {}",
             i + 1,
             p.removed(from),
             p.added(to),
-            p.dim(&format!("[{} · {}]", e.error_type_vi, e.error_type.as_str()))
+            p.dim(&format!(
+                "[{} · {}]",
+                e.error_type_vi,
+                e.error_type.as_str()
+            ))
         )?;
         writeln!(out, "     {}", e.explanation_vi)?;
     }

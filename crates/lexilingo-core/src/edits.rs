@@ -84,14 +84,26 @@ pub fn diff(original: &str, corrected: &str) -> Vec<RawEdit> {
         let (old_range, new_range) = match op {
             DiffOp::Equal { .. } => continue,
             DiffOp::Delete {
-                old_index, old_len, new_index, ..
+                old_index,
+                old_len,
+                new_index,
+                ..
             } => (old_index..old_index + old_len, new_index..new_index),
             DiffOp::Insert {
-                old_index, new_index, new_len, ..
+                old_index,
+                new_index,
+                new_len,
+                ..
             } => (old_index..old_index, new_index..new_index + new_len),
             DiffOp::Replace {
-                old_index, old_len, new_index, new_len,
-            } => (old_index..old_index + old_len, new_index..new_index + new_len),
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => (
+                old_index..old_index + old_len,
+                new_index..new_index + new_len,
+            ),
         };
         let (start, end) = span(original, &old, old_range.clone());
         let (r_start, r_end) = span(corrected, &new, new_range);
@@ -127,7 +139,10 @@ pub fn apply(original: &str, edits: &[Edit]) -> String {
     for e in edits {
         out.push_str(&original[cursor..e.start]);
         if e.original.is_empty() && !e.replacement.is_empty() {
-            let next_is_word = original[e.end..].chars().next().is_some_and(char::is_alphanumeric);
+            let next_is_word = original[e.end..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphanumeric);
             out.push_str(&e.replacement);
             if next_is_word {
                 out.push(' ');
@@ -143,7 +158,10 @@ pub fn apply(original: &str, edits: &[Edit]) -> String {
 
 /// The texts are the same sentence up to white space.
 pub fn same_tokens(a: &str, b: &str) -> bool {
-    tokenize(a).iter().map(|t| t.1).eq(tokenize(b).iter().map(|t| t.1))
+    tokenize(a)
+        .iter()
+        .map(|t| t.1)
+        .eq(tokenize(b).iter().map(|t| t.1))
 }
 
 #[cfg(test)]
@@ -181,11 +199,17 @@ mod tests {
     fn insertions_and_deletions_have_empty_sides() {
         let ins = diff("She happy.", "She is happy.");
         assert_eq!(ins.len(), 1);
-        assert_eq!((ins[0].original.as_str(), ins[0].replacement.as_str()), ("", "is"));
+        assert_eq!(
+            (ins[0].original.as_str(), ins[0].replacement.as_str()),
+            ("", "is")
+        );
         assert_eq!(ins[0].start, 4);
         let del = diff("I like the apples.", "I like apples.");
         assert_eq!(del.len(), 1);
-        assert_eq!((del[0].original.as_str(), del[0].replacement.as_str()), ("the", ""));
+        assert_eq!(
+            (del[0].original.as_str(), del[0].replacement.as_str()),
+            ("the", "")
+        );
     }
 
     #[test]
@@ -194,13 +218,22 @@ mod tests {
             ("She don't like apples.", "She doesn't like apples."),
             ("She happy", "She is happy."),
             ("I like the apples", "I like apples."),
-            ("yesterday i go to school and buy a apple", "Yesterday I went to school and bought an apple."),
+            (
+                "yesterday i go to school and buy a apple",
+                "Yesterday I went to school and bought an apple.",
+            ),
             ("Tôi thích cà phê", "I like coffee"),
-            ("He go to the school by bus every days.", "He goes to school by bus every day."),
+            (
+                "He go to the school by bus every days.",
+                "He goes to school by bus every day.",
+            ),
         ] {
             let edits = classified(a, b);
             let rebuilt = apply(a, &edits);
-            assert!(same_tokens(&rebuilt, b), "{a:?} → {rebuilt:?}, wanted {b:?}");
+            assert!(
+                same_tokens(&rebuilt, b),
+                "{a:?} → {rebuilt:?}, wanted {b:?}"
+            );
             for e in &edits {
                 assert_eq!(&a[e.start..e.end], e.original);
             }

@@ -168,21 +168,69 @@ impl std::str::FromStr for ErrorType {
 }
 
 const ARTICLES: &[&str] = &["a", "an", "the"];
-const BE: &[&str] = &["am", "is", "are", "was", "were", "be", "been", "being", "'m", "'s", "'re"];
+const BE: &[&str] = &[
+    "am", "is", "are", "was", "were", "be", "been", "being", "'m", "'s", "'re",
+];
 const PREPOSITIONS: &[&str] = &[
     "in", "on", "at", "to", "for", "of", "with", "from", "by", "about", "into", "onto", "over",
-    "under", "since", "during", "until", "till", "through", "between", "among", "after",
-    "before", "without", "towards", "toward", "across", "behind", "near", "off", "up", "out",
+    "under", "since", "during", "until", "till", "through", "between", "among", "after", "before",
+    "without", "towards", "toward", "across", "behind", "near", "off", "up", "out",
 ];
 const PRONOUNS: &[&str] = &[
-    "i", "me", "my", "mine", "myself", "you", "your", "yours", "yourself", "he", "him", "his",
-    "himself", "she", "her", "hers", "herself", "it", "its", "itself", "we", "us", "our", "ours",
-    "they", "them", "their", "theirs", "themselves", "this", "that", "these", "those", "who",
-    "whom", "whose", "which",
+    "i",
+    "me",
+    "my",
+    "mine",
+    "myself",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "he",
+    "him",
+    "his",
+    "himself",
+    "she",
+    "her",
+    "hers",
+    "herself",
+    "it",
+    "its",
+    "itself",
+    "we",
+    "us",
+    "our",
+    "ours",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "themselves",
+    "this",
+    "that",
+    "these",
+    "those",
+    "who",
+    "whom",
+    "whose",
+    "which",
 ];
 const MODALS: &[&str] = &[
-    "can", "could", "may", "might", "must", "shall", "should", "will", "would", "can't",
-    "couldn't", "mustn't", "shouldn't", "won't", "wouldn't",
+    "can",
+    "could",
+    "may",
+    "might",
+    "must",
+    "shall",
+    "should",
+    "will",
+    "would",
+    "can't",
+    "couldn't",
+    "mustn't",
+    "shouldn't",
+    "won't",
+    "wouldn't",
 ];
 const QUANTIFIERS: &[&str] = &[
     "much", "many", "few", "little", "some", "any", "a lot of", "lots", "less", "fewer", "every",
@@ -194,30 +242,69 @@ const CONJUNCTIONS: &[&str] = &[
 ];
 const NEGATIONS: &[&str] = &["not", "no", "never", "nothing", "nobody", "none", "n't"];
 /// Words after which a verb takes its participle form (have seen, was taken).
-const AUXILIARIES: &[&str] = &["have", "has", "had", "been", "be", "was", "were", "is", "are", "am"];
-const THIRD_PERSON_SINGULAR: &[&str] = &["he", "she", "it", "this", "that", "everyone", "everybody"];
+const AUXILIARIES: &[&str] = &[
+    "have", "has", "had", "been", "be", "was", "were", "is", "are", "am",
+];
+const THIRD_PERSON_SINGULAR: &[&str] =
+    &["he", "she", "it", "this", "that", "everyone", "everybody"];
 /// Verb forms that only differ in agreement with the subject.
 const AGREEMENT_PAIRS: &[(&str, &str)] = &[
-    ("do", "does"), ("don't", "doesn't"), ("have", "has"), ("is", "are"), ("am", "is"),
-    ("am", "are"), ("was", "were"), ("isn't", "aren't"), ("wasn't", "weren't"),
+    ("do", "does"),
+    ("don't", "doesn't"),
+    ("have", "has"),
+    ("is", "are"),
+    ("am", "is"),
+    ("am", "are"),
+    ("was", "were"),
+    ("isn't", "aren't"),
+    ("wasn't", "weren't"),
     ("haven't", "hasn't"),
 ];
 /// (base, past, participle) of frequent irregular verbs, for tense and form decisions.
 const IRREGULAR_VERBS: &[(&str, &str, &str)] = &[
-    ("be", "was", "been"), ("go", "went", "gone"), ("do", "did", "done"), ("have", "had", "had"),
-    ("make", "made", "made"), ("say", "said", "said"), ("see", "saw", "seen"),
-    ("take", "took", "taken"), ("come", "came", "come"), ("get", "got", "got"),
-    ("give", "gave", "given"), ("know", "knew", "known"), ("think", "thought", "thought"),
-    ("tell", "told", "told"), ("find", "found", "found"), ("feel", "felt", "felt"),
-    ("leave", "left", "left"), ("buy", "bought", "bought"), ("bring", "brought", "brought"),
-    ("teach", "taught", "taught"), ("catch", "caught", "caught"), ("eat", "ate", "eaten"),
-    ("write", "wrote", "written"), ("speak", "spoke", "spoken"), ("run", "ran", "run"),
-    ("begin", "began", "begun"), ("drink", "drank", "drunk"), ("swim", "swam", "swum"),
-    ("sleep", "slept", "slept"), ("meet", "met", "met"), ("pay", "paid", "paid"),
-    ("sell", "sold", "sold"), ("send", "sent", "sent"), ("spend", "spent", "spent"),
-    ("win", "won", "won"), ("lose", "lost", "lost"), ("hear", "heard", "heard"),
-    ("read", "read", "read"), ("put", "put", "put"), ("become", "became", "become"),
-    ("fall", "fell", "fallen"), ("fly", "flew", "flown"), ("forget", "forgot", "forgotten"),
+    ("be", "was", "been"),
+    ("go", "went", "gone"),
+    ("do", "did", "done"),
+    ("have", "had", "had"),
+    ("make", "made", "made"),
+    ("say", "said", "said"),
+    ("see", "saw", "seen"),
+    ("take", "took", "taken"),
+    ("come", "came", "come"),
+    ("get", "got", "got"),
+    ("give", "gave", "given"),
+    ("know", "knew", "known"),
+    ("think", "thought", "thought"),
+    ("tell", "told", "told"),
+    ("find", "found", "found"),
+    ("feel", "felt", "felt"),
+    ("leave", "left", "left"),
+    ("buy", "bought", "bought"),
+    ("bring", "brought", "brought"),
+    ("teach", "taught", "taught"),
+    ("catch", "caught", "caught"),
+    ("eat", "ate", "eaten"),
+    ("write", "wrote", "written"),
+    ("speak", "spoke", "spoken"),
+    ("run", "ran", "run"),
+    ("begin", "began", "begun"),
+    ("drink", "drank", "drunk"),
+    ("swim", "swam", "swum"),
+    ("sleep", "slept", "slept"),
+    ("meet", "met", "met"),
+    ("pay", "paid", "paid"),
+    ("sell", "sold", "sold"),
+    ("send", "sent", "sent"),
+    ("spend", "spent", "spent"),
+    ("win", "won", "won"),
+    ("lose", "lost", "lost"),
+    ("hear", "heard", "heard"),
+    ("read", "read", "read"),
+    ("put", "put", "put"),
+    ("become", "became", "become"),
+    ("fall", "fell", "fallen"),
+    ("fly", "flew", "flown"),
+    ("forget", "forgot", "forgotten"),
 ];
 
 fn is_in(list: &[&str], word: &str) -> bool {
@@ -244,11 +331,21 @@ pub fn classify(original_sentence: &str, edit: &RawEdit) -> ErrorType {
         .get(edit.token_index.wrapping_sub(1))
         .map(|t| t.1.to_lowercase());
 
-    if edit.original != edit.replacement && edit.original.to_lowercase() == edit.replacement.to_lowercase() {
+    if edit.original != edit.replacement
+        && edit.original.to_lowercase() == edit.replacement.to_lowercase()
+    {
         return ErrorType::Capitalization;
     }
-    let old_words: Vec<&str> = old.iter().map(String::as_str).filter(|w| !is_punct(w)).collect();
-    let new_words: Vec<&str> = new.iter().map(String::as_str).filter(|w| !is_punct(w)).collect();
+    let old_words: Vec<&str> = old
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !is_punct(w))
+        .collect();
+    let new_words: Vec<&str> = new
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !is_punct(w))
+        .collect();
     if old_words == new_words {
         return ErrorType::Punctuation;
     }
@@ -285,7 +382,9 @@ pub fn classify(original_sentence: &str, edit: &RawEdit) -> ErrorType {
     }
     let more_most = |ws: &[&str]| ws.iter().any(|w| matches!(*w, "more" | "most"));
     let er_est = |ws: &[&str]| ws.iter().any(|w| w.ends_with("er") || w.ends_with("est"));
-    if (more_most(&old_words) && er_est(&new_words)) || (more_most(&new_words) && er_est(&old_words)) {
+    if (more_most(&old_words) && er_est(&new_words))
+        || (more_most(&new_words) && er_est(&old_words))
+    {
         return ErrorType::Comparison;
     }
     // Otherwise classify by the first pair of words that differ.
@@ -294,7 +393,10 @@ pub fn classify(original_sentence: &str, edit: &RawEdit) -> ErrorType {
         Some((o, n)) if old_words.len() == new_words.len() => {
             classify_substitution(o, n, previous.as_deref())
         }
-        _ if new_words.len() > old_words.len() && new_words.iter().any(|w| is_in(BE, w)) && !old_words.iter().any(|w| is_in(BE, w)) => {
+        _ if new_words.len() > old_words.len()
+            && new_words.iter().any(|w| is_in(BE, w))
+            && !old_words.iter().any(|w| is_in(BE, w)) =>
+        {
             ErrorType::MissingBe
         }
         _ => ErrorType::Other,
@@ -348,8 +450,10 @@ fn classify_substitution(old: &str, new: &str, previous: Option<&str>) -> ErrorT
     if both(CONJUNCTIONS) {
         return ErrorType::Conjunction;
     }
-    if old.trim_end_matches("'s") == new || new.trim_end_matches("'s") == old
-        || old.trim_end_matches('\'') == new || new.trim_end_matches('\'') == old
+    if old.trim_end_matches("'s") == new
+        || new.trim_end_matches("'s") == old
+        || old.trim_end_matches('\'') == new
+        || new.trim_end_matches('\'') == old
     {
         return ErrorType::Possessive;
     }
@@ -391,18 +495,25 @@ fn verb_relation(old: &str, new: &str, previous: Option<&str>) -> Option<ErrorTy
         }
     }
     let third_person = |p: Option<&str>| p.is_some_and(|p| is_in(THIRD_PERSON_SINGULAR, p));
-    if new.strip_suffix('s') == Some(old) || new.strip_suffix("es") == Some(old) {
-        if third_person(previous) {
-            return Some(ErrorType::SubjectVerbAgreement);
-        }
+    let adds_s = new.strip_suffix('s') == Some(old) || new.strip_suffix("es") == Some(old);
+    let drops_s = old.strip_suffix('s') == Some(new) || old.strip_suffix("es") == Some(new);
+    if adds_s && third_person(previous) {
+        return Some(ErrorType::SubjectVerbAgreement);
     }
-    if old.strip_suffix('s') == Some(new) || old.strip_suffix("es") == Some(new) {
-        if previous.is_some_and(|p| matches!(p, "i" | "you" | "we" | "they" | "can" | "will" | "to" | "should" | "must" | "could" | "would")) {
-            return Some(if third_person(previous) { ErrorType::SubjectVerbAgreement } else { ErrorType::VerbForm });
+    if drops_s {
+        match previous {
+            Some("i" | "you" | "we" | "they") => return Some(ErrorType::SubjectVerbAgreement),
+            Some(p) if is_in(MODALS, p) || p == "to" => return Some(ErrorType::VerbForm),
+            _ => {}
         }
     }
     let stem = |w: &str| -> String {
-        let w = w.strip_suffix("ing").or_else(|| w.strip_suffix("ed")).or_else(|| w.strip_suffix("es")).or_else(|| w.strip_suffix('s')).unwrap_or(w);
+        let w = w
+            .strip_suffix("ing")
+            .or_else(|| w.strip_suffix("ed"))
+            .or_else(|| w.strip_suffix("es"))
+            .or_else(|| w.strip_suffix('s'))
+            .unwrap_or(w);
         w.trim_end_matches('e').to_string()
     };
     if stem(old) == stem(new) && old != new {
@@ -420,12 +531,25 @@ fn plural_pair(a: &str, b: &str) -> bool {
     let (short, long) = if a.len() < b.len() { (a, b) } else { (b, a) };
     long.strip_suffix('s') == Some(short)
         || long.strip_suffix("es") == Some(short)
-        || (long.strip_suffix("ies").is_some() && short.strip_suffix('y') == long.strip_suffix("ies"))
-        || matches!((short, long), ("child", "children") | ("man", "men") | ("woman", "women") | ("person", "people") | ("foot", "feet") | ("tooth", "teeth"))
+        || (long.strip_suffix("ies").is_some()
+            && short.strip_suffix('y') == long.strip_suffix("ies"))
+        || matches!(
+            (short, long),
+            ("child", "children")
+                | ("man", "men")
+                | ("woman", "women")
+                | ("person", "people")
+                | ("foot", "feet")
+                | ("tooth", "teeth")
+        )
 }
 
 fn comparison_pair(a: &str, b: &str) -> bool {
-    let ends = |w: &str| w.ends_with("er") || w.ends_with("est") || matches!(w, "more" | "most" | "better" | "best" | "worse" | "worst");
+    let ends = |w: &str| {
+        w.ends_with("er")
+            || w.ends_with("est")
+            || matches!(w, "more" | "most" | "better" | "best" | "worse" | "worst")
+    };
     ends(a) != ends(b) || (ends(a) && ends(b) && a.get(..3) == b.get(..3))
 }
 
@@ -440,32 +564,74 @@ mod tests {
     use crate::edits::diff;
 
     fn types(original: &str, corrected: &str) -> Vec<ErrorType> {
-        diff(original, corrected).iter().map(|e| classify(original, e)).collect()
+        diff(original, corrected)
+            .iter()
+            .map(|e| classify(original, e))
+            .collect()
     }
 
     #[test]
     fn classifies_the_errors_vietnamese_learners_make_most() {
         let cases = [
-            ("She don't like apples.", "She doesn't like apples.", ErrorType::SubjectVerbAgreement),
-            ("He go to school.", "He goes to school.", ErrorType::SubjectVerbAgreement),
-            ("Yesterday I go to school.", "Yesterday I went to school.", ErrorType::VerbTense),
+            (
+                "She don't like apples.",
+                "She doesn't like apples.",
+                ErrorType::SubjectVerbAgreement,
+            ),
+            (
+                "He go to school.",
+                "He goes to school.",
+                ErrorType::SubjectVerbAgreement,
+            ),
+            (
+                "Yesterday I go to school.",
+                "Yesterday I went to school.",
+                ErrorType::VerbTense,
+            ),
             ("She happy.", "She is happy.", ErrorType::MissingBe),
-            ("I have two apple.", "I have two apples.", ErrorType::NounNumber),
+            (
+                "I have two apple.",
+                "I have two apples.",
+                ErrorType::NounNumber,
+            ),
             ("I eat a apple.", "I eat an apple.", ErrorType::Article),
             ("I am student.", "I am a student.", ErrorType::Article),
-            ("I live at Hanoi.", "I live in Hanoi.", ErrorType::Preposition),
+            (
+                "I live at Hanoi.",
+                "I live in Hanoi.",
+                ErrorType::Preposition,
+            ),
             ("i like tea.", "I like tea.", ErrorType::Capitalization),
             ("I like tea", "I like tea.", ErrorType::Punctuation),
-            ("I like beautifull flowers.", "I like beautiful flowers.", ErrorType::Spelling),
-            ("I have seen him yesterday.", "I saw him yesterday.", ErrorType::VerbTense),
-            ("He is more tall than me.", "He is taller than me.", ErrorType::Comparison),
-            ("I enjoy to swim.", "I enjoy swimming.", ErrorType::GerundInfinitive),
+            (
+                "I like beautifull flowers.",
+                "I like beautiful flowers.",
+                ErrorType::Spelling,
+            ),
+            (
+                "I have seen him yesterday.",
+                "I saw him yesterday.",
+                ErrorType::VerbTense,
+            ),
+            (
+                "He is more tall than me.",
+                "He is taller than me.",
+                ErrorType::Comparison,
+            ),
+            (
+                "I enjoy to swim.",
+                "I enjoy swimming.",
+                ErrorType::GerundInfinitive,
+            ),
             ("Me like it.", "I like it.", ErrorType::Pronoun),
             ("I can swims.", "I can swim.", ErrorType::VerbForm),
         ];
         for (original, corrected, expected) in cases {
             let got = types(original, corrected);
-            assert!(got.contains(&expected), "{original} → {corrected}: got {got:?}, expected {expected:?}");
+            assert!(
+                got.contains(&expected),
+                "{original} → {corrected}: got {got:?}, expected {expected:?}"
+            );
         }
     }
 
@@ -473,7 +639,10 @@ mod tests {
     fn names_round_trip() {
         for t in ErrorType::ALL {
             assert_eq!(t.as_str().parse::<ErrorType>(), Ok(t));
-            assert_eq!(serde_json::to_value(t).ok(), Some(serde_json::Value::String(t.as_str().into())));
+            assert_eq!(
+                serde_json::to_value(t).ok(),
+                Some(serde_json::Value::String(t.as_str().into()))
+            );
         }
     }
 }

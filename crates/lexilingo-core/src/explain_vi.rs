@@ -172,16 +172,23 @@ mod tests {
         for kind in ErrorType::ALL {
             let text = explain(kind, "don't", "doesn't");
             assert!(!text.contains("{o}"), "{kind:?}: {text}");
-            assert!(text.contains("“doesn't”"), "{kind:?} must give the correct form");
+            assert!(
+                text.contains("“doesn't”"),
+                "{kind:?} must give the correct form"
+            );
             let addresses_em = text
                 .split(|c: char| !c.is_alphabetic())
                 .any(|w| w.eq_ignore_ascii_case("em"));
             assert!(addresses_em, "{kind:?} must address the learner as em");
             for other in ["bạn", "con", "cậu"] {
-                assert!(!text.split_whitespace().any(|w| w == other), "{kind:?} mixes pronouns: {other}");
+                assert!(
+                    !text.split_whitespace().any(|w| w == other),
+                    "{kind:?} mixes pronouns: {other}"
+                );
             }
             assert!(
-                text.chars().any(|c| "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ".contains(c)),
+                text.chars()
+                    .any(|c| "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ".contains(c)),
                 "{kind:?} must be Vietnamese"
             );
         }

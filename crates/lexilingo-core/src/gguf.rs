@@ -241,16 +241,25 @@ mod tests {
     #[test]
     fn rejects_random_bytes_and_cut_headers() {
         let f = write_temp(b"PK\x03\x04 this is a zip, not a model");
-        assert!(matches!(inspect(f.path()), Err(ModelFileError::NotGguf { .. })));
+        assert!(matches!(
+            inspect(f.path()),
+            Err(ModelFileError::NotGguf { .. })
+        ));
         let full = gguf_bytes(&[("general.architecture", "llama")]);
         let f = write_temp(&full[..full.len() - 3]);
-        assert!(matches!(inspect(f.path()), Err(ModelFileError::NotGguf { .. })));
+        assert!(matches!(
+            inspect(f.path()),
+            Err(ModelFileError::NotGguf { .. })
+        ));
     }
 
     #[test]
     fn reports_missing_file_and_old_version() {
         let missing = Path::new("/nonexistent/model.gguf");
-        assert!(matches!(inspect(missing), Err(ModelFileError::NotFound { .. })));
+        assert!(matches!(
+            inspect(missing),
+            Err(ModelFileError::NotFound { .. })
+        ));
         let mut bytes = gguf_bytes(&[]);
         bytes[4..8].copy_from_slice(&1u32.to_le_bytes());
         let f = write_temp(&bytes);

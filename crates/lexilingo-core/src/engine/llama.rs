@@ -257,7 +257,12 @@ fn selected(candidates: &LlamaTokenDataArray) -> Result<LlamaToken, EngineError>
         })
 }
 
-fn add(batch: &mut LlamaBatch, token: LlamaToken, pos: i32, logits: bool) -> Result<(), EngineError> {
+fn add(
+    batch: &mut LlamaBatch,
+    token: LlamaToken,
+    pos: i32,
+    logits: bool,
+) -> Result<(), EngineError> {
     batch
         .add(token, pos, &[0], logits)
         .map_err(|e| EngineError::Generation {

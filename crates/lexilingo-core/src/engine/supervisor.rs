@@ -130,7 +130,12 @@ impl Engine {
 
     /// The worker's process id, if one is running (for diagnostics and crash tests).
     pub async fn worker_pid(&self) -> Option<u32> {
-        self.inner.worker.lock().await.as_ref().and_then(|w| w.child.id())
+        self.inner
+            .worker
+            .lock()
+            .await
+            .as_ref()
+            .and_then(|w| w.child.id())
     }
 
     /// Stops the worker; the next request starts a new one.
@@ -278,7 +283,10 @@ async fn exchange(
         };
         match event {
             WorkerEvent::Token { id: eid, text } if eid == id => on_text(&text),
-            WorkerEvent::Done { id: eid, generation } if eid == id => return Ok(generation),
+            WorkerEvent::Done {
+                id: eid,
+                generation,
+            } if eid == id => return Ok(generation),
             WorkerEvent::Failed { id: eid, error } if eid == id => {
                 return Err(Broken::Failed(error))
             }

@@ -41,7 +41,11 @@ pub struct AnalyzeTimings {
 
 impl Tutor {
     /// Runs fluency, vocabulary and correction on `sentence` and explains each edit.
-    pub async fn analyze(&self, sentence: &str, cancel: &CancellationToken) -> Result<AnalyzeResult> {
+    pub async fn analyze(
+        &self,
+        sentence: &str,
+        cancel: &CancellationToken,
+    ) -> Result<AnalyzeResult> {
         let sentence = crate::input::validate(sentence)?;
         let started = Instant::now();
         let t = Instant::now();

@@ -91,11 +91,19 @@ pub fn build(original: &str, corrected: &str) -> CorrectionResult {
     let tokens = edits::tokenize(original).len().max(1);
     let changed: usize = raw
         .iter()
-        .map(|e| edits::tokenize(&e.original).len().max(edits::tokenize(&e.replacement).len()))
+        .map(|e| {
+            edits::tokenize(&e.original)
+                .len()
+                .max(edits::tokenize(&e.replacement).len())
+        })
         .sum();
     let share = changed as f32 / tokens as f32;
     if share > MAX_CHANGED_SHARE && tokens >= 3 {
-        tracing::info!(share, corrected, "discarding a correction that rewrote the sentence");
+        tracing::info!(
+            share,
+            corrected,
+            "discarding a correction that rewrote the sentence"
+        );
         return CorrectionResult {
             original: original.to_string(),
             corrected: original.to_string(),
@@ -169,7 +177,10 @@ mod tests {
 
     #[test]
     fn a_rewrite_is_discarded_not_shown_as_a_correction() {
-        let r = build("I goes to school every day.", "What a lovely morning it is today!");
+        let r = build(
+            "I goes to school every day.",
+            "What a lovely morning it is today!",
+        );
         assert!(r.edits.is_empty());
         assert_eq!(r.corrected, r.original);
         assert!(r.rejected_rewrite.is_some());
@@ -178,13 +189,19 @@ mod tests {
     #[test]
     fn a_dropped_full_stop_is_put_back() {
         assert_eq!(keep_final_punctuation("She runs.", "She runs"), "She runs.");
-        assert_eq!(keep_final_punctuation("She runs?", "Does she run?"), "Does she run?");
+        assert_eq!(
+            keep_final_punctuation("She runs?", "Does she run?"),
+            "Does she run?"
+        );
         assert_eq!(keep_final_punctuation("she runs", "She runs."), "She runs.");
     }
 
     #[test]
     fn parse_strips_wrapping_quotes_and_refuses_empty_answers() {
-        assert_eq!(parse(&json!({"corrected": "\"She runs.\""})), Ok("She runs.".into()));
+        assert_eq!(
+            parse(&json!({"corrected": "\"She runs.\""})),
+            Ok("She runs.".into())
+        );
         assert!(parse(&json!({"corrected": "  "})).is_err());
         assert!(parse(&json!({"fixed": "x"})).is_err());
     }

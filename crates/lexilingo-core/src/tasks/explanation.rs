@@ -116,7 +116,8 @@ impl Tutor {
                 "Learner: {sentence}\nMistake: \"{}\" → \"{}\"",
                 raw.original, raw.replacement
             );
-            let answer: serde_json::Value = self.ask_json(SYSTEM, user, schema(), 24, cancel).await?;
+            let answer: serde_json::Value =
+                self.ask_json(SYSTEM, user, schema(), 24, cancel).await?;
             kind = parse(&answer)?;
             source = TypeSource::Model;
         }
@@ -137,10 +138,15 @@ mod tests {
 
     #[test]
     fn the_model_may_only_pick_a_known_type() {
-        assert_eq!(parse(&json!({"error_type": "article"})), Ok(ErrorType::Article));
+        assert_eq!(
+            parse(&json!({"error_type": "article"})),
+            Ok(ErrorType::Article)
+        );
         assert!(parse(&json!({"error_type": "grammar"})).is_err());
         assert!(parse(&json!({})).is_err());
-        let allowed = schema()["properties"]["error_type"]["enum"].as_array().map(Vec::len);
+        let allowed = schema()["properties"]["error_type"]["enum"]
+            .as_array()
+            .map(Vec::len);
         assert_eq!(allowed, Some(ErrorType::ALL.len() - 1));
     }
 }

@@ -101,17 +101,35 @@ mod tests {
 
     #[test]
     fn refuses_what_the_model_did_not_say() {
-        assert!(matches!(parse(json!({"score": 7, "reason": "x"})), Err(ParseError::OutOfRange { .. })));
-        assert!(matches!(parse(json!({"score": -1, "reason": "x"})), Err(ParseError::OutOfRange { .. })));
-        assert!(matches!(parse(json!({"score": 4, "reason": "  "})), Err(ParseError::Empty { .. })));
-        assert!(matches!(parse(json!({"reason": "no score"})), Err(ParseError::InvalidJson { .. })));
-        assert!(matches!(parse(json!({"score": "4", "reason": "x"})), Err(ParseError::InvalidJson { .. })));
+        assert!(matches!(
+            parse(json!({"score": 7, "reason": "x"})),
+            Err(ParseError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            parse(json!({"score": -1, "reason": "x"})),
+            Err(ParseError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            parse(json!({"score": 4, "reason": "  "})),
+            Err(ParseError::Empty { .. })
+        ));
+        assert!(matches!(
+            parse(json!({"reason": "no score"})),
+            Err(ParseError::InvalidJson { .. })
+        ));
+        assert!(matches!(
+            parse(json!({"score": "4", "reason": "x"})),
+            Err(ParseError::InvalidJson { .. })
+        ));
     }
 
     #[test]
     fn schema_allows_only_half_points() {
         let s = schema();
-        let steps = s["properties"]["score"]["enum"].as_array().expect("enum").len();
+        let steps = s["properties"]["score"]["enum"]
+            .as_array()
+            .expect("enum")
+            .len();
         assert_eq!(steps, 11);
     }
 }

@@ -81,8 +81,17 @@ mod tests {
     #[test]
     fn reads_a_level_and_never_invents_one() {
         assert_eq!(parse(&json!({"level": "B1"})), Ok(CefrLevel::B1));
-        assert!(matches!(parse(&json!({"level": "D4"})), Err(ParseError::OutOfRange { .. })));
-        assert!(matches!(parse(&json!({})), Err(ParseError::InvalidJson { .. })));
-        assert!(matches!(parse(&json!({"level": 2})), Err(ParseError::InvalidJson { .. })));
+        assert!(matches!(
+            parse(&json!({"level": "D4"})),
+            Err(ParseError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            parse(&json!({})),
+            Err(ParseError::InvalidJson { .. })
+        ));
+        assert!(matches!(
+            parse(&json!({"level": 2})),
+            Err(ParseError::InvalidJson { .. })
+        ));
     }
 }

@@ -1,0 +1,209 @@
+//! The `lexilingo` command, end to end as a user runs it.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{is_vietnamese, kill_9, lexilingo_bin, test_model};
+
+fn lexilingo() -> Command {
+    let mut c = Command::new(lexilingo_bin());
+    let data = std::env::temp_dir().join("lexilingo-cli-tests");
+    c.env("LEXILINGO_DATA_DIR", data)
+        .env_remove("LEXILINGO_MODEL")
+        .env("RUST_BACKTRACE", "1")
+        .args(["--threads", "2", "--ctx", "2048"]);
+    c
+}
+
+/// Asserts a failed run printed exactly one clear line and no panic or backtrace.
+fn assert_one_line_error(out: &std::process::Output, needle: &str) {
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected, got:\n{stderr}");
+    assert!(lines[0].starts_with("lexilingo: error: "), "{stderr}");
+    assert!(lines[0].contains(needle), "`{needle}` not in: {stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn analyze_json_returns_score_level_edit_and_vietnamese_explanation() {
+    let out = lexilingo()
+        .arg("analyze")
+        .arg("--json")
+        .arg("--model")
+        .arg(test_model())
+        .arg("She don't like apples.")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let score = v["fluency"]["score"].as_f64().expect("score");
+    assert!((0.0..=5.0).contains(&score));
+    let level = v["vocabulary"]["level"].as_str().expect("level");
+    assert!(["A1", "A2", "B1", "B2", "C1", "C2"].contains(&level));
+    let edits = v["correction"]["edits"].as_array().expect("edits");
+    assert!(!edits.is_empty());
+    let explanation = v["explanations"][0]["explanation_vi"]
+        .as_str()
+        .expect("explanation");
+    assert!(is_vietnamese(explanation));
+}
+
+#[test]
+fn analyze_prints_a_readable_card() {
+    let out = lexilingo()
+        .args(["analyze", "She don't like apples."])
+        .env("LEXILINGO_MODEL", test_model())
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let card = String::from_utf8_lossy(&out.stdout);
+    for label in ["Độ trôi chảy:", "Trình độ CEFR:", "Sửa lỗi:", "Giải thích:"] {
+        assert!(card.contains(label), "{label} missing from:\n{card}");
+    }
+    assert!(
+        card.contains("[-"),
+        "plain-text diff markers when not a terminal:\n{card}"
+    );
+    assert!(!card.contains('\x1b'), "no colour codes when piped");
+}
+
+#[test]
+fn bad_models_and_bad_input_are_one_clear_line() {
+    let out = lexilingo()
+        .args(["fluency", "Hi there."])
+        .output()
+        .expect("run");
+    assert_one_line_error(&out, "no model given");
+
+    let out = lexilingo()
+        .args(["fluency", "--model", "/nonexistent/x.gguf", "Hi there."])
+        .output()
+        .expect("run");
+    assert_one_line_error(&out, "model file not found");
+
+    let dir = tempfile::tempdir().expect("temp");
+    let junk = dir.path().join("junk.gguf");
+    std::fs::write(&junk, b"<html>404 Not Found</html>").expect("write");
+    let out = lexilingo()
+        .arg("correct")
+        .arg("--model")
+        .arg(&junk)
+        .arg("Hi there.")
+        .output()
+        .expect("run");
+    assert_one_line_error(&out, "is not a GGUF model file");
+
+    let out = lexilingo()
+        .arg("correct")
+        .arg("--model")
+        .arg(test_model())
+        .arg("   ")
+        .output()
+        .expect("run");
+    assert_one_line_error(&out, "empty");
+
+    let out = lexilingo()
+        .arg("correct")
+        .arg("--model")
+        .arg(test_model())
+        .arg("a".repeat(1001))
+        .output()
+        .expect("run");
+    assert_one_line_error(&out, "limit is 1000");
+}
+
+#[test]
+fn json_errors_carry_a_stable_code() {
+    let out = lexilingo()
+        .args(["cefr", "--json", "--model", "/nonexistent/x.gguf", "Hi."])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error");
+    assert_eq!(v["error"]["code"], "model_not_found");
+}
+
+/// The worker processes started by `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    let path = format!("/proc/{pid}/task/{pid}/children");
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+#[test]
+fn chat_survives_a_killed_worker() {
+    let mut child = lexilingo()
+        .args(["chat", "--json", "--no-check", "--seed", "3"])
+        .arg("--model")
+        .arg(test_model())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn chat");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let stderr = child.stderr.take().expect("stderr");
+    let stderr_text =
+        std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+
+    let mut say = |text: &str| -> serde_json::Value {
+        writeln!(stdin, "{text}").expect("write");
+        stdin.flush().expect("flush");
+        let line = lines.next().expect("a line").expect("read");
+        serde_json::from_str(&line).expect("JSON line")
+    };
+    let first = say("Hello! I am Minh.");
+    assert!(
+        first["reply"]["reply"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{first}"
+    );
+
+    let started = Instant::now();
+    let workers = loop {
+        let w = children(child.id());
+        if !w.is_empty() || started.elapsed() > Duration::from_secs(5) {
+            break w;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(workers.len(), 1, "one model worker under the chat process");
+    kill_9(workers[0]);
+    std::thread::sleep(Duration::from_millis(200));
+
+    let second = say("I like coffee.");
+    assert!(
+        second["reply"]["reply"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{second}"
+    );
+    drop(stdin);
+    let status = child.wait().expect("chat exits at end of input");
+    assert!(status.success());
+    let log = stderr_text.join().expect("stderr");
+    assert!(
+        log.contains("model worker had exited"),
+        "the restart is reported:\n{log}"
+    );
+    assert!(!log.contains("panicked"), "{log}");
+}

@@ -1,0 +1,233 @@
+//! The supervised worker: streaming, cancellation, crashes, bad model files.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use lexilingo_core::engine::{
+    CancellationToken, ChatMessage, Engine, GenerateRequest, Role, StopReason,
+};
+use lexilingo_core::error::{EngineError, ModelFileError};
+use lexilingo_core::Error;
+
+use crate::common::{config, engine, kill_9, test_model};
+
+fn long_request() -> GenerateRequest {
+    GenerateRequest {
+        temperature: 0.8,
+        seed: 7,
+        ..GenerateRequest::text(
+            vec![ChatMessage::new(
+                Role::User,
+                "Write a long story about a cat who travels around Vietnam.",
+            )],
+            400,
+        )
+    }
+}
+
+#[tokio::test]
+async fn streams_tokens_that_add_up_to_the_answer() {
+    let engine = engine();
+    let mut pieces = Vec::new();
+    let g = engine
+        .generate(
+            GenerateRequest::text(vec![ChatMessage::new(Role::User, "Say hello.")], 24),
+            |p| pieces.push(p.to_string()),
+            &CancellationToken::new(),
+        )
+        .await
+        .expect("generation works");
+    assert!(g.generated_tokens > 0);
+    assert!(g.prompt_tokens > 0);
+    assert_eq!(pieces.concat(), g.text);
+    let info = engine.model_info().await.expect("loaded");
+    assert_eq!(info.threads, 2);
+    assert!(
+        info.n_params > 100_000_000,
+        "SmolLM2-135M has ~135M parameters"
+    );
+}
+
+#[tokio::test]
+async fn json_schema_constrains_the_answer() {
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": { "colour": { "enum": ["red", "green", "blue"] } },
+        "required": ["colour"],
+        "additionalProperties": false
+    });
+    let g = engine()
+        .generate(
+            GenerateRequest::json(
+                vec![ChatMessage::new(Role::User, "What colour is the sky?")],
+                schema,
+                32,
+            ),
+            |_| {},
+            &CancellationToken::new(),
+        )
+        .await
+        .expect("generation works");
+    assert_eq!(g.stop, StopReason::EndOfText);
+    let v: serde_json::Value = serde_json::from_str(&g.text).expect("valid JSON");
+    let colour = v["colour"].as_str().expect("colour string");
+    assert!(["red", "green", "blue"].contains(&colour), "{colour}");
+}
+
+#[tokio::test]
+async fn cancellation_stops_generation_within_a_few_tokens() {
+    let engine = engine();
+    let cancel = CancellationToken::new();
+    let seen_at_cancel = Arc::new(Mutex::new(0u32));
+    let mut seen = 0u32;
+    let (c, s) = (cancel.clone(), Arc::clone(&seen_at_cancel));
+    let g = engine
+        .generate(
+            long_request(),
+            move |_| {
+                seen += 1;
+                if seen == 5 {
+                    *s.lock().expect("lock") = seen;
+                    c.cancel();
+                }
+            },
+            &cancel,
+        )
+        .await
+        .expect("a cancelled generation still returns what it produced");
+    assert_eq!(g.stop, StopReason::Cancelled);
+    let at_cancel = *seen_at_cancel.lock().expect("lock");
+    assert_eq!(at_cancel, 5);
+    assert!(
+        g.generated_tokens <= at_cancel + 8,
+        "{} tokens generated, cancel came after {at_cancel}",
+        g.generated_tokens
+    );
+    // The worker is still usable afterwards.
+    let next = engine
+        .generate(
+            GenerateRequest::text(vec![ChatMessage::new(Role::User, "Hi")], 8),
+            |_| {},
+            &CancellationToken::new(),
+        )
+        .await;
+    assert!(next.is_ok(), "{next:?}");
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_request_gives_a_typed_error_and_the_next_call_works() {
+    let engine = engine();
+    engine.model_info().await.expect("worker starts");
+    let pid = engine.worker_pid().await.expect("worker running");
+    let mut killed = false;
+    let result = engine
+        .generate(
+            long_request(),
+            move |_| {
+                if !killed {
+                    killed = true;
+                    kill_9(pid);
+                }
+            },
+            &CancellationToken::new(),
+        )
+        .await;
+    assert!(
+        matches!(result, Err(Error::Engine(EngineError::WorkerDied { .. }))),
+        "{result:?}"
+    );
+    let again = engine
+        .generate(
+            GenerateRequest::text(vec![ChatMessage::new(Role::User, "Hi")], 8),
+            |_| {},
+            &CancellationToken::new(),
+        )
+        .await;
+    assert!(again.is_ok(), "{again:?}");
+    assert_ne!(
+        engine.worker_pid().await,
+        Some(pid),
+        "a fresh worker serves the next call"
+    );
+}
+
+#[tokio::test]
+async fn a_worker_that_died_while_idle_is_replaced_before_the_next_request() {
+    let engine = engine();
+    engine.model_info().await.expect("worker starts");
+    let pid = engine.worker_pid().await.expect("worker running");
+    kill_9(pid);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let g = engine
+        .generate(
+            GenerateRequest::text(vec![ChatMessage::new(Role::User, "Hi")], 8),
+            |_| {},
+            &CancellationToken::new(),
+        )
+        .await;
+    assert!(g.is_ok(), "{g:?}");
+}
+
+fn temp_model(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut f = tempfile::Builder::new()
+        .suffix(".gguf")
+        .tempfile()
+        .expect("temp");
+    f.write_all(bytes).expect("write");
+    f.flush().expect("flush");
+    f
+}
+
+#[tokio::test]
+async fn random_bytes_are_refused_before_llama_cpp_sees_them() {
+    let noise: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let f = temp_model(&noise);
+    let err = Engine::new(config(f.path().to_path_buf())).err();
+    assert!(
+        matches!(err, Some(Error::ModelFile(ModelFileError::NotGguf { .. }))),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_model_gives_a_clear_error_and_the_caller_lives_on() {
+    let full = std::fs::read(test_model()).expect("read model");
+    let f = temp_model(&full[..full.len() / 2]);
+    let engine = Engine::new(config(f.path().to_path_buf())).expect("the header is intact");
+    let err = engine.model_info().await.err();
+    assert!(
+        matches!(err, Some(Error::Engine(EngineError::LoadFailed { .. }))),
+        "{err:?}"
+    );
+    assert_eq!(err.map(|e| e.code()), Some("model_load_failed"));
+}
+
+#[tokio::test]
+async fn a_model_without_a_chat_template_is_refused_clearly() {
+    let mut bytes = std::fs::read(test_model()).expect("read model");
+    let key = b"tokenizer.chat_template";
+    let at = bytes
+        .windows(key.len())
+        .position(|w| w == key)
+        .expect("the test model has a chat template");
+    // Rename the key (same length) so llama.cpp no longer finds a template.
+    bytes[at + key.len() - 1] = b'X';
+    let f = temp_model(&bytes);
+    let engine = Engine::new(config(f.path().to_path_buf())).expect("header valid");
+    let err = engine.model_info().await.err();
+    assert!(
+        matches!(err, Some(Error::Engine(EngineError::NoChatTemplate))),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_model_file_is_reported_with_its_path() {
+    let err = Engine::new(config("/nonexistent/model.gguf".into())).err();
+    assert!(
+        matches!(err, Some(Error::ModelFile(ModelFileError::NotFound { .. }))),
+        "{err:?}"
+    );
+}

@@ -1,0 +1,176 @@
+//! The five tasks and `analyze`, on the real test model.
+
+use lexilingo_core::engine::{CancellationToken, ChatMessage, Role};
+use lexilingo_core::error::InputError;
+use lexilingo_core::lexicon::LexLevel;
+use lexilingo_core::tasks::DialogueSettings;
+use lexilingo_core::{Error, ErrorType};
+
+use crate::common::{is_vietnamese, tutor};
+
+const SENTENCES: &[&str] = &[
+    "She don't like apples.",
+    "I have two apple.",
+    "She likes apples.",
+    "Yesterday I go to the market with my mother.",
+    "The committee postponed the decision indefinitely.",
+];
+
+#[tokio::test]
+async fn fluency_is_a_score_in_range_with_a_reason() {
+    let tutor = tutor();
+    for s in SENTENCES {
+        let r = tutor
+            .analyze_fluency(s, &CancellationToken::new())
+            .await
+            .expect(s);
+        assert!((0.0..=5.0).contains(&r.score), "{s}: {}", r.score);
+        assert_eq!((r.score * 2.0).fract(), 0.0, "half points only");
+        assert!(!r.reason.trim().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn vocabulary_gives_a_level_and_every_word_a_level_or_unknown() {
+    let tutor = tutor();
+    for s in SENTENCES {
+        let r = tutor
+            .classify_vocabulary(s, &CancellationToken::new())
+            .await
+            .expect(s);
+        let words: Vec<&str> = r.words.iter().map(|w| w.word.as_str()).collect();
+        assert_eq!(words.len(), s.split_whitespace().count(), "{s}: {words:?}");
+        for w in &r.words {
+            assert_eq!(&s[w.start..w.end], w.word);
+        }
+    }
+    let r = tutor
+        .classify_vocabulary("Linh ate pho.", &CancellationToken::new())
+        .await
+        .expect("works");
+    assert_eq!(r.words[0].level, LexLevel::Unknown, "a name is in no list");
+    assert!(matches!(r.words[1].level, LexLevel::Known(_)), "ate → eat");
+}
+
+#[tokio::test]
+async fn correction_fixes_agreement_and_leaves_a_correct_sentence_alone() {
+    let tutor = tutor();
+    let r = tutor
+        .correct_grammar("She don't like apples.", &CancellationToken::new())
+        .await
+        .expect("works");
+    assert!(!r.edits.is_empty(), "{r:?}");
+    for e in &r.edits {
+        assert_eq!(&r.original[e.start..e.end], e.original);
+    }
+    let ok = tutor
+        .correct_grammar("She likes apples.", &CancellationToken::new())
+        .await
+        .expect("works");
+    assert!(ok.edits.is_empty(), "{ok:?}");
+    assert_eq!(ok.corrected, ok.original);
+}
+
+#[tokio::test]
+async fn explanation_is_vietnamese_and_typed() {
+    let tutor = tutor();
+    let list = tutor
+        .explain_error("She happy.", "She is happy.", &CancellationToken::new())
+        .await
+        .expect("works");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].error_type, ErrorType::MissingBe);
+    assert_eq!(list[0].edit.error_type, list[0].error_type);
+    assert!(
+        is_vietnamese(&list[0].explanation_vi),
+        "{}",
+        list[0].explanation_vi
+    );
+    let same = tutor
+        .explain_error("She is happy.", "She is happy.", &CancellationToken::new())
+        .await;
+    assert!(
+        matches!(same, Err(Error::Input(InputError::NothingToExplain))),
+        "{same:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_edit_the_rules_cannot_type_is_typed_by_the_model_from_the_fixed_set() {
+    let list = tutor()
+        .explain_error(
+            "I feel very blue today.",
+            "I feel very sad today.",
+            &CancellationToken::new(),
+        )
+        .await
+        .expect("works");
+    assert_eq!(list.len(), 1);
+    assert!(ErrorType::ALL.contains(&list[0].error_type));
+    assert!(is_vietnamese(&list[0].explanation_vi));
+}
+
+#[tokio::test]
+async fn dialogue_streams_a_reply_with_history() {
+    let tutor = tutor();
+    let history = vec![
+        ChatMessage::new(Role::User, "Hello! My name is Lan."),
+        ChatMessage::new(
+            Role::Assistant,
+            "Hi Lan! Nice to meet you. Where are you from?",
+        ),
+    ];
+    let mut streamed = String::new();
+    let reply = tutor
+        .generate_dialogue(
+            &history,
+            "I am from Hanoi.",
+            &DialogueSettings::default(),
+            |p| streamed.push_str(p),
+            &CancellationToken::new(),
+        )
+        .await
+        .expect("works");
+    assert!(!reply.reply.is_empty());
+    assert!(!reply.cancelled);
+    assert_eq!(streamed.trim(), reply.reply);
+}
+
+#[tokio::test]
+async fn analyze_she_dont_like_apples_end_to_end() {
+    let r = tutor()
+        .analyze("She don't like apples.", &CancellationToken::new())
+        .await
+        .expect("works");
+    assert!((0.0..=5.0).contains(&r.fluency.score));
+    assert!(!r.correction.edits.is_empty(), "{:?}", r.correction);
+    assert_eq!(r.explanations.len(), r.correction.edits.len());
+    for e in &r.explanations {
+        assert!(is_vietnamese(&e.explanation_vi), "{}", e.explanation_vi);
+        assert_eq!(e.edit.error_type, e.error_type);
+    }
+    assert_eq!(r.vocabulary.words.len(), 4);
+}
+
+#[tokio::test]
+async fn blank_and_overlong_input_is_refused_before_the_model() {
+    let tutor = tutor();
+    let blank = tutor.analyze("   ", &CancellationToken::new()).await;
+    assert!(
+        matches!(blank, Err(Error::Input(InputError::Blank))),
+        "{blank:?}"
+    );
+    let long = "word ".repeat(300);
+    let r = tutor
+        .correct_grammar(&long, &CancellationToken::new())
+        .await;
+    assert!(
+        matches!(r, Err(Error::Input(InputError::TooLong { .. }))),
+        "{r:?}"
+    );
+    assert_eq!(
+        tutor.engine().worker_pid().await,
+        None,
+        "no worker was started for bad input"
+    );
+}

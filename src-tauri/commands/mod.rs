@@ -1,0 +1,58 @@
+//! Tauri commands: deserialize → core → typed result or [`CommandError`].
+
+use lexilingo_core::engine::{CancellationToken, ModelInfo};
+use lexilingo_core::tasks::AnalyzeResult;
+use serde::Serialize;
+use tauri::State;
+
+use crate::state::AppState;
+
+/// An error as the UI receives it: a stable code to act on and a Vietnamese message to show.
+#[derive(Debug, Serialize)]
+pub struct CommandError {
+    /// Machine-readable code (`lexilingo_core::Error::code`).
+    pub code: String,
+    /// For the learner, in Vietnamese.
+    pub message: String,
+    /// The technical detail, in English, for bug reports.
+    pub detail: String,
+}
+
+impl CommandError {
+    /// No model is configured.
+    pub fn no_model() -> Self {
+        Self {
+            code: "no_model".into(),
+            message: "Chưa có mô hình. Hãy tải hoặc chọn một tệp mô hình GGUF.".into(),
+            detail: "LEXILINGO_MODEL is not set".into(),
+        }
+    }
+}
+
+impl From<lexilingo_core::Error> for CommandError {
+    fn from(e: lexilingo_core::Error) -> Self {
+        Self {
+            code: e.code().into(),
+            message: e.message_vi(),
+            detail: e.to_string(),
+        }
+    }
+}
+
+/// Starts the model worker if needed and describes the loaded model.
+#[tauri::command]
+pub async fn engine_status(state: State<'_, AppState>) -> Result<ModelInfo, CommandError> {
+    let info = state.tutor().await?.engine().model_info().await?;
+    tracing::info!(model = %info.name, "engine ready");
+    Ok(info)
+}
+
+/// Fluency, level, correction and Vietnamese explanations for one sentence.
+#[tauri::command]
+pub async fn analyze_sentence(
+    state: State<'_, AppState>,
+    sentence: String,
+) -> Result<AnalyzeResult, CommandError> {
+    let tutor = state.tutor().await?;
+    Ok(tutor.analyze(&sentence, &CancellationToken::new()).await?)
+}

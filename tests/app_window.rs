@@ -1,0 +1,206 @@
+//! The desktop app in a real window: Xvfb + WebKitWebDriver drive the built Tauri binary with
+//! the real test model. It checks that the window is titled "LexiLingo", that it shows the
+//! result of a real backend call (the loaded model), and that a sentence check renders a score,
+//! a level, a diff and a Vietnamese explanation.
+//!
+//! Needs `Xvfb` (when `DISPLAY` is unset) and `WebKitWebDriver` (Debian: xvfb,
+//! webkit2gtk-driver; `scripts/setup-debian` installs both).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// Kills the child process when dropped, so a failed assertion leaves nothing running.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn test_model() -> PathBuf {
+    let path = std::env::var_os("LEXILINGO_TEST_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").expect("HOME");
+            PathBuf::from(home).join(".cache/lexilingo/test-models/SmolLM2-135M-Instruct.Q4_1.gguf")
+        });
+    assert!(path.is_file(), "run scripts/fetch-test-model first");
+    path
+}
+
+/// A minimal WebDriver client: JSON over HTTP/1.1 on loopback.
+struct WebDriver {
+    port: u16,
+    session: String,
+}
+
+fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::Result<Value> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let json_body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str(json_body).map_err(std::io::Error::other)
+}
+
+impl WebDriver {
+    fn start(port: u16, app: &std::path::Path) -> Self {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while http(port, "GET", "/status", None).is_err() {
+            assert!(Instant::now() < deadline, "WebKitWebDriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let caps = json!({ "capabilities": { "alwaysMatch": {
+            "webkitgtk:browserOptions": { "binary": app, "args": [] }
+        }}});
+        let v = http(port, "POST", "/session", Some(&caps)).expect("new session");
+        let session = v["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
+        Self { port, session }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let full = format!("/session/{}{path}", self.session);
+        let v = http(self.port, method, &full, body.as_ref()).expect("webdriver request");
+        v["value"].clone()
+    }
+
+    fn script(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+    }
+
+    /// Polls `script` until it returns something truthy, or panics with `what`.
+    fn wait_for(&self, script: &str, what: &str, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let v = self.script(script);
+            let truthy = !(v.is_null() || v == json!(false) || v == json!(""));
+            if truthy {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+#[test]
+fn window_checks_a_sentence_with_the_real_model() {
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_lexilingo-desktop"));
+    let model = test_model();
+    let data = tempfile::tempdir().expect("temp data dir");
+
+    let mut display = std::env::var("DISPLAY").ok().filter(|d| !d.is_empty());
+    let _xvfb = if display.is_none() {
+        let n = 90 + std::process::id() % 100;
+        let x = Command::new("Xvfb")
+            .args([
+                format!(":{n}"),
+                "-screen".into(),
+                "0".into(),
+                "1280x800x24".into(),
+                "-nolisten".into(),
+                "tcp".into(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb (apt install xvfb)");
+        display = Some(format!(":{n}"));
+        std::thread::sleep(Duration::from_millis(700));
+        Some(Guard(x))
+    } else {
+        None
+    };
+
+    let port = free_port();
+    let driver = Command::new("WebKitWebDriver")
+        .arg(format!("--port={port}"))
+        .env("DISPLAY", display.as_deref().unwrap_or(":0"))
+        .env("TAURI_WEBVIEW_AUTOMATION", "true")
+        .env("LEXILINGO_MODEL", &model)
+        .env("LEXILINGO_DATA_DIR", data.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("WebKitWebDriver (apt install webkit2gtk-driver)");
+    let _driver = Guard(driver);
+
+    let wd = WebDriver::start(port, &app);
+    assert_eq!(wd.call("GET", "/title", None), json!("LexiLingo"));
+
+    let status = wd.wait_for(
+        "const s = document.getElementById('engine-status'); return s.dataset.ready === 'true' && s.textContent;",
+        "the model status from the backend",
+        Duration::from_secs(60),
+    );
+    assert!(
+        status
+            .as_str()
+            .is_some_and(|s| s.to_lowercase().contains("smollm2")),
+        "{status}"
+    );
+
+    wd.script(
+        "document.getElementById('sentence').value = \"She don't like apples.\"; \
+         document.getElementById('check').click(); return true;",
+    );
+    let shown = wd.wait_for(
+        "const r = document.getElementById('result'); return !r.hidden && { \
+           score: document.getElementById('fluency-score').textContent, \
+           level: document.getElementById('cefr-level').textContent, \
+           removed: [...document.querySelectorAll('#diff del')].map(e => e.textContent), \
+           added: [...document.querySelectorAll('#diff ins')].map(e => e.textContent), \
+           explanations: [...document.querySelectorAll('#explanations li p')].map(e => e.textContent) };",
+        "the analysis",
+        Duration::from_secs(120),
+    );
+    let score = shown["score"].as_str().unwrap_or_default();
+    assert!(score.ends_with("/5"), "{shown}");
+    let level = shown["level"].as_str().unwrap_or_default();
+    assert!(
+        ["A1", "A2", "B1", "B2", "C1", "C2"].contains(&level),
+        "{shown}"
+    );
+    assert!(
+        shown["removed"].as_array().is_some_and(|a| !a.is_empty()),
+        "{shown}"
+    );
+    assert!(
+        shown["added"].as_array().is_some_and(|a| !a.is_empty()),
+        "{shown}"
+    );
+    let first = shown["explanations"][0].as_str().unwrap_or_default();
+    let vietnamese = first
+        .chars()
+        .any(|c| "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ".contains(c));
+    assert!(vietnamese, "Vietnamese explanation expected: {shown}");
+
+    let _ = wd.call("DELETE", "", None);
+}
