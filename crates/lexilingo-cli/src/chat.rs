@@ -6,13 +6,15 @@
 use std::io::{BufRead, Write};
 
 use lexilingo_core::engine::{CancellationToken, ChatMessage, Role};
-use lexilingo_core::tasks::DialogueSettings;
+use lexilingo_core::explain_vi;
+use lexilingo_core::store::{Mode, NewAttempt, NewConversation, Store, StoredEdit};
+use lexilingo_core::tasks::{CorrectionResult, DialogueSettings};
 use lexilingo_core::Tutor;
 
 use crate::cli::ChatArgs;
 
 /// Runs the conversation until end of input or `/quit`.
-pub async fn run(tutor: Tutor, args: &ChatArgs, json: bool) -> anyhow::Result<()> {
+pub async fn run(tutor: Tutor, store: &Store, args: &ChatArgs, json: bool) -> anyhow::Result<()> {
     let settings = DialogueSettings {
         scenario: args.scenario(),
         level: args.level,
@@ -20,6 +22,17 @@ pub async fn run(tutor: Tutor, args: &ChatArgs, json: bool) -> anyhow::Result<()
         ..DialogueSettings::default()
     };
     let mut history: Vec<ChatMessage> = Vec::new();
+    let conversation = store
+        .insert_conversation(&NewConversation {
+            scenario: settings.scenario.as_str().into(),
+            level: settings.level,
+            model_id: crate::model_id(tutor.engine().config()),
+        })
+        .await?;
+    let ctx = Saved {
+        store,
+        conversation,
+    };
     if !json {
         eprintln!(
             "Hội thoại: {} · trình độ {}. Gõ câu tiếng Anh rồi Enter; /quit để thoát.",
@@ -53,6 +66,7 @@ pub async fn run(tutor: Tutor, args: &ChatArgs, json: bool) -> anyhow::Result<()
         let cancel = CancellationToken::new();
         if let Err(e) = turn(
             &tutor,
+            &ctx,
             args,
             &settings,
             &mut history,
@@ -68,8 +82,16 @@ pub async fn run(tutor: Tutor, args: &ChatArgs, json: bool) -> anyhow::Result<()
     Ok(())
 }
 
+/// Where a conversation is saved.
+struct Saved<'a> {
+    store: &'a Store,
+    conversation: i64,
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn turn(
     tutor: &Tutor,
+    saved: &Saved<'_>,
     args: &ChatArgs,
     settings: &DialogueSettings,
     history: &mut Vec<ChatMessage>,
@@ -77,11 +99,26 @@ async fn turn(
     json: bool,
     cancel: &CancellationToken,
 ) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let check = if args.no_check {
         None
     } else {
         Some(tutor.correct_grammar(message, cancel).await?)
     };
+    // The learner's message is saved as soon as it is checked, before the reply is generated.
+    saved
+        .store
+        .insert_turn(saved.conversation, Role::User, message)
+        .await?;
+    if let Some(c) = &check {
+        let attempt = dialogue_attempt(
+            c,
+            tutor,
+            saved.conversation,
+            started.elapsed().as_millis() as u64,
+        );
+        saved.store.insert_attempt(&attempt).await?;
+    }
     if let (Some(c), false) = (&check, json) {
         for e in &c.edits {
             println!(
@@ -121,9 +158,47 @@ async fn turn(
     } else {
         println!();
     }
+    saved
+        .store
+        .insert_turn(saved.conversation, Role::Assistant, &reply.reply)
+        .await?;
     history.push(ChatMessage::new(Role::User, message));
     history.push(ChatMessage::new(Role::Assistant, reply.reply));
     Ok(())
+}
+
+/// A checked chat message as a history attempt (no fluency or level: chat only corrects).
+fn dialogue_attempt(
+    c: &CorrectionResult,
+    tutor: &Tutor,
+    conversation: i64,
+    latency_ms: u64,
+) -> NewAttempt {
+    NewAttempt {
+        uuid: None,
+        text: c.original.clone(),
+        mode: Mode::Dialogue,
+        model_id: crate::model_id(tutor.engine().config()),
+        created_at: None,
+        fluency: None,
+        fluency_reason: None,
+        cefr: None,
+        corrected: Some(c.corrected.clone()),
+        latency_ms,
+        conversation_id: Some(conversation),
+        edits: c
+            .edits
+            .iter()
+            .map(|e| StoredEdit {
+                start: e.start,
+                end: e.end,
+                original: e.original.clone(),
+                replacement: e.replacement.clone(),
+                error_type: e.error_type,
+                explanation_vi: explain_vi::explain(e.error_type, &e.original, &e.replacement),
+            })
+            .collect(),
+    }
 }
 
 fn seed_from_clock() -> u32 {

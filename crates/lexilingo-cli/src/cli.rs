@@ -14,6 +14,9 @@ Examples:
   lexilingo correct \"I have two apple.\"
   lexilingo explain \"She happy.\" \"She is happy.\"
   lexilingo chat --scenario ordering_food --level A2
+  lexilingo history --search \"giới từ\" --since 2026-11-01
+  lexilingo review
+  lexilingo export --format csv --out history.csv
 
 Every command needs a model: --model PATH or LEXILINGO_MODEL.";
 
@@ -48,10 +51,13 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Score, level, correction and Vietnamese explanations for a sentence.
+    /// Score, level, correction and Vietnamese explanations for a sentence (saved to history).
     Analyze {
         /// The English sentence.
         sentence: String,
+        /// Do not save this attempt to the history.
+        #[arg(long)]
+        no_save: bool,
     },
     /// Fluency score (0–5) and a one-line reason.
     Fluency {
@@ -77,6 +83,97 @@ pub enum Command {
     },
     /// Practise a conversation in the terminal.
     Chat(ChatArgs),
+    /// Your past attempts: list (with search and filters), show, delete, clear.
+    History(HistoryArgs),
+    /// Practise your own past mistakes again (spaced repetition).
+    Review {
+        /// At most this many cards in one session.
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
+    },
+    /// Your progress: fluency over time, CEFR levels, most frequent mistakes.
+    Stats,
+    /// Export your history.
+    Export {
+        /// csv (for spreadsheets) or json (re-importable).
+        #[arg(long, value_parser = ["csv", "json"], default_value = "json")]
+        format: String,
+        /// Only attempts from this day on (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        since: Option<i64>,
+        /// Write here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Import a JSON export (attempts already present are skipped).
+    Import {
+        /// The file written by `lexilingo export --format json`.
+        file: PathBuf,
+    },
+}
+
+/// Options of `lexilingo history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// show, delete or clear; without one, lists attempts newest first.
+    #[command(subcommand)]
+    pub action: Option<HistoryAction>,
+    /// Search sentences, corrections and explanations (Vietnamese with or without tone marks).
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Only attempts with this kind of mistake (e.g. article, verb_tense).
+    #[arg(long = "type", value_parser = parse_error_type)]
+    pub error_type: Option<lexilingo_core::ErrorType>,
+    /// Only attempts from this day on (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date)]
+    pub since: Option<i64>,
+    /// Only sentences rated at this level.
+    #[arg(long, value_parser = parse_level)]
+    pub level: Option<CefrLevel>,
+    /// Page number, from 1.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page: u32,
+    /// Attempts per page.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub per_page: u32,
+}
+
+/// `lexilingo history` actions.
+#[derive(Debug, Subcommand)]
+pub enum HistoryAction {
+    /// One attempt in detail.
+    Show {
+        /// The attempt's id (first column of the list).
+        id: i64,
+    },
+    /// Delete one attempt.
+    Delete {
+        /// The attempt's id.
+        id: i64,
+    },
+    /// Delete all history (asks for confirmation unless --yes).
+    Clear {
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+fn parse_error_type(s: &str) -> Result<lexilingo_core::ErrorType, String> {
+    s.parse()
+}
+
+/// YYYY-MM-DD → Unix milliseconds at local midnight.
+fn parse_date(s: &str) -> Result<i64, String> {
+    use chrono::TimeZone;
+    let day = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date like 2026-11-26"))?;
+    let midnight = day.and_hms_opt(0, 0, 0).ok_or("invalid date")?;
+    chrono::Local
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| t.timestamp_millis())
+        .ok_or_else(|| format!("`{s}` does not exist in the local time zone"))
 }
 
 /// Options of `lexilingo chat`.
@@ -110,6 +207,12 @@ fn parse_level(s: &str) -> Result<CefrLevel, String> {
 }
 
 impl Cli {
+    /// The data directory: `--data-dir`, or the per-OS default.
+    pub fn data_dir(&self) -> anyhow::Result<PathBuf> {
+        lexilingo_core::paths::data_dir(self.data_dir.clone())
+            .context("cannot find a data directory: pass --data-dir DIR")
+    }
+
     /// The model to use, or a clear error saying how to give one.
     pub fn model_path(&self) -> anyhow::Result<PathBuf> {
         self.model

@@ -5,13 +5,16 @@
 
 mod chat;
 mod cli;
+mod history;
 mod render;
 
 use std::io::Write;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Parser;
 use lexilingo_core::engine::{CancellationToken, Engine, EngineConfig};
+use lexilingo_core::store::NewAttempt;
 use lexilingo_core::Tutor;
 
 use cli::{Cli, Command};
@@ -73,8 +76,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let cancel = cancel_on_ctrl_c();
     let mut out = std::io::stdout().lock();
     match &cli.command {
-        Command::Analyze { sentence } => {
-            let result = tutor()?.analyze(sentence, &cancel).await?;
+        Command::Analyze { sentence, no_save } => {
+            let tutor = tutor()?;
+            // Open the history first: a broken data directory is reported before the wait.
+            let store = if *no_save {
+                None
+            } else {
+                Some(history::open_store(&cli).await?)
+            };
+            let result = tutor.analyze(sentence, &cancel).await?;
+            if let Some(store) = &store {
+                let model = model_id(tutor.engine().config());
+                store
+                    .insert_attempt(&NewAttempt::from_analysis(&result, &model))
+                    .await
+                    .context("the analysis worked but could not be saved to the history")?;
+            }
             emit(&mut out, cli.json, &result, render::analyze)?;
         }
         Command::Fluency { sentence } => {
@@ -97,10 +114,52 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Chat(args) => {
             drop(out);
-            chat::run(tutor()?, args, cli.json).await?;
+            let store = history::open_store(&cli).await?;
+            chat::run(tutor()?, &store, args, cli.json).await?;
+        }
+        Command::History(args) => {
+            drop(out);
+            history::history(&history::open_store(&cli).await?, args, cli.json).await?;
+        }
+        Command::Review { limit } => {
+            drop(out);
+            let store = history::open_store(&cli).await?;
+            // The model is optional here: without one, answers are compared exactly.
+            let tutor = if cli.model.is_some() {
+                Some(tutor()?)
+            } else {
+                None
+            };
+            history::review(&store, tutor, *limit, cli.json).await?;
+        }
+        Command::Stats => {
+            drop(out);
+            history::stats(&history::open_store(&cli).await?, cli.json).await?;
+        }
+        Command::Export {
+            format,
+            since,
+            out: file,
+        } => {
+            drop(out);
+            let store = history::open_store(&cli).await?;
+            history::export(&store, format, *since, file.as_deref()).await?;
+        }
+        Command::Import { file } => {
+            drop(out);
+            history::import(&history::open_store(&cli).await?, file, cli.json).await?;
         }
     }
     Ok(())
+}
+
+/// The id a saved attempt records for the model: its file name.
+pub fn model_id(config: &EngineConfig) -> String {
+    config
+        .model_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| config.model_path.display().to_string())
 }
 
 /// Prints `value` as pretty JSON or as the human-readable card.

@@ -29,6 +29,7 @@ pub mod gguf;
 pub mod input;
 pub mod lexicon;
 pub mod paths;
+pub mod store;
 pub mod tasks;
 
 pub use cefr::CefrLevel;

@@ -1,0 +1,337 @@
+//! `lexilingo history | review | stats | export | import`: the learner's saved work.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::Context;
+use lexilingo_core::engine::CancellationToken;
+use lexilingo_core::store::{answer_matches, ExportFormat, HistoryQuery, ReviewGrade, Store};
+use lexilingo_core::Tutor;
+
+use crate::cli::{HistoryAction, HistoryArgs};
+
+/// Opens the history database in the data directory.
+pub async fn open_store(cli: &crate::cli::Cli) -> anyhow::Result<Store> {
+    let dir = cli.data_dir()?;
+    Store::open(&dir)
+        .await
+        .with_context(|| format!("cannot open the history in {}", dir.display()))
+}
+
+fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// `lexilingo history …`
+pub async fn history(store: &Store, args: &HistoryArgs, json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match &args.action {
+        Some(HistoryAction::Show { id }) => {
+            let a = store
+                .get_attempt(*id)
+                .await?
+                .with_context(|| format!("no attempt with id {id}"))?;
+            if json {
+                serde_json::to_writer_pretty(&mut out, &a)?;
+                writeln!(out)?;
+                return Ok(());
+            }
+            writeln!(
+                out,
+                "#{} · {} · {:?} · {}",
+                a.id,
+                when(a.created_at),
+                a.mode,
+                a.model_id
+            )?;
+            writeln!(out, "Câu của em: {}", a.text)?;
+            if let Some(c) = &a.corrected {
+                writeln!(out, "Câu đúng:   {c}")?;
+            }
+            if let (Some(f), Some(r)) = (a.fluency, &a.fluency_reason) {
+                writeln!(out, "Độ trôi chảy: {f:.1}/5 — {r}")?;
+            }
+            if let Some(l) = a.cefr {
+                writeln!(out, "Trình độ CEFR: {l}")?;
+            }
+            for (i, e) in a.edits.iter().enumerate() {
+                writeln!(
+                    out,
+                    "  {}. {} → {} [{}]",
+                    i + 1,
+                    e.original,
+                    e.replacement,
+                    e.error_type.name_vi()
+                )?;
+                writeln!(out, "     {}", e.explanation_vi)?;
+            }
+        }
+        Some(HistoryAction::Delete { id }) => {
+            if !store.delete_attempt(*id).await? {
+                anyhow::bail!("no attempt with id {id}");
+            }
+            if !json {
+                writeln!(out, "Đã xoá #{id}.")?;
+            }
+        }
+        Some(HistoryAction::Clear { yes }) => {
+            let n = store.count_attempts().await?;
+            if !yes
+                && !confirm(&format!(
+                    "Xoá toàn bộ {n} lần luyện tập? Gõ \"yes\" để xác nhận: "
+                ))?
+            {
+                anyhow::bail!("not cleared: confirmation refused (use --yes to skip the question)");
+            }
+            let removed = store.clear_history().await?;
+            if !json {
+                writeln!(out, "Đã xoá {removed} lần luyện tập.")?;
+            }
+        }
+        None => {
+            let q = HistoryQuery {
+                search: args.search.clone(),
+                error_type: args.error_type,
+                since: args.since,
+                level: args.level,
+                limit: Some(args.per_page),
+                offset: Some((args.page - 1) * args.per_page),
+            };
+            let page = store.list_attempts(&q).await?;
+            if json {
+                serde_json::to_writer_pretty(&mut out, &page)?;
+                writeln!(out)?;
+                return Ok(());
+            }
+            if page.items.is_empty() {
+                writeln!(out, "Chưa có lần luyện tập nào khớp.")?;
+            }
+            for s in &page.items {
+                let types: Vec<&str> = s.error_types.iter().map(|t| t.as_str()).collect();
+                writeln!(
+                    out,
+                    "#{:<5} {}  {:>4}  {:<2}  {}{}",
+                    s.id,
+                    when(s.created_at),
+                    s.fluency
+                        .map(|f| format!("{f:.1}"))
+                        .unwrap_or_else(|| "–".into()),
+                    s.cefr.map(|c| c.as_str()).unwrap_or("–"),
+                    s.text,
+                    if types.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  [{}]", types.join(", "))
+                    }
+                )?;
+            }
+            if page.has_more {
+                writeln!(out, "… trang tiếp: --page {}", args.page + 1)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Asks on the terminal; refuses when stdin is not a terminal and gives no "yes".
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    eprint!("{question}");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().eq_ignore_ascii_case("yes"))
+}
+
+/// `lexilingo review`: each due card shows a past wrong sentence; the learner types the fix.
+pub async fn review(
+    store: &Store,
+    tutor: Option<Tutor>,
+    limit: u32,
+    json: bool,
+) -> anyhow::Result<()> {
+    let now = lexilingo_core::store::now_ms();
+    let cards = store.due_cards(now, limit).await?;
+    if cards.is_empty() {
+        println!("Không có câu nào cần ôn lúc này. Giỏi lắm!");
+        return Ok(());
+    }
+    let interactive = std::io::stdin().is_terminal();
+    let mut lines = std::io::stdin().lock().lines();
+    let mut results = Vec::new();
+    for card in cards {
+        let hints: Vec<&str> = card.error_types.iter().map(|t| t.name_vi()).collect();
+        println!("\nSửa câu này: {}", card.text);
+        println!("  Gợi ý: {}", hints.join(", "));
+        if interactive {
+            print!("> ");
+            std::io::stdout().flush()?;
+        }
+        let Some(answer) = lines.next().transpose()? else {
+            break;
+        };
+        let grade = grade(&tutor, &card.text, &card.corrected, answer.trim()).await;
+        let outcome = store
+            .record_review(card.attempt_id, grade, lexilingo_core::store::now_ms())
+            .await?;
+        let next = chrono::DateTime::from_timestamp_millis(outcome.next_due_at)
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        match grade {
+            ReviewGrade::Good => println!("  ✓ Chính xác! Ôn lại lúc {next}."),
+            ReviewGrade::Hard => println!(
+                "  ✓ Cũng đúng. Đáp án đã lưu: {}. Ôn lại lúc {next}.",
+                card.corrected
+            ),
+            ReviewGrade::Again => println!(
+                "  ✗ Chưa đúng. Câu đúng là: {}. Ôn lại lúc {next}.",
+                card.corrected
+            ),
+        }
+        results.push(serde_json::json!({ "attempt_id": card.attempt_id, "answer": answer.trim(), "outcome": outcome }));
+    }
+    if json {
+        println!("{}", serde_json::Value::Array(results));
+    }
+    Ok(())
+}
+
+/// Exact (normalised) match → Good. Otherwise, with a model, an answer that changed the
+/// sentence and that the model finds nothing wrong with → Hard. Anything else → Again.
+async fn grade(tutor: &Option<Tutor>, wrong: &str, expected: &str, answer: &str) -> ReviewGrade {
+    if answer_matches(answer, expected) {
+        return ReviewGrade::Good;
+    }
+    if answer.is_empty() || answer_matches(answer, wrong) {
+        return ReviewGrade::Again;
+    }
+    let Some(tutor) = tutor else {
+        return ReviewGrade::Again;
+    };
+    match tutor
+        .correct_grammar(answer, &CancellationToken::new())
+        .await
+    {
+        Ok(c) if c.edits.is_empty() && c.rejected_rewrite.is_none() => ReviewGrade::Hard,
+        Ok(_) => ReviewGrade::Again,
+        Err(e) => {
+            tracing::warn!("could not check the answer with the model: {e}");
+            ReviewGrade::Again
+        }
+    }
+}
+
+/// `lexilingo stats`
+pub async fn stats(store: &Store, json: bool) -> anyhow::Result<()> {
+    let offset = chrono::Local::now().offset().local_minus_utc() / 60;
+    let p = store
+        .progress(lexilingo_core::store::now_ms(), offset)
+        .await?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &p)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(out, "Độ trôi chảy trung bình theo ngày:")?;
+    for d in p.fluency_by_day.iter().rev().take(14).rev() {
+        let bar = "█".repeat((d.average * 4.0).round() as usize);
+        writeln!(
+            out,
+            "  {}  {bar:<20} {:.1} ({} câu)",
+            d.period, d.average, d.attempts
+        )?;
+    }
+    writeln!(out, "Theo tuần:")?;
+    for w in p.fluency_by_week.iter().rev().take(8).rev() {
+        writeln!(out, "  {}  {:.1} ({} câu)", w.period, w.average, w.attempts)?;
+    }
+    writeln!(out, "Phân bố trình độ CEFR:")?;
+    let max = p
+        .cefr_distribution
+        .iter()
+        .map(|l| l.attempts)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    for l in &p.cefr_distribution {
+        let bar = "█".repeat(((l.attempts * 30) / max) as usize);
+        writeln!(out, "  {}  {bar} {}", l.level, l.attempts)?;
+    }
+    writeln!(out, "Lỗi hay gặp nhất (7 ngày qua so với 7 ngày trước):")?;
+    for e in &p.top_errors {
+        let trend = match e.last_7_days.cmp(&e.previous_7_days) {
+            std::cmp::Ordering::Less => "↓",
+            std::cmp::Ordering::Equal => "→",
+            std::cmp::Ordering::Greater => "↑",
+        };
+        writeln!(
+            out,
+            "  {:<28} {:>4} lần   {trend} {} / {}",
+            e.error_type.name_vi(),
+            e.total,
+            e.last_7_days,
+            e.previous_7_days
+        )?;
+    }
+    Ok(())
+}
+
+/// `lexilingo export`
+pub async fn export(
+    store: &Store,
+    format: &str,
+    since: Option<i64>,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let format = if format == "csv" {
+        ExportFormat::Csv
+    } else {
+        ExportFormat::Json
+    };
+    let n = match out {
+        Some(path) => {
+            // Write beside the target and rename, so a failed export never leaves half a file.
+            let tmp = path.with_extension("partial");
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(&tmp)
+                    .with_context(|| format!("cannot write {}", tmp.display()))?,
+            );
+            let n = store.export(format, since, &mut file).await?;
+            file.flush()?;
+            drop(file);
+            std::fs::rename(&tmp, path)?;
+            n
+        }
+        None => {
+            store
+                .export(format, since, &mut std::io::stdout().lock())
+                .await?
+        }
+    };
+    eprintln!("Đã xuất {n} lần luyện tập.");
+    Ok(())
+}
+
+/// `lexilingo import`
+pub async fn import(store: &Store, file: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    let data = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let report = store.import_json(&data).await?;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "Đã nhập {} lần luyện tập, bỏ qua {} lần đã có.",
+            report.imported, report.skipped
+        );
+    }
+    Ok(())
+}

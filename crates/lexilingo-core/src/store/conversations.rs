@@ -1,0 +1,130 @@
+//! Conversations and their turns.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::{now_ms, Store, StoreError};
+use crate::cefr::CefrLevel;
+use crate::engine::Role;
+
+/// A conversation to start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewConversation {
+    /// The scenario's name (`small_talk`, …).
+    pub scenario: String,
+    /// The learner's level.
+    pub level: CefrLevel,
+    /// The model playing the partner.
+    pub model_id: String,
+}
+
+/// A saved conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Row id.
+    pub id: i64,
+    /// Stable id.
+    pub uuid: String,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The learner's level.
+    pub level: CefrLevel,
+    /// The model.
+    pub model_id: String,
+    /// Unix milliseconds.
+    pub started_at: i64,
+    /// The turns, in order.
+    pub turns: Vec<Turn>,
+}
+
+/// One message of a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Turn {
+    /// `user` or `assistant`.
+    pub role: Role,
+    /// The text.
+    pub content: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+impl Store {
+    /// Starts a conversation and returns its id.
+    pub async fn insert_conversation(&self, c: &NewConversation) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO conversations (uuid, scenario, level, model_id, started_at) \
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(&c.scenario)
+        .bind(c.level.as_str())
+        .bind(&c.model_id)
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Appends a turn at the end of a conversation.
+    pub async fn insert_turn(
+        &self,
+        conversation_id: i64,
+        role: Role,
+        content: &str,
+    ) -> Result<(), StoreError> {
+        if role == Role::System {
+            return Err(StoreError::Corrupt("system messages are not stored".into()));
+        }
+        sqlx::query(
+            "INSERT INTO turns (conversation_id, position, role, content, created_at) VALUES \
+             (?1, (SELECT coalesce(max(position), -1) + 1 FROM turns WHERE conversation_id = ?1), ?2, ?3, ?4)",
+        )
+        .bind(conversation_id)
+        .bind(role.as_str())
+        .bind(content)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A conversation with its turns.
+    pub async fn get_conversation(&self, id: i64) -> Result<Option<Conversation>, StoreError> {
+        let Some(row) = sqlx::query("SELECT * FROM conversations WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let turns = sqlx::query("SELECT role, content, created_at FROM turns WHERE conversation_id = ? ORDER BY position")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let role = match r.try_get::<String, _>("role")?.as_str() {
+                    "user" => Role::User,
+                    "assistant" => Role::Assistant,
+                    other => return Err(StoreError::Corrupt(format!("role `{other}`"))),
+                };
+                Ok(Turn {
+                    role,
+                    content: r.try_get("content")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let level: String = row.try_get("level")?;
+        Ok(Some(Conversation {
+            id: row.try_get("id")?,
+            uuid: row.try_get("uuid")?,
+            scenario: row.try_get("scenario")?,
+            level: level
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("level `{level}`")))?,
+            model_id: row.try_get("model_id")?,
+            started_at: row.try_get("started_at")?,
+            turns,
+        }))
+    }
+}
