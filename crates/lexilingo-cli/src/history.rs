@@ -138,8 +138,11 @@ pub async fn history(store: &Store, args: &HistoryArgs, json: bool) -> anyhow::R
     Ok(())
 }
 
-/// Asks on the terminal; refuses when stdin is not a terminal and gives no "yes".
+/// Asks on the terminal. Without a terminal there is nobody to ask: the answer is no.
 fn confirm(question: &str) -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
     eprint!("{question}");
     std::io::stderr().flush()?;
     let mut line = String::new();

@@ -6,14 +6,20 @@ use std::time::{Duration, Instant};
 
 use crate::common::{is_vietnamese, kill_9, lexilingo_bin, test_model};
 
-fn lexilingo() -> Command {
+/// `lexilingo` with its data directory in `data`, so no test touches a real profile.
+fn lexilingo_in(data: &std::path::Path) -> Command {
     let mut c = Command::new(lexilingo_bin());
-    let data = std::env::temp_dir().join("lexilingo-cli-tests");
     c.env("LEXILINGO_DATA_DIR", data)
         .env_remove("LEXILINGO_MODEL")
         .env("RUST_BACKTRACE", "1")
         .args(["--threads", "2", "--ctx", "2048"]);
     c
+}
+
+/// `lexilingo` with a fresh data directory that lives as long as the test process.
+fn lexilingo() -> Command {
+    let dir = tempfile::tempdir().expect("temp data dir").keep();
+    lexilingo_in(&dir)
 }
 
 /// Asserts a failed run printed exactly one clear line and no panic or backtrace.
@@ -206,4 +212,135 @@ fn chat_survives_a_killed_worker() {
         "the restart is reported:\n{log}"
     );
     assert!(!log.contains("panicked"), "{log}");
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf8")
+}
+
+#[test]
+fn analyze_saves_to_history_and_the_history_commands_use_it() {
+    let data = tempfile::tempdir().expect("temp");
+    let model = test_model();
+    for s in [
+        "She don't like apples.",
+        "I have two apple.",
+        "She likes apples.",
+    ] {
+        run_ok(
+            lexilingo_in(data.path())
+                .arg("analyze")
+                .arg("--model")
+                .arg(&model)
+                .arg(s),
+        );
+    }
+    run_ok(
+        lexilingo_in(data.path())
+            .args(["analyze", "--no-save", "--model"])
+            .arg(&model)
+            .arg("Not saved."),
+    );
+
+    let page: serde_json::Value = serde_json::from_str(&run_ok(
+        lexilingo_in(data.path()).args(["history", "--json"]),
+    ))
+    .expect("json");
+    let items = page["items"].as_array().expect("items");
+    assert_eq!(items.len(), 3, "three saved, one --no-save");
+    assert_eq!(items[0]["text"], "She likes apples.", "newest first");
+
+    let found: serde_json::Value = serde_json::from_str(&run_ok(
+        lexilingo_in(data.path()).args(["history", "--json", "--search", "chu ngu"]),
+    ))
+    .expect("json");
+    let hits: Vec<&str> = found["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["text"].as_str())
+        .collect();
+    assert!(
+        hits.contains(&"She don't like apples."),
+        "Vietnamese search without tone marks: {hits:?}"
+    );
+    assert!(
+        !hits.contains(&"She likes apples."),
+        "a correct sentence has no explanation to match: {hits:?}"
+    );
+
+    let id = items[2]["id"].as_i64().expect("id");
+    let shown = run_ok(lexilingo_in(data.path()).args(["history", "show", &id.to_string()]));
+    assert!(
+        shown.contains("doesn't") && is_vietnamese(&shown),
+        "{shown}"
+    );
+
+    let export = data.path().join("export.json");
+    run_ok(
+        lexilingo_in(data.path())
+            .args(["export", "--format", "json", "--out"])
+            .arg(&export),
+    );
+    let other = tempfile::tempdir().expect("temp");
+    let first: serde_json::Value = serde_json::from_str(&run_ok(
+        lexilingo_in(other.path())
+            .args(["import", "--json"])
+            .arg(&export),
+    ))
+    .expect("json");
+    assert_eq!(first["imported"], 3);
+    let again: serde_json::Value = serde_json::from_str(&run_ok(
+        lexilingo_in(other.path())
+            .args(["import", "--json"])
+            .arg(&export),
+    ))
+    .expect("json");
+    assert_eq!(
+        (again["imported"].as_i64(), again["skipped"].as_i64()),
+        (Some(0), Some(3))
+    );
+
+    let mut review = lexilingo_in(data.path())
+        .args(["review", "--json", "--limit", "1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("review");
+    review
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"She doesn't like apples.\n")
+        .expect("answer");
+    let out = review.wait_with_output().expect("review output");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\"grade\":\"good\""),
+        "the oldest due card is answered exactly:\n{text}"
+    );
+
+    let stats: serde_json::Value =
+        serde_json::from_str(&run_ok(lexilingo_in(data.path()).args(["stats", "--json"])))
+            .expect("json");
+    assert_eq!(stats["fluency_by_day"][0]["attempts"], 3);
+
+    let out = lexilingo_in(data.path())
+        .args(["history", "clear"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_one_line_error(&out, "confirmation refused");
+    run_ok(lexilingo_in(data.path()).args(["history", "clear", "--yes"]));
+    let page: serde_json::Value = serde_json::from_str(&run_ok(
+        lexilingo_in(data.path()).args(["history", "--json"]),
+    ))
+    .expect("json");
+    assert!(page["items"].as_array().is_some_and(Vec::is_empty));
 }

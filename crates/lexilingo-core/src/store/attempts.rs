@@ -192,10 +192,17 @@ pub struct HistoryPage {
     pub has_more: bool,
 }
 
+/// Folds "đ" to "d" for the search index and queries. The tokenizer already drops tone marks,
+/// but "đ" is a separate letter; learners without a Vietnamese keyboard type "d".
+pub(super) fn fold_for_search(text: &str) -> String {
+    text.replace('đ', "d").replace('Đ', "D")
+}
+
 /// Turns what a learner types into an FTS5 query: every word must appear, as a prefix, so
 /// "gioi" finds "giới" and "explan" finds "explanation". Quotes keep FTS5 syntax characters in
 /// the input from being read as operators.
 fn fts_query(search: &str) -> Option<String> {
+    let search = fold_for_search(search);
     let terms: Vec<String> = search
         .split(|c: char| !c.is_alphanumeric() && c != '\'')
         .filter(|t| !t.is_empty())
@@ -212,6 +219,17 @@ impl Store {
         let id = insert_attempt_tx(&mut tx, attempt).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Saves many attempts in one transaction (imports, benchmarks). Returns their row ids.
+    pub async fn insert_attempts(&self, attempts: &[NewAttempt]) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut ids = Vec::with_capacity(attempts.len());
+        for a in attempts {
+            ids.push(insert_attempt_tx(&mut tx, a).await?);
+        }
+        tx.commit().await?;
+        Ok(ids)
     }
 
     /// One attempt with its edits.
@@ -359,9 +377,9 @@ pub(super) async fn insert_attempt_tx(
         "INSERT INTO attempt_search (rowid, text, corrected, explanations) VALUES (?, ?, ?, ?)",
     )
     .bind(id)
-    .bind(&a.text)
-    .bind(a.corrected.as_deref().unwrap_or(""))
-    .bind(explanations)
+    .bind(fold_for_search(&a.text))
+    .bind(fold_for_search(a.corrected.as_deref().unwrap_or("")))
+    .bind(fold_for_search(&explanations))
     .execute(&mut **tx)
     .await?;
     if !a.edits.is_empty() {
@@ -445,5 +463,6 @@ mod tests {
             Some("\"a\"* \"OR\"* \"b\"*")
         );
         assert_eq!(fts_query("  ** "), None);
+        assert_eq!(fts_query("Động").as_deref(), Some("\"Dộng\"*"));
     }
 }

@@ -1,0 +1,486 @@
+//! The history database on real SQLite files in temporary directories.
+
+use std::borrow::Cow;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use lexilingo_core::store::{
+    ExportFormat, HistoryQuery, Mode, NewAttempt, ReviewGrade, Store, StoredEdit, MIGRATOR,
+};
+use lexilingo_core::{CefrLevel, ErrorType};
+
+const DAY: i64 = 86_400_000;
+/// 2026-11-20 00:00 UTC.
+const T0: i64 = 1_795_132_800_000;
+
+fn edit(original: &str, replacement: &str, t: ErrorType, explanation: &str) -> StoredEdit {
+    StoredEdit {
+        start: 0,
+        end: original.len(),
+        original: original.into(),
+        replacement: replacement.into(),
+        error_type: t,
+        explanation_vi: explanation.into(),
+    }
+}
+
+fn attempt(text: &str, at: i64, cefr: CefrLevel, edits: Vec<StoredEdit>) -> NewAttempt {
+    NewAttempt {
+        uuid: None,
+        text: text.into(),
+        mode: Mode::Practice,
+        model_id: "test.gguf".into(),
+        created_at: Some(at),
+        fluency: Some(if edits.is_empty() { 5.0 } else { 3.0 }),
+        fluency_reason: Some("ok".into()),
+        cefr: Some(cefr),
+        corrected: Some(format!("{text} (fixed)")),
+        latency_ms: 1200,
+        conversation_id: None,
+        edits,
+    }
+}
+
+async fn seeded() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).await.expect("open");
+    let rows = [
+        attempt(
+            "I live at Hanoi.",
+            T0,
+            CefrLevel::A1,
+            vec![edit(
+                "at",
+                "in",
+                ErrorType::Preposition,
+                "Giới từ ở chỗ “at” chưa đúng em nhé.",
+            )],
+        ),
+        attempt(
+            "She don't like apples.",
+            T0 + DAY,
+            CefrLevel::A2,
+            vec![edit(
+                "don't",
+                "doesn't",
+                ErrorType::SubjectVerbAgreement,
+                "Em viết “don't” chưa hợp với chủ ngữ của câu.",
+            )],
+        ),
+        attempt(
+            "I have two apple.",
+            T0 + 2 * DAY,
+            CefrLevel::A1,
+            vec![edit(
+                "apple",
+                "apples",
+                ErrorType::NounNumber,
+                "Danh từ “apple” chưa đúng số ít hay số nhiều em nhé.",
+            )],
+        ),
+        attempt(
+            "The weather is lovely today.",
+            T0 + 3 * DAY,
+            CefrLevel::B1,
+            vec![],
+        ),
+    ];
+    for r in &rows {
+        store.insert_attempt(r).await.expect("insert");
+    }
+    (dir, store)
+}
+
+fn texts(page: &lexilingo_core::store::HistoryPage) -> Vec<&str> {
+    page.items.iter().map(|s| s.text.as_str()).collect()
+}
+
+#[tokio::test]
+async fn search_finds_vietnamese_with_and_without_tone_marks() {
+    let (_dir, store) = seeded().await;
+    for query in [
+        "giới từ",
+        "gioi tu",
+        "GIỚI",
+        "số nhiều",
+        "so nhieu",
+        "đúng em",
+        "dung em",
+    ] {
+        let page = store
+            .list_attempts(&HistoryQuery {
+                search: Some(query.into()),
+                ..Default::default()
+            })
+            .await
+            .expect("search");
+        let expected = if query.contains("em") { 2 } else { 1 };
+        assert_eq!(page.items.len(), expected, "{query}: {:?}", texts(&page));
+    }
+    let page = store
+        .list_attempts(&HistoryQuery {
+            search: Some("apple".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("search");
+    assert_eq!(
+        texts(&page),
+        ["I have two apple.", "She don't like apples."],
+        "prefix match, newest first"
+    );
+    let none = store
+        .list_attempts(&HistoryQuery {
+            search: Some("\") OR (".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("FTS syntax in the input is not an error");
+    assert!(none.items.is_empty());
+}
+
+#[tokio::test]
+async fn filters_combine_and_pages_are_newest_first() {
+    let (_dir, store) = seeded().await;
+    let all = store
+        .list_attempts(&HistoryQuery::default())
+        .await
+        .expect("list");
+    assert_eq!(all.items.len(), 4);
+    assert_eq!(all.items[0].text, "The weather is lovely today.");
+    let by_type = store
+        .list_attempts(&HistoryQuery {
+            error_type: Some(ErrorType::NounNumber),
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(texts(&by_type), ["I have two apple."]);
+    assert_eq!(by_type.items[0].error_types, [ErrorType::NounNumber]);
+    let since = store
+        .list_attempts(&HistoryQuery {
+            since: Some(T0 + DAY),
+            level: Some(CefrLevel::A1),
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(texts(&since), ["I have two apple."]);
+    let page1 = store
+        .list_attempts(&HistoryQuery {
+            limit: Some(3),
+            ..Default::default()
+        })
+        .await
+        .expect("page 1");
+    let page2 = store
+        .list_attempts(&HistoryQuery {
+            limit: Some(3),
+            offset: Some(3),
+            ..Default::default()
+        })
+        .await
+        .expect("page 2");
+    assert!(page1.has_more && !page2.has_more);
+    assert_eq!(texts(&page2), ["I live at Hanoi."]);
+}
+
+#[tokio::test]
+async fn delete_and_clear_remove_rows_cards_and_search_entries() {
+    let (_dir, store) = seeded().await;
+    let first = store
+        .list_attempts(&HistoryQuery::default())
+        .await
+        .expect("list")
+        .items;
+    let hanoi = first
+        .iter()
+        .find(|s| s.text.contains("Hanoi"))
+        .expect("row")
+        .id;
+    assert!(store.delete_attempt(hanoi).await.expect("delete"));
+    assert!(!store.delete_attempt(hanoi).await.expect("delete again"));
+    assert!(store.get_attempt(hanoi).await.expect("get").is_none());
+    let found = store
+        .list_attempts(&HistoryQuery {
+            search: Some("Hanoi".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("search");
+    assert!(found.items.is_empty(), "the search entry went with the row");
+    assert_eq!(store.clear_history().await.expect("clear"), 3);
+    assert!(store
+        .due_cards(i64::MAX, 10)
+        .await
+        .expect("cards")
+        .is_empty());
+    assert_eq!(store.integrity_check().await.expect("check"), "ok");
+}
+
+#[tokio::test]
+async fn review_cards_are_scheduled_by_fsrs() {
+    let (_dir, store) = seeded().await;
+    let now = T0 + 10 * DAY;
+    let due = store.due_cards(now, 10).await.expect("due");
+    assert_eq!(
+        due.len(),
+        3,
+        "one card per wrong sentence, none for the correct one"
+    );
+    let good = store
+        .record_review(due[0].attempt_id, ReviewGrade::Good, now)
+        .await
+        .expect("good");
+    let again = store
+        .record_review(due[1].attempt_id, ReviewGrade::Again, now)
+        .await
+        .expect("again");
+    assert!(good.next_due_at > now && again.next_due_at > now);
+    assert!(
+        good.next_due_at > again.next_due_at,
+        "a fixed sentence comes back later than a missed one"
+    );
+    let still_due = store.due_cards(now, 10).await.expect("due");
+    assert_eq!(still_due.len(), 1);
+    let later = store.due_cards(good.next_due_at, 10).await.expect("due");
+    assert_eq!(later.len(), 3);
+}
+
+#[tokio::test]
+async fn progress_groups_days_in_the_learners_time_zone() {
+    let (_dir, store) = seeded().await;
+    let p = store
+        .progress(T0 + 3 * DAY + 1, 420)
+        .await
+        .expect("progress");
+    assert_eq!(p.fluency_by_day.len(), 4);
+    assert_eq!(p.fluency_by_day[0].period, "2026-11-20");
+    assert_eq!(p.fluency_by_day[3].average, 5.0);
+    let a1 = p
+        .cefr_distribution
+        .iter()
+        .find(|l| l.level == CefrLevel::A1)
+        .expect("A1");
+    assert_eq!(a1.attempts, 2);
+    assert_eq!(p.top_errors.len(), 3);
+    assert!(p
+        .top_errors
+        .iter()
+        .all(|e| e.total == 1 && e.last_7_days == 1));
+    // 23:30 UTC is already the next morning in Vietnam.
+    let dir = tempfile::tempdir().expect("temp");
+    let store = Store::open(dir.path()).await.expect("open");
+    store
+        .insert_attempt(&attempt(
+            "Late.",
+            T0 + DAY - 30 * 60_000,
+            CefrLevel::A1,
+            vec![],
+        ))
+        .await
+        .expect("insert");
+    let p = store.progress(T0 + DAY, 420).await.expect("progress");
+    assert_eq!(p.fluency_by_day[0].period, "2026-11-21");
+}
+
+#[tokio::test]
+async fn export_and_import_round_trip_without_duplicates() {
+    let (_dir, store) = seeded().await;
+    let mut json = Vec::new();
+    assert_eq!(
+        store
+            .export(ExportFormat::Json, None, &mut json)
+            .await
+            .expect("export"),
+        4
+    );
+    let mut csv = Vec::new();
+    store
+        .export(ExportFormat::Csv, Some(T0 + 2 * DAY), &mut csv)
+        .await
+        .expect("csv");
+    let csv = String::from_utf8(csv).expect("utf8");
+    assert_eq!(
+        csv.lines().count(),
+        3,
+        "header + 2 rows since day 2:\n{csv}"
+    );
+    assert!(csv.contains("noun_number"));
+
+    let dir = tempfile::tempdir().expect("temp");
+    let other = Store::open(dir.path()).await.expect("open");
+    let first = other.import_json(&json).await.expect("import");
+    assert_eq!((first.imported, first.skipped), (4, 0));
+    let again = other.import_json(&json).await.expect("import again");
+    assert_eq!((again.imported, again.skipped), (0, 4));
+    let back = store
+        .import_json(&json)
+        .await
+        .expect("import into the source");
+    assert_eq!(back.imported, 0);
+    let a = other
+        .list_attempts(&HistoryQuery {
+            search: Some("gioi".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("search");
+    assert_eq!(a.items.len(), 1, "imported rows are searchable");
+    assert!(other
+        .import_json(b"{\"format\":\"other\",\"version\":1,\"attempts\":[]}")
+        .await
+        .is_err());
+    assert!(other.import_json(b"not json").await.is_err());
+}
+
+#[tokio::test]
+async fn a_file_at_the_first_schema_migrates_with_its_data_and_a_backup() {
+    let dir = tempfile::tempdir().expect("temp");
+    let mut first = sqlx::migrate::Migrator {
+        migrations: Cow::Owned(MIGRATOR.iter().take(1).cloned().collect()),
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    first.set_locking(true);
+    let old = Store::open_with(dir.path(), &first)
+        .await
+        .expect("open at v1");
+    sqlx::query(
+        "INSERT INTO attempts (uuid, text, mode, model_id, created_at, fluency, cefr, corrected, latency_ms) \
+         VALUES ('u1', 'I goes to school.', 'practice', 'm', 1, 3.0, 'A1', 'I go to school.', 10)",
+    )
+    .execute(old.pool())
+    .await
+    .expect("insert v1 row");
+    sqlx::query(
+        "INSERT INTO edits (attempt_id, position, start_byte, end_byte, original, replacement, error_type, explanation_vi) \
+         VALUES (1, 0, 2, 6, 'goes', 'go', 'subject_verb_agreement', 'Động từ chưa hợp với chủ ngữ em nhé.')",
+    )
+    .execute(old.pool())
+    .await
+    .expect("insert v1 edit");
+    old.close().await;
+
+    let store = Store::open(dir.path()).await.expect("migrate to latest");
+    let a = store.get_attempt(1).await.expect("get").expect("row kept");
+    assert_eq!(a.edits.len(), 1);
+    let found = store
+        .list_attempts(&HistoryQuery {
+            search: Some("dong tu".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("search");
+    assert_eq!(
+        found.items.len(),
+        1,
+        "rows from before the search index are indexed"
+    );
+    let backups: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".bak"))
+        .collect();
+    assert_eq!(backups.len(), 1, "one backup before migrating");
+    let backup = Store::open_with(&tempdir_with(&backups[0].path()), &first)
+        .await
+        .expect("backup opens");
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM attempts")
+        .fetch_one(backup.pool())
+        .await
+        .expect("count");
+    assert_eq!(n, 1);
+}
+
+/// A fresh directory holding `file` as the database, so it can be opened as a store.
+fn tempdir_with(file: &std::path::Path) -> std::path::PathBuf {
+    let dir = tempfile::tempdir().expect("temp").keep();
+    std::fs::copy(file, dir.join(lexilingo_core::store::DB_FILE)).expect("copy");
+    dir
+}
+
+/// The writer half of the crash test: runs only when the parent test starts this binary again
+/// with `LEXILINGO_CRASH_DB` set. Prints each uuid after its insert has returned.
+#[tokio::test]
+async fn crash_writer_child() {
+    let Some(dir) = std::env::var_os("LEXILINGO_CRASH_DB") else {
+        return;
+    };
+    let store = Store::open(std::path::Path::new(&dir)).await.expect("open");
+    for i in 0..1000 {
+        let uuid = format!("crash-{i}");
+        let mut a = attempt(
+            &format!("Sentence number {i} with a mistake."),
+            T0 + i,
+            CefrLevel::A2,
+            vec![edit("a", "the", ErrorType::Article, "Mạo từ em nhé.")],
+        );
+        a.uuid = Some(uuid.clone());
+        store.insert_attempt(&a).await.expect("insert");
+        println!("{uuid}");
+    }
+}
+
+#[test]
+fn every_returned_insert_survives_a_sigkill() {
+    let dir = tempfile::tempdir().expect("temp");
+    let mut child = Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "crash_writer_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("LEXILINGO_CRASH_DB", dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn writer");
+    // A different moment every run: somewhere between the 50th and the 900th insert.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let kill_after = 50 + (nanos % 850) as usize;
+    let mut confirmed = Vec::new();
+    for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
+        let line = line.expect("read");
+        if line.starts_with("crash-") {
+            confirmed.push(line);
+        }
+        if confirmed.len() == kill_after {
+            let _ = Command::new("kill")
+                .args(["-9", &child.id().to_string()])
+                .status();
+            break;
+        }
+    }
+    let _ = child.wait();
+    assert_eq!(
+        confirmed.len(),
+        kill_after,
+        "the writer ran until it was killed"
+    );
+
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let store = Store::open(dir.path())
+            .await
+            .expect("reopen after the crash");
+        assert_eq!(store.integrity_check().await.expect("check"), "ok");
+        for uuid in &confirmed {
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM attempts WHERE uuid = ?")
+                .bind(uuid)
+                .fetch_one(store.pool())
+                .await
+                .expect("count");
+            assert_eq!(n, 1, "{uuid} was reported saved but is missing");
+        }
+        // The writer may commit a few more before the kill lands; never fewer.
+        let total = store.count_attempts().await.expect("count");
+        assert!(
+            total as usize >= confirmed.len() && total <= 1000,
+            "{total}"
+        );
+    });
+}
