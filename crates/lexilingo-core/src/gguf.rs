@@ -28,6 +28,34 @@ pub struct GgufInfo {
     pub name: Option<String>,
     /// Whether `tokenizer.chat_template` is present.
     pub has_chat_template: bool,
+    /// Shape facts for the KV-cache estimate: `<arch>.block_count`, `.attention.head_count`,
+    /// `.attention.head_count_kv`, `.embedding_length`, `.context_length`.
+    pub shape: ModelShape,
+}
+
+/// The numbers that decide a model's KV-cache size.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ModelShape {
+    /// Transformer layers.
+    pub n_layer: Option<u64>,
+    /// Attention heads.
+    pub n_head: Option<u64>,
+    /// Key/value heads (grouped-query attention); defaults to `n_head`.
+    pub n_head_kv: Option<u64>,
+    /// Embedding width.
+    pub n_embd: Option<u64>,
+    /// Trained context length.
+    pub n_ctx_train: Option<u64>,
+}
+
+impl ModelShape {
+    /// Bytes of f16 K and V cache for `n_ctx` tokens, when the shape is known.
+    pub fn kv_cache_bytes(&self, n_ctx: u64) -> Option<u64> {
+        let n_head = self.n_head?;
+        let head_dim = self.n_embd? / n_head.max(1);
+        let kv_heads = self.n_head_kv.unwrap_or(n_head);
+        Some(2 * self.n_layer? * n_ctx * kv_heads * head_dim * 2)
+    }
 }
 
 /// Reads and checks the header of the GGUF file at `path`.
@@ -68,6 +96,7 @@ pub fn inspect(path: &Path) -> Result<GgufInfo, ModelFileError> {
         architecture: None,
         name: None,
         has_chat_template: false,
+        shape: ModelShape::default(),
     };
     for _ in 0..kv_count {
         let key = reader.string()?;
@@ -85,6 +114,16 @@ pub fn inspect(path: &Path) -> Result<GgufInfo, ModelFileError> {
                 info.has_chat_template = true;
                 reader.skip_value(value_type)?;
             }
+            k if matches!(value_type, 4 | 5 | 10) && shape_slot(&mut info.shape, k).is_some() => {
+                let v = if value_type == 10 {
+                    reader.u64()?
+                } else {
+                    u64::from(reader.u32()?)
+                };
+                if let Some(slot) = shape_slot(&mut info.shape, k) {
+                    *slot = Some(v);
+                }
+            }
             _ => reader.skip_value(value_type)?,
         }
     }
@@ -92,6 +131,19 @@ pub fn inspect(path: &Path) -> Result<GgufInfo, ModelFileError> {
         return Err(not_gguf(path, "no general.architecture in its metadata"));
     }
     Ok(info)
+}
+
+/// The shape field a metadata key fills, if any (keys are `<architecture>.<name>`).
+fn shape_slot<'a>(shape: &'a mut ModelShape, key: &str) -> Option<&'a mut Option<u64>> {
+    let (_, name) = key.split_once('.')?;
+    match name {
+        "block_count" => Some(&mut shape.n_layer),
+        "attention.head_count" => Some(&mut shape.n_head),
+        "attention.head_count_kv" => Some(&mut shape.n_head_kv),
+        "embedding_length" => Some(&mut shape.n_embd),
+        "context_length" => Some(&mut shape.n_ctx_train),
+        _ => None,
+    }
 }
 
 fn not_gguf(path: &Path, reason: &str) -> ModelFileError {

@@ -28,6 +28,7 @@ pub mod explain_vi;
 pub mod gguf;
 pub mod input;
 pub mod lexicon;
+pub mod models;
 pub mod paths;
 pub mod store;
 pub mod tasks;

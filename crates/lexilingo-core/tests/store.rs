@@ -219,6 +219,17 @@ async fn delete_and_clear_remove_rows_cards_and_search_entries() {
 }
 
 #[tokio::test]
+async fn a_damaged_search_index_is_reported() {
+    let (_dir, store) = seeded().await;
+    sqlx::query("DELETE FROM attempt_search_data WHERE id > 10")
+        .execute(store.pool())
+        .await
+        .expect("damage the index");
+    let report = store.integrity_check().await.expect("check");
+    assert_ne!(report, "ok");
+}
+
+#[tokio::test]
 async fn review_cards_are_scheduled_by_fsrs() {
     let (_dir, store) = seeded().await;
     let now = T0 + 10 * DAY;

@@ -19,7 +19,6 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::Row;
 
 pub use attempts::{
     Attempt, AttemptSummary, HistoryPage, HistoryQuery, Mode, NewAttempt, StoredEdit,
@@ -111,12 +110,34 @@ impl Store {
         &self.pool
     }
 
-    /// `PRAGMA integrity_check`: `"ok"` for a sound file.
+    /// `PRAGMA integrity_check`: `"ok"` for a sound file, otherwise its findings joined.
+    ///
+    /// The bundled SQLite (3.46.0) reports "malformed inverted index" for an FTS5 table once
+    /// every row was deleted from it, even right after a `rebuild`, while FTS5's own
+    /// `integrity-check` (which compares the index with the content) passes. So that one line
+    /// is confirmed with FTS5's own check and dropped only when that check passes; any other
+    /// finding is reported as is.
     pub async fn integrity_check(&self) -> Result<String, StoreError> {
-        let row = sqlx::query("PRAGMA integrity_check")
-            .fetch_one(&self.pool)
+        let findings: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
             .await?;
-        Ok(row.try_get::<String, _>(0)?)
+        let fts_line = "malformed inverted index for FTS5 table main.attempt_search";
+        let mut rest: Vec<String> = findings.into_iter().filter(|f| f != "ok").collect();
+        if rest.iter().any(|f| f == fts_line) {
+            let own = sqlx::query(
+                "INSERT INTO attempt_search(attempt_search, rank) VALUES ('integrity-check', 1)",
+            )
+            .execute(&self.pool)
+            .await;
+            if own.is_ok() {
+                rest.retain(|f| f != fts_line);
+            }
+        }
+        Ok(if rest.is_empty() {
+            "ok".into()
+        } else {
+            rest.join("; ")
+        })
     }
 
     /// Closes the pool, checkpointing the WAL.
