@@ -13,10 +13,22 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Reads the model path from `LEXILINGO_MODEL`.
+    /// The model: `LEXILINGO_MODEL`, or the active model installed with `lexilingo models`
+    /// in the data directory (`LEXILINGO_DATA_DIR` or the per-OS default).
     pub fn from_env() -> Self {
+        let installed = || {
+            let data = lexilingo_core::paths::data_dir(
+                std::env::var_os("LEXILINGO_DATA_DIR").map(PathBuf::from),
+            )?;
+            lexilingo_core::models::ModelManager::new(lexilingo_core::paths::models_dir(&data))
+                .active_path()
+                .ok()
+                .flatten()
+        };
         Self {
-            model: std::env::var_os("LEXILINGO_MODEL").map(PathBuf::from),
+            model: std::env::var_os("LEXILINGO_MODEL")
+                .map(PathBuf::from)
+                .or_else(installed),
             tutor: OnceCell::new(),
         }
     }

@@ -105,10 +105,72 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Models: list the catalog and what is installed, download, import, verify, remove, use.
+    Models {
+        /// What to do.
+        #[command(subcommand)]
+        action: ModelsAction,
+    },
     /// Import a JSON export (attempts already present are skipped).
     Import {
         /// The file written by `lexilingo export --format json`.
         file: PathBuf,
+    },
+}
+
+/// `lexilingo models` actions.
+#[derive(Debug, Subcommand)]
+pub enum ModelsAction {
+    /// The catalog and the installed models (* = active).
+    List,
+    /// Download a catalog model (default: the recommended one), or any file with --url.
+    Download {
+        /// Catalog id (see `lexilingo models list`).
+        id: Option<String>,
+        /// Download this URL instead of a catalog entry (needs --sha256 and --name).
+        #[arg(long, requires_all = ["sha256", "name"])]
+        url: Option<String>,
+        /// Expected sha256 of the file (hex).
+        #[arg(long)]
+        sha256: Option<String>,
+        /// Expected size in bytes (enables the free-space check before starting).
+        #[arg(long)]
+        size: Option<u64>,
+        /// File name to save as.
+        #[arg(long)]
+        name: Option<String>,
+        /// Give up after this many failed attempts in a row.
+        #[arg(long, default_value_t = 20)]
+        retries: u32,
+        /// Reconnect when no bytes arrive for this many seconds.
+        #[arg(long, default_value_t = 30)]
+        stall_secs: u64,
+    },
+    /// Add a GGUF file you already have (checked and hashed first).
+    Import {
+        /// The GGUF file.
+        path: PathBuf,
+        /// Use the file where it is instead of copying it into the models folder.
+        #[arg(long)]
+        in_place: bool,
+    },
+    /// Re-check installed models' sha256 (all, or one).
+    Verify {
+        /// Model id.
+        id: Option<String>,
+    },
+    /// Remove an installed model, or with --partial an unfinished download of a catalog model.
+    Remove {
+        /// Model id.
+        id: String,
+        /// Remove only the partial download (.part).
+        #[arg(long)]
+        partial: bool,
+    },
+    /// Make a model the one every command uses when --model is not given.
+    Use {
+        /// Model id.
+        id: String,
     },
 }
 
@@ -213,10 +275,19 @@ impl Cli {
             .context("cannot find a data directory: pass --data-dir DIR")
     }
 
-    /// The model to use, or a clear error saying how to give one.
+    /// The model to use: `--model`, `LEXILINGO_MODEL`, or the active installed model.
     pub fn model_path(&self) -> anyhow::Result<PathBuf> {
-        self.model
-            .clone()
-            .context("no model given: pass --model PATH or set LEXILINGO_MODEL to a GGUF file")
+        if let Some(m) = &self.model {
+            return Ok(m.clone());
+        }
+        let active = self.data_dir().ok().and_then(|d| {
+            lexilingo_core::models::ModelManager::new(lexilingo_core::paths::models_dir(&d))
+                .active_path()
+                .ok()
+                .flatten()
+        });
+        active.context(
+            "no model given: run `lexilingo models download`, or pass --model PATH (LEXILINGO_MODEL)",
+        )
     }
 }

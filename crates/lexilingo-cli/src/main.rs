@@ -6,6 +6,7 @@
 mod chat;
 mod cli;
 mod history;
+mod models;
 mod render;
 
 use std::io::Write;
@@ -66,11 +67,11 @@ fn report(e: &anyhow::Error, json: bool) {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let tutor = || -> anyhow::Result<Tutor> {
         let model = cli.model_path()?;
-        let mut config = EngineConfig::new(model)?;
+        let mut config = EngineConfig::new(&model)?;
         if let Some(threads) = cli.threads {
             config.threads = threads.max(1);
         }
-        config.n_ctx = cli.ctx;
+        config.n_ctx = fit_context(&model, cli.ctx)?;
         Ok(Tutor::new(Engine::new(config)?))
     };
     let cancel = cancel_on_ctrl_c();
@@ -145,12 +146,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = history::open_store(&cli).await?;
             history::export(&store, format, *since, file.as_deref()).await?;
         }
+        Command::Models { action } => {
+            drop(out);
+            models::run(&cli, action, &cancel).await?;
+        }
         Command::Import { file } => {
             drop(out);
             history::import(&history::open_store(&cli).await?, file, cli.json).await?;
         }
     }
     Ok(())
+}
+
+/// The context size that fits in free memory: `requested`, a smaller one with a warning, or
+/// an error saying why the model cannot run here.
+fn fit_context(model: &std::path::Path, requested: u32) -> anyhow::Result<u32> {
+    use lexilingo_core::models::{available_memory, fit_check, Fit};
+    let info = lexilingo_core::gguf::inspect(model).map_err(lexilingo_core::Error::from)?;
+    let size = std::fs::metadata(model).map(|m| m.len()).unwrap_or(0);
+    match fit_check(size, &info.shape, requested, available_memory()) {
+        Fit::Fits { .. } | Fit::Unknown => Ok(requested),
+        Fit::SmallerContext { n_ctx, reason } => {
+            tracing::warn!("{reason}");
+            Ok(n_ctx)
+        }
+        Fit::TooBig { reason } => anyhow::bail!("{reason}"),
+    }
 }
 
 /// The id a saved attempt records for the model: its file name.

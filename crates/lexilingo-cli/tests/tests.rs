@@ -7,5 +7,7 @@
 
 mod cli;
 mod common;
+mod download;
 mod engine;
+mod server;
 mod tasks;
