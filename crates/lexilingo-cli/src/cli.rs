@@ -172,6 +172,20 @@ pub enum ModelsAction {
         /// Model id.
         id: String,
     },
+    /// Re-quantise a GGUF file with llama.cpp (e.g. to a smaller type for an old laptop).
+    Quantize {
+        /// The input GGUF.
+        input: PathBuf,
+        /// Where to write the result.
+        output: PathBuf,
+        /// Q4_0, Q4_K_S, Q4_K_M, Q5_K_M or Q8_0.
+        #[arg(long = "type", value_parser = parse_quant)]
+        kind: lexilingo_core::models::QuantType,
+    },
+}
+
+fn parse_quant(s: &str) -> Result<lexilingo_core::models::QuantType, String> {
+    s.parse()
 }
 
 /// Options of `lexilingo history`.

@@ -109,6 +109,44 @@ pub async fn run(
             println!("Đã xoá {id}.");
             Ok(())
         }
+        ModelsAction::Quantize {
+            input,
+            output,
+            kind,
+        } => {
+            let program = std::env::current_exe()?;
+            let threads = cli
+                .threads
+                .unwrap_or_else(lexilingo_core::engine::default_threads);
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template("quantize {msg} [{bar:30}] {pos}/{len} tensors")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar.set_message(kind.as_str());
+            let result = lexilingo_core::models::quantize(
+                &program,
+                input,
+                output,
+                *kind,
+                threads,
+                |done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                },
+            )
+            .await;
+            bar.finish_and_clear();
+            result?;
+            let size = std::fs::metadata(output).map(|m| m.len()).unwrap_or(0);
+            println!(
+                "Đã lượng tử hoá thành {} ({:.1} MB). Dùng `lexilingo models import` để thêm vào.",
+                output.display(),
+                size as f64 / 1e6
+            );
+            Ok(())
+        }
         ModelsAction::Use { id } => {
             manager.set_active(id)?;
             println!("Đang dùng {id}.");

@@ -328,3 +328,44 @@ fn running_out_of_disk_midway_is_a_clear_error() {
     assert!(stderr.contains("No space left on device"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn quantize_writes_a_model_the_engine_can_run() {
+    let dir = tempfile::tempdir().expect("temp");
+    let out = dir.path().join("smol-q4_0.gguf");
+    let status = Command::new(lexilingo_bin())
+        .args(["models", "quantize", "--type", "Q4_0", "--threads", "2"])
+        .arg(test_model())
+        .arg(&out)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .status()
+        .expect("run quantize");
+    assert!(status.success());
+    let info = lexilingo_core::gguf::inspect(&out).expect("a valid GGUF");
+    assert_eq!(info.architecture.as_deref(), Some("llama"));
+    assert!(!dir.path().join("smol-q4_0.partial").exists());
+    let analyzed = Command::new(lexilingo_bin())
+        .args(["fluency", "--json", "--threads", "2", "--model"])
+        .arg(&out)
+        .arg("She likes apples.")
+        .output()
+        .expect("run fluency");
+    assert!(
+        analyzed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&analyzed.stderr)
+    );
+
+    let junk = dir.path().join("junk.gguf");
+    std::fs::write(&junk, b"not a model at all").expect("write");
+    let bad = Command::new(lexilingo_bin())
+        .args(["models", "quantize", "--type", "Q4_0"])
+        .arg(&junk)
+        .arg(dir.path().join("never.gguf"))
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a GGUF model file"));
+    assert!(!dir.path().join("never.gguf").exists());
+}

@@ -23,10 +23,15 @@ const CANCEL_ALL: u64 = u64::MAX;
 ///
 /// Call it first thing in `main` of every binary that hosts an [`super::Engine`]:
 /// `if let Some(code) = lexilingo_core::engine::run_worker_if_requested() { std::process::exit(code) }`.
+///
+/// It also serves the one-shot quantizer ([`crate::models::quantize::QUANTIZE_ARG`]), which
+/// needs the same crash isolation.
 pub fn run_worker_if_requested() -> Option<i32> {
-    let mut args = std::env::args_os();
-    let _program = args.next();
-    if args.next().as_deref() == Some(std::ffi::OsStr::new(WORKER_ARG)) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if let Some(code) = crate::models::quantize::run_if_requested(&args) {
+        return Some(code);
+    }
+    if args.first().map(|a| a.as_os_str()) == Some(std::ffi::OsStr::new(WORKER_ARG)) {
         Some(run_worker())
     } else {
         None

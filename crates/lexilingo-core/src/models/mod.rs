@@ -4,9 +4,11 @@
 pub mod catalog;
 pub mod download;
 pub mod manager;
+pub mod quantize;
 
 pub use catalog::{Catalog, CatalogEntry};
 pub use download::{
     download, DownloadError, DownloadOptions, DownloadSpec, DownloadState, Progress,
 };
 pub use manager::{available_memory, fit_check, Fit, InstalledModel, ManagerError, ModelManager};
+pub use quantize::{quantize, QuantType, QuantizeError};
