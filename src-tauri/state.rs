@@ -1,48 +1,66 @@
-//! The app's state: one tutor (and so one model worker) for the whole app.
+//! The app's state: one tutor (and so one model worker) and one history database for the app.
 
 use std::path::PathBuf;
 
 use lexilingo_core::engine::{Engine, EngineConfig};
+use lexilingo_core::store::Store;
 use lexilingo_core::Tutor;
 use tokio::sync::OnceCell;
 
-/// Shared by every command. The tutor is built on first use so the window opens at once.
+use crate::commands::CommandError;
+
+/// Shared by every command. The tutor and the database open on first use, so the window
+/// appears at once.
 pub struct AppState {
     model: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
     tutor: OnceCell<Tutor>,
+    store: OnceCell<Store>,
 }
 
 impl AppState {
-    /// The model: `LEXILINGO_MODEL`, or the active model installed with `lexilingo models`
-    /// in the data directory (`LEXILINGO_DATA_DIR` or the per-OS default).
+    /// The data directory (`LEXILINGO_DATA_DIR` or the per-OS default) and the model:
+    /// `LEXILINGO_MODEL`, or the active model installed with `lexilingo models`.
     pub fn from_env() -> Self {
-        let installed = || {
-            let data = lexilingo_core::paths::data_dir(
-                std::env::var_os("LEXILINGO_DATA_DIR").map(PathBuf::from),
-            )?;
-            lexilingo_core::models::ModelManager::new(lexilingo_core::paths::models_dir(&data))
+        let data_dir = lexilingo_core::paths::data_dir(
+            std::env::var_os("LEXILINGO_DATA_DIR").map(PathBuf::from),
+        );
+        let installed = data_dir.as_ref().and_then(|data| {
+            lexilingo_core::models::ModelManager::new(lexilingo_core::paths::models_dir(data))
                 .active_path()
                 .ok()
                 .flatten()
-        };
+        });
         Self {
             model: std::env::var_os("LEXILINGO_MODEL")
                 .map(PathBuf::from)
-                .or_else(installed),
+                .or(installed),
+            data_dir,
             tutor: OnceCell::new(),
+            store: OnceCell::new(),
         }
     }
 
     /// The tutor, created on first call.
-    pub async fn tutor(&self) -> Result<&Tutor, super::commands::CommandError> {
+    pub async fn tutor(&self) -> Result<&Tutor, CommandError> {
         self.tutor
             .get_or_try_init(|| async {
-                let model = self
-                    .model
-                    .clone()
-                    .ok_or_else(super::commands::CommandError::no_model)?;
+                let model = self.model.clone().ok_or_else(CommandError::no_model)?;
                 let engine = Engine::new(EngineConfig::new(model)?)?;
                 Ok(Tutor::new(engine))
+            })
+            .await
+    }
+
+    /// The history database, opened on first call.
+    pub async fn store(&self) -> Result<&Store, CommandError> {
+        self.store
+            .get_or_try_init(|| async {
+                let dir = self
+                    .data_dir
+                    .clone()
+                    .ok_or_else(CommandError::no_data_dir)?;
+                Store::open(&dir).await.map_err(CommandError::from_store)
             })
             .await
     }

@@ -203,4 +203,21 @@ fn window_checks_a_sentence_with_the_real_model() {
     assert!(vietnamese, "Vietnamese explanation expected: {shown}");
 
     let _ = wd.call("DELETE", "", None);
+
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let saved = rt.block_on(async {
+        let store = lexilingo_core::store::Store::open(data.path())
+            .await
+            .expect("open history");
+        store
+            .list_attempts(&Default::default())
+            .await
+            .expect("list")
+    });
+    assert_eq!(
+        saved.items.len(),
+        1,
+        "the checked sentence is in the history"
+    );
+    assert_eq!(saved.items[0].text, "She don't like apples.");
 }

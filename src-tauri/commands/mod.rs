@@ -1,6 +1,7 @@
 //! Tauri commands: deserialize → core → typed result or [`CommandError`].
 
 use lexilingo_core::engine::{CancellationToken, ModelInfo};
+use lexilingo_core::store::NewAttempt;
 use lexilingo_core::tasks::AnalyzeResult;
 use serde::Serialize;
 use tauri::State;
@@ -25,6 +26,26 @@ impl CommandError {
             code: "no_model".into(),
             message: "Chưa có mô hình. Hãy tải hoặc chọn một tệp mô hình GGUF.".into(),
             detail: "LEXILINGO_MODEL is not set".into(),
+        }
+    }
+}
+
+impl CommandError {
+    /// No data directory could be found.
+    pub fn no_data_dir() -> Self {
+        Self {
+            code: "no_data_dir".into(),
+            message: "Không tìm thấy thư mục dữ liệu. Hãy đặt LEXILINGO_DATA_DIR.".into(),
+            detail: "no per-OS data directory".into(),
+        }
+    }
+
+    /// The history database failed.
+    pub fn from_store(e: lexilingo_core::store::StoreError) -> Self {
+        Self {
+            code: "history_unavailable".into(),
+            message: "Không lưu được lịch sử luyện tập. Kết quả vẫn hiển thị bình thường.".into(),
+            detail: e.to_string(),
         }
     }
 }
@@ -54,5 +75,25 @@ pub async fn analyze_sentence(
     sentence: String,
 ) -> Result<AnalyzeResult, CommandError> {
     let tutor = state.tutor().await?;
-    Ok(tutor.analyze(&sentence, &CancellationToken::new()).await?)
+    let result = tutor.analyze(&sentence, &CancellationToken::new()).await?;
+    let model = tutor
+        .engine()
+        .config()
+        .model_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // The learner sees the result even if saving fails; the failure is logged for diagnostics.
+    match state.store().await {
+        Ok(store) => {
+            if let Err(e) = store
+                .insert_attempt(&NewAttempt::from_analysis(&result, &model))
+                .await
+            {
+                tracing::error!("could not save the attempt: {e}");
+            }
+        }
+        Err(e) => tracing::error!("history unavailable: {}", e.detail),
+    }
+    Ok(result)
 }

@@ -150,6 +150,9 @@ pub enum ModelsAction {
     Import {
         /// The GGUF file.
         path: PathBuf,
+        /// Copy the file into the models folder (the default).
+        #[arg(long, conflicts_with = "in_place")]
+        copy: bool,
         /// Use the file where it is instead of copying it into the models folder.
         #[arg(long)]
         in_place: bool,

@@ -73,7 +73,7 @@ pub async fn run(
             println!("Đã tải xong {} ({}).", model.id, path.display());
             Ok(())
         }
-        ModelsAction::Import { path, in_place } => {
+        ModelsAction::Import { path, in_place, .. } => {
             let model = manager.import(path, &catalog, !in_place).await?;
             let note = if model.verified {
                 "khớp với danh mục"

@@ -155,7 +155,8 @@ fn children(pid: u32) -> Vec<u32> {
 
 #[test]
 fn chat_survives_a_killed_worker() {
-    let mut child = lexilingo()
+    let data = tempfile::tempdir().expect("temp");
+    let mut child = lexilingo_in(data.path())
         .args(["chat", "--json", "--no-check", "--seed", "3"])
         .arg("--model")
         .arg(test_model())
@@ -212,6 +213,19 @@ fn chat_survives_a_killed_worker() {
         "the restart is reported:\n{log}"
     );
     assert!(!log.contains("panicked"), "{log}");
+
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let conversation = rt.block_on(async {
+        let store = lexilingo_core::store::Store::open(data.path())
+            .await
+            .expect("history");
+        store.get_conversation(1).await.expect("query")
+    });
+    let turns = conversation.expect("the conversation was saved").turns;
+    let roles: Vec<_> = turns.iter().map(|t| t.role).collect();
+    use lexilingo_core::engine::Role::{Assistant, User};
+    assert_eq!(roles, [User, Assistant, User, Assistant]);
+    assert_eq!(turns[2].content, "I like coffee.");
 }
 
 fn run_ok(cmd: &mut Command) -> String {
