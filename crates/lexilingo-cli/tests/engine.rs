@@ -231,3 +231,41 @@ async fn a_missing_model_file_is_reported_with_its_path() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_repeated_system_prompt_is_reused_and_answers_do_not_change() {
+    let engine = engine();
+    let ask = |user: &str| {
+        GenerateRequest::text(
+            vec![
+                ChatMessage::new(
+                    Role::System,
+                    "You are a patient English teacher for Vietnamese learners. Answer briefly.",
+                ),
+                ChatMessage::new(Role::User, user),
+            ],
+            24,
+        )
+    };
+    let first = engine
+        .generate(ask("What is a noun?"), |_| {}, &CancellationToken::new())
+        .await
+        .expect("first");
+    assert_eq!(first.cached_tokens, 0);
+    let second = engine
+        .generate(ask("What is a verb?"), |_| {}, &CancellationToken::new())
+        .await
+        .expect("second");
+    assert!(
+        second.cached_tokens >= 15,
+        "the system prompt is reused: {} tokens",
+        second.cached_tokens
+    );
+    // The same request on a fresh worker (nothing cached) gives the same greedy answer.
+    let fresh = crate::common::engine()
+        .generate(ask("What is a verb?"), |_| {}, &CancellationToken::new())
+        .await
+        .expect("fresh");
+    assert_eq!(fresh.cached_tokens, 0);
+    assert_eq!(second.text, fresh.text);
+}

@@ -174,3 +174,27 @@ async fn blank_and_overlong_input_is_refused_before_the_model() {
         "no worker was started for bad input"
     );
 }
+
+#[tokio::test]
+async fn analyze_gives_the_same_result_with_a_warm_prompt_cache() {
+    let warm = tutor();
+    let first = warm
+        .analyze("I have two apple.", &CancellationToken::new())
+        .await
+        .expect("warm-up");
+    let cached = warm
+        .analyze("She don't like apples.", &CancellationToken::new())
+        .await
+        .expect("cached");
+    let fresh = tutor()
+        .analyze("She don't like apples.", &CancellationToken::new())
+        .await
+        .expect("fresh");
+    assert_eq!(cached.correction, fresh.correction);
+    assert_eq!(cached.fluency, fresh.fluency);
+    assert_eq!(cached.vocabulary, fresh.vocabulary);
+    println!(
+        "analyze: first {} ms, with the system prompts cached {} ms, fresh worker {} ms",
+        first.timings_ms.total, cached.timings_ms.total, fresh.timings_ms.total
+    );
+}

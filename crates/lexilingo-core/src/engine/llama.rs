@@ -24,6 +24,72 @@ use crate::error::EngineError;
 /// Prompt tokens decoded per `llama_decode` call.
 const N_BATCH: u32 = 512;
 
+/// KV-cache sequences kept alive between requests, one per recent prompt prefix.
+pub const SLOTS: usize = 4;
+
+/// What each KV-cache sequence currently holds, so a new prompt that starts like an earlier one
+/// (the same task's system prompt, a conversation's history) decodes only the new part.
+///
+/// This is llama-server's prompt cache, per slot: pick the slot whose tokens share the longest
+/// prefix with the new prompt, drop the rest of that slot from the KV cache, decode the
+/// remainder. Each tutoring task has its own long system prompt, so with four slots `analyze`
+/// re-decodes only the learner's sentence after the first time.
+#[derive(Default)]
+pub struct PromptCache {
+    slots: Vec<Slot>,
+    clock: u64,
+}
+
+#[derive(Default, Clone)]
+struct Slot {
+    tokens: Vec<LlamaToken>,
+    last_used: u64,
+}
+
+impl PromptCache {
+    fn new() -> Self {
+        Self {
+            slots: vec![Slot::default(); SLOTS],
+            clock: 0,
+        }
+    }
+
+    /// The slot to use for `tokens` and how many of its tokens can be kept. At least one prompt
+    /// token is always decoded again, since its logits start the answer.
+    fn choose(&mut self, tokens: &[LlamaToken]) -> (usize, usize) {
+        let lcp = |a: &[LlamaToken]| a.iter().zip(tokens).take_while(|(x, y)| x == y).count();
+        let best = (0..self.slots.len())
+            .max_by_key(|&i| {
+                (
+                    lcp(&self.slots[i].tokens),
+                    u64::MAX - self.slots[i].last_used,
+                )
+            })
+            .unwrap_or(0);
+        let shared = lcp(&self.slots[best].tokens);
+        let slot = if shared == 0 {
+            // Nothing to reuse: take the least recently used slot.
+            (0..self.slots.len())
+                .min_by_key(|&i| self.slots[i].last_used)
+                .unwrap_or(0)
+        } else {
+            best
+        };
+        self.clock += 1;
+        self.slots[slot].last_used = self.clock;
+        (slot, shared.min(tokens.len().saturating_sub(1)))
+    }
+
+    fn cells_used_except(&self, slot: usize) -> usize {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != slot)
+            .map(|(_, s)| s.tokens.len())
+            .sum()
+    }
+}
+
 /// A model loaded from disk together with its chat template.
 pub struct LoadedModel {
     model: LlamaModel,
@@ -79,7 +145,11 @@ impl LoadedModel {
             .with_n_ctx(n_ctx)
             .with_n_batch(N_BATCH)
             .with_n_threads(threads)
-            .with_n_threads_batch(threads);
+            .with_n_threads_batch(threads)
+            .with_n_seq_max(SLOTS as u32)
+            // One buffer shared by all slots, so a single long conversation can still use the
+            // whole context.
+            .with_kv_unified(true);
         self.model
             .new_context(backend, params)
             .map_err(|e| EngineError::LoadFailed {
@@ -103,6 +173,11 @@ impl LoadedModel {
             })
     }
 
+    /// A fresh prompt cache for a context made by [`LoadedModel::new_context`].
+    pub fn prompt_cache(&self) -> PromptCache {
+        PromptCache::new()
+    }
+
     /// Generates an answer, calling `on_text` with each complete UTF-8 piece as it appears.
     ///
     /// `cancel` holds the id of the last cancelled request; generation stops at the next token
@@ -110,6 +185,7 @@ impl LoadedModel {
     pub fn generate(
         &self,
         ctx: &mut LlamaContext<'_>,
+        cache: &mut PromptCache,
         id: u64,
         request: &GenerateRequest,
         cancel: &AtomicU64,
@@ -129,17 +205,35 @@ impl LoadedModel {
         let mut chain = sampler_chain(request);
 
         let started = Instant::now();
-        ctx.clear_kv_cache();
+        let (seq, keep) = cache.choose(&tokens);
+        // Make room: drop the least recently used other slots until prompt + answer fit.
+        let needed_cells = tokens.len() + request.max_tokens as usize;
+        while cache.cells_used_except(seq) + needed_cells > n_ctx as usize {
+            let victim = (0..cache.slots.len())
+                .filter(|&i| i != seq && !cache.slots[i].tokens.is_empty())
+                .min_by_key(|&i| cache.slots[i].last_used);
+            let Some(victim) = victim else { break };
+            clear_seq(ctx, victim, 0)?;
+            cache.slots[victim].tokens.clear();
+        }
+        clear_seq(ctx, seq, keep)?;
+        cache.slots[seq].tokens.truncate(keep);
+        let seq_id = seq as i32;
         let mut batch = LlamaBatch::new(N_BATCH as usize, 1);
-        let mut pos: i32 = 0;
-        for chunk in tokens.chunks(N_BATCH as usize) {
+        let mut pos = keep as i32;
+        let fresh = &tokens[keep..];
+        for chunk in fresh.chunks(N_BATCH as usize) {
             batch.clear();
             for (i, token) in chunk.iter().enumerate() {
                 let last = pos as usize + i + 1 == tokens.len();
-                add(&mut batch, *token, pos + i as i32, last)?;
+                add(&mut batch, *token, pos + i as i32, seq_id, last)?;
             }
             pos += chunk.len() as i32;
-            decode(ctx, &mut batch)?;
+            if let Err(e) = decode(ctx, &mut batch) {
+                forget(ctx, cache, seq);
+                return Err(e);
+            }
+            cache.slots[seq].tokens.extend_from_slice(chunk);
         }
         let prompt_ms = started.elapsed().as_millis() as u64;
 
@@ -172,9 +266,13 @@ impl LoadedModel {
                 text.push_str(&piece);
             }
             batch.clear();
-            add(&mut batch, token, pos, true)?;
+            add(&mut batch, token, pos, seq_id, true)?;
             pos += 1;
-            decode(ctx, &mut batch)?;
+            if let Err(e) = decode(ctx, &mut batch) {
+                forget(ctx, cache, seq);
+                return Err(e);
+            }
+            cache.slots[seq].tokens.push(token);
             logits_idx = 0;
         };
         if !pending.is_empty() {
@@ -186,6 +284,7 @@ impl LoadedModel {
             text,
             stop,
             prompt_tokens: tokens.len() as u32,
+            cached_tokens: keep as u32,
             generated_tokens: generated,
             prompt_ms,
             generation_ms: gen_started.elapsed().as_millis() as u64,
@@ -261,13 +360,29 @@ fn add(
     batch: &mut LlamaBatch,
     token: LlamaToken,
     pos: i32,
+    seq: i32,
     logits: bool,
 ) -> Result<(), EngineError> {
     batch
-        .add(token, pos, &[0], logits)
+        .add(token, pos, &[seq], logits)
         .map_err(|e| EngineError::Generation {
             message: format!("batch full: {e}"),
         })
+}
+
+/// Removes positions `from..` of sequence `seq` from the KV cache.
+fn clear_seq(ctx: &mut LlamaContext<'_>, seq: usize, from: usize) -> Result<(), EngineError> {
+    ctx.clear_kv_cache_seq(Some(seq as u32), Some(from as u32), None)
+        .map(|_| ())
+        .map_err(|e| EngineError::Generation {
+            message: format!("cannot trim the KV cache: {e}"),
+        })
+}
+
+/// After a failed decode the slot's KV contents are unknown: empty it.
+fn forget(ctx: &mut LlamaContext<'_>, cache: &mut PromptCache, seq: usize) {
+    let _ = clear_seq(ctx, seq, 0);
+    cache.slots[seq].tokens.clear();
 }
 
 fn decode(ctx: &mut LlamaContext<'_>, batch: &mut LlamaBatch) -> Result<(), EngineError> {

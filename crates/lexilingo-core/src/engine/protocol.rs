@@ -145,6 +145,9 @@ pub struct Generation {
     pub stop: StopReason,
     /// Tokens in the formatted prompt.
     pub prompt_tokens: u32,
+    /// Prompt tokens reused from the KV cache instead of decoded again.
+    #[serde(default)]
+    pub cached_tokens: u32,
     /// Tokens generated.
     pub generated_tokens: u32,
     /// Milliseconds spent decoding the prompt.

@@ -77,6 +77,7 @@ fn run_worker() -> i32 {
             return 1;
         }
     };
+    let mut cache = model.prompt_cache();
     tracing::info!(name = %model.info.name, load_ms = model.info.load_ms, "model loaded");
     emit(&WorkerEvent::Loaded {
         id,
@@ -86,12 +87,13 @@ fn run_worker() -> i32 {
     for request in rx {
         match request {
             WorkerRequest::Generate { id, request } => {
-                let result = model.generate(&mut ctx, id, &request, &cancelled, |text| {
-                    emit(&WorkerEvent::Token {
-                        id,
-                        text: text.to_string(),
-                    })
-                });
+                let result =
+                    model.generate(&mut ctx, &mut cache, id, &request, &cancelled, |text| {
+                        emit(&WorkerEvent::Token {
+                            id,
+                            text: text.to_string(),
+                        })
+                    });
                 match result {
                     Ok(generation) => emit(&WorkerEvent::Done { id, generation }),
                     Err(error) => emit(&WorkerEvent::Failed { id, error }),
