@@ -111,10 +111,61 @@ pub enum Command {
         #[command(subcommand)]
         action: ModelsAction,
     },
+    /// Measure the tutor on public learner data (dev splits): jfleg, gug, cefr-sp.
+    Eval {
+        /// Which data set.
+        #[command(subcommand)]
+        set: EvalSet,
+    },
     /// Import a JSON export (attempts already present are skipped).
     Import {
         /// The file written by `lexilingo export --format json`.
         file: PathBuf,
+    },
+}
+
+/// `lexilingo eval` data sets.
+#[derive(Debug, Subcommand)]
+pub enum EvalSet {
+    /// Corrections, scored with GLEU against JFLEG's four references.
+    Jfleg {
+        /// Source sentences, one per line (tokenised).
+        #[arg(long)]
+        src: PathBuf,
+        /// Reference files, one correction per line each.
+        #[arg(long, num_args = 1.., required = true)]
+        refs: Vec<PathBuf>,
+        /// Write the corrected sentences here, tokenised like the input.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Only the first N sentences.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Score the source itself (the copy baseline); needs no model.
+        #[arg(long)]
+        copy: bool,
+    },
+    /// Fluency, scored with Spearman against GUG's crowd average; share of perfect sentences
+    /// the correction changes.
+    Gug {
+        /// gug_train_dev.tsv
+        #[arg(long)]
+        tsv: PathBuf,
+        /// train or dev.
+        #[arg(long, default_value = "dev")]
+        split: String,
+        /// Only the first N sentences.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Sentence levels against CEFR-SP's two annotators.
+    CefrSp {
+        /// CEFR-SP files (`sentence \t levelA \t levelB`).
+        #[arg(long, num_args = 1.., required = true)]
+        files: Vec<PathBuf>,
+        /// Only the first N sentences (over all files).
+        #[arg(long)]
+        limit: Option<usize>,
     },
 }
 

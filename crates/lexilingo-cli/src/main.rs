@@ -5,6 +5,7 @@
 
 mod chat;
 mod cli;
+mod eval;
 mod history;
 mod models;
 mod render;
@@ -145,6 +146,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             drop(out);
             let store = history::open_store(&cli).await?;
             history::export(&store, format, *since, file.as_deref()).await?;
+        }
+        Command::Eval { set } => {
+            drop(out);
+            let needs_model = !matches!(set, cli::EvalSet::Jfleg { copy: true, .. });
+            let tutor = if needs_model { Some(tutor()?) } else { None };
+            eval::run(set, tutor, cli.json).await?;
         }
         Command::Models { action } => {
             drop(out);

@@ -9,5 +9,6 @@ mod cli;
 mod common;
 mod download;
 mod engine;
+mod eval;
 mod server;
 mod tasks;

@@ -24,6 +24,7 @@ pub mod edits;
 pub mod engine;
 pub mod error;
 pub mod error_types;
+pub mod eval;
 pub mod explain_vi;
 pub mod gguf;
 pub mod input;
