@@ -42,7 +42,7 @@ fn gleu_stats(source: &[String], reference: &[String], hypothesis: &[String]) ->
 }
 
 fn gleu_from_stats(stats: &[f64; 10]) -> f64 {
-    if stats.iter().any(|&x| x == 0.0) {
+    if stats.contains(&0.0) {
         return 0.0;
     }
     let log_precision: f64 = (1..=4)
