@@ -165,7 +165,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
 }
 
 fn progress(done: usize, total: usize) {
-    if done % 10 == 0 || done == total {
+    if done.is_multiple_of(10) || done == total {
         eprint!("\r{done}/{total}");
     }
 }
