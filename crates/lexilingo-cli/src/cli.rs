@@ -111,6 +111,18 @@ pub enum Command {
         #[command(subcommand)]
         action: ModelsAction,
     },
+    /// Speed through the whole stack: tok/s (as llama-bench reports), first token, per task.
+    Bench {
+        /// Prompt tokens (about) for prompt processing.
+        #[arg(long, default_value_t = 64)]
+        n_prompt: usize,
+        /// Tokens to generate.
+        #[arg(long, default_value_t = 32)]
+        n_gen: u32,
+        /// Repetitions to average.
+        #[arg(long, default_value_t = 3)]
+        repetitions: usize,
+    },
     /// Measure the tutor on public learner data (dev splits): jfleg, gug, cefr-sp.
     Eval {
         /// Which data set.

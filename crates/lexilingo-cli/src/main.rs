@@ -3,6 +3,7 @@
 //! The same executable is also the model worker: started with the hidden worker argument it
 //! runs llama.cpp and nothing else (see `lexilingo_core::engine`).
 
+mod bench;
 mod chat;
 mod cli;
 mod eval;
@@ -146,6 +147,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             drop(out);
             let store = history::open_store(&cli).await?;
             history::export(&store, format, *since, file.as_deref()).await?;
+        }
+        Command::Bench { n_prompt, n_gen, repetitions } => {
+            drop(out);
+            bench::run(tutor()?, *n_prompt, *n_gen, (*repetitions).max(1), cli.json).await?;
         }
         Command::Eval { set } => {
             drop(out);

@@ -1,0 +1,130 @@
+//! `lexilingo bench`: speed through the whole stack (this CLI → the worker process →
+//! llama-cpp-2 → llama.cpp), in the units llama.cpp's own `llama-bench` reports, plus time to
+//! first token, per-task latency, model load time and the worker's peak memory.
+
+use std::time::Instant;
+
+use lexilingo_core::engine::{CancellationToken, ChatMessage, GenerateRequest, Role};
+use lexilingo_core::tasks::DialogueSettings;
+use lexilingo_core::Tutor;
+use serde_json::json;
+
+/// Words for prompts of a chosen length; a different first word per run keeps the prompt
+/// cache from reusing an earlier run.
+const FILLER: &str = "the learner writes a short sentence about school family food travel work and \
+friends every day and the tutor reads it carefully before answering with a kind explanation";
+
+fn prompt_words(n: usize, run: usize) -> String {
+    let words: Vec<&str> = FILLER.split_whitespace().collect();
+    let mut out = vec![format!("run{run}")];
+    out.extend((0..n).map(|i| words[i % words.len()].to_string()));
+    out.join(" ")
+}
+
+/// Runs the benchmark and prints a table, or one JSON object with `--json`.
+pub async fn run(tutor: Tutor, n_prompt: usize, n_gen: u32, repetitions: usize, json_out: bool) -> anyhow::Result<()> {
+    let engine = tutor.engine().clone();
+    let cancel = CancellationToken::new();
+    let load_started = Instant::now();
+    let info = engine.model_info().await?;
+    let load_wall_ms = load_started.elapsed().as_millis() as u64;
+
+    // Prompt processing: one token generated, so the time is the prompt's.
+    let (mut pp_tokens, mut pp_ms) = (0u64, 0u64);
+    for r in 0..repetitions {
+        let words = prompt_words(n_prompt.saturating_sub(12), r);
+        let req = GenerateRequest::text(vec![ChatMessage::new(Role::User, words)], 1);
+        let g = engine.generate(req, |_| {}, &cancel).await?;
+        pp_tokens += u64::from(g.prompt_tokens - g.cached_tokens);
+        pp_ms += g.prompt_ms.max(1);
+    }
+    // Generation: sampled so the model does not stop early.
+    let (mut tg_tokens, mut tg_ms, mut ttft_ms) = (0u64, 0u64, Vec::new());
+    for r in 0..repetitions {
+        let req = GenerateRequest {
+            temperature: 1.0,
+            seed: r as u32 + 1,
+            ..GenerateRequest::text(
+                vec![ChatMessage::new(Role::User, format!("Story {r}: write a very long story about a cat in Hanoi."))],
+                n_gen,
+            )
+        };
+        let started = Instant::now();
+        let mut first: Option<u64> = None;
+        let g = engine
+            .generate(req, |_| {
+                first.get_or_insert_with(|| started.elapsed().as_millis() as u64);
+            }, &cancel)
+            .await?;
+        tg_tokens += u64::from(g.generated_tokens);
+        tg_ms += g.generation_ms.max(1);
+        ttft_ms.extend(first);
+    }
+    let pp = pp_tokens as f64 * 1000.0 / pp_ms as f64;
+    let tg = tg_tokens as f64 * 1000.0 / tg_ms as f64;
+    let ttft = ttft_ms.iter().sum::<u64>() as f64 / ttft_ms.len().max(1) as f64;
+
+    // Per-task latency, each task once, in the order `analyze` runs them.
+    let sentence = "She don't like apples.";
+    let mut tasks = serde_json::Map::new();
+    let mut time = |name: &str, t: Instant| {
+        tasks.insert(name.into(), json!(t.elapsed().as_millis() as u64));
+    };
+    let t = Instant::now();
+    tutor.correct_grammar(sentence, &cancel).await?;
+    time("correction", t);
+    let t = Instant::now();
+    tutor.analyze_fluency(sentence, &cancel).await?;
+    time("fluency", t);
+    let t = Instant::now();
+    tutor.classify_vocabulary(sentence, &cancel).await?;
+    time("cefr", t);
+    let t = Instant::now();
+    tutor.explain_error("I feel very blue today.", "I feel very sad today.", &cancel).await?;
+    time("explanation", t);
+    let t = Instant::now();
+    tutor.generate_dialogue(&[], "Hello! How are you?", &DialogueSettings::default(), |_| {}, &cancel).await?;
+    time("dialogue", t);
+    let t = Instant::now();
+    tutor.analyze("I have two apple.", &cancel).await?;
+    time("analyze", t);
+
+    let peak_rss_mb = engine.worker_pid().await.and_then(peak_rss_kb).map(|kb| kb as f64 / 1024.0);
+    let report = json!({
+        "model": info.name,
+        "threads": info.threads,
+        "n_prompt": n_prompt,
+        "n_gen": n_gen,
+        "repetitions": repetitions,
+        "pp_tokens_per_s": pp,
+        "tg_tokens_per_s": tg,
+        "time_to_first_token_ms": ttft,
+        "task_latency_ms": tasks,
+        "model_load_ms": info.load_ms,
+        "worker_start_and_load_ms": load_wall_ms,
+        "worker_peak_rss_mb": peak_rss_mb,
+    });
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("model {} · {} threads", info.name, info.threads);
+        println!("prompt processing   {pp:>8.1} tok/s");
+        println!("generation          {tg:>8.1} tok/s");
+        println!("time to first token {ttft:>8.0} ms");
+        for (k, v) in report["task_latency_ms"].as_object().into_iter().flatten() {
+            println!("{k:<19} {v:>8} ms");
+        }
+        println!("model load          {:>8} ms", info.load_ms);
+        if let Some(mb) = peak_rss_mb {
+            println!("worker peak RSS     {mb:>8.0} MB");
+        }
+    }
+    Ok(())
+}
+
+/// Peak resident memory of a process (Linux `VmHWM`).
+fn peak_rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
