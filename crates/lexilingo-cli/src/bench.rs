@@ -11,7 +11,8 @@ use serde_json::json;
 
 /// Words for prompts of a chosen length; a different first word per run keeps the prompt
 /// cache from reusing an earlier run.
-const FILLER: &str = "the learner writes a short sentence about school family food travel work and \
+const FILLER: &str =
+    "the learner writes a short sentence about school family food travel work and \
 friends every day and the tutor reads it carefully before answering with a kind explanation";
 
 fn prompt_words(n: usize, run: usize) -> String {
@@ -22,7 +23,13 @@ fn prompt_words(n: usize, run: usize) -> String {
 }
 
 /// Runs the benchmark and prints a table, or one JSON object with `--json`.
-pub async fn run(tutor: Tutor, n_prompt: usize, n_gen: u32, repetitions: usize, json_out: bool) -> anyhow::Result<()> {
+pub async fn run(
+    tutor: Tutor,
+    n_prompt: usize,
+    n_gen: u32,
+    repetitions: usize,
+    json_out: bool,
+) -> anyhow::Result<()> {
     let engine = tutor.engine().clone();
     let cancel = CancellationToken::new();
     let load_started = Instant::now();
@@ -45,16 +52,23 @@ pub async fn run(tutor: Tutor, n_prompt: usize, n_gen: u32, repetitions: usize, 
             temperature: 1.0,
             seed: r as u32 + 1,
             ..GenerateRequest::text(
-                vec![ChatMessage::new(Role::User, format!("Story {r}: write a very long story about a cat in Hanoi."))],
+                vec![ChatMessage::new(
+                    Role::User,
+                    format!("Story {r}: write a very long story about a cat in Hanoi."),
+                )],
                 n_gen,
             )
         };
         let started = Instant::now();
         let mut first: Option<u64> = None;
         let g = engine
-            .generate(req, |_| {
-                first.get_or_insert_with(|| started.elapsed().as_millis() as u64);
-            }, &cancel)
+            .generate(
+                req,
+                |_| {
+                    first.get_or_insert_with(|| started.elapsed().as_millis() as u64);
+                },
+                &cancel,
+            )
             .await?;
         tg_tokens += u64::from(g.generated_tokens);
         tg_ms += g.generation_ms.max(1);
@@ -80,16 +94,30 @@ pub async fn run(tutor: Tutor, n_prompt: usize, n_gen: u32, repetitions: usize, 
     tutor.classify_vocabulary(sentence, &cancel).await?;
     time("cefr", t);
     let t = Instant::now();
-    tutor.explain_error("I feel very blue today.", "I feel very sad today.", &cancel).await?;
+    tutor
+        .explain_error("I feel very blue today.", "I feel very sad today.", &cancel)
+        .await?;
     time("explanation", t);
     let t = Instant::now();
-    tutor.generate_dialogue(&[], "Hello! How are you?", &DialogueSettings::default(), |_| {}, &cancel).await?;
+    tutor
+        .generate_dialogue(
+            &[],
+            "Hello! How are you?",
+            &DialogueSettings::default(),
+            |_| {},
+            &cancel,
+        )
+        .await?;
     time("dialogue", t);
     let t = Instant::now();
     tutor.analyze("I have two apple.", &cancel).await?;
     time("analyze", t);
 
-    let peak_rss_mb = engine.worker_pid().await.and_then(peak_rss_kb).map(|kb| kb as f64 / 1024.0);
+    let peak_rss_mb = engine
+        .worker_pid()
+        .await
+        .and_then(peak_rss_kb)
+        .map(|kb| kb as f64 / 1024.0);
     let report = json!({
         "model": info.name,
         "threads": info.threads,

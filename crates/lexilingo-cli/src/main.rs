@@ -148,7 +148,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = history::open_store(&cli).await?;
             history::export(&store, format, *since, file.as_deref()).await?;
         }
-        Command::Bench { n_prompt, n_gen, repetitions } => {
+        Command::Bench {
+            n_prompt,
+            n_gen,
+            repetitions,
+        } => {
             drop(out);
             bench::run(tutor()?, *n_prompt, *n_gen, (*repetitions).max(1), cli.json).await?;
         }
