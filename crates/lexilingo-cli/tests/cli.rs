@@ -358,3 +358,39 @@ fn analyze_saves_to_history_and_the_history_commands_use_it() {
     .expect("json");
     assert!(page["items"].as_array().is_some_and(Vec::is_empty));
 }
+
+#[test]
+fn bench_reports_speed_latency_and_memory() {
+    let out = run_ok(
+        lexilingo()
+            .args([
+                "bench",
+                "--json",
+                "--repetitions",
+                "1",
+                "--n-gen",
+                "8",
+                "--model",
+            ])
+            .arg(test_model()),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    for key in [
+        "pp_tokens_per_s",
+        "tg_tokens_per_s",
+        "time_to_first_token_ms",
+        "worker_peak_rss_mb",
+    ] {
+        assert!(v[key].as_f64().is_some_and(|x| x > 0.0), "{key}: {v}");
+    }
+    for task in [
+        "correction",
+        "fluency",
+        "cefr",
+        "explanation",
+        "dialogue",
+        "analyze",
+    ] {
+        assert!(v["task_latency_ms"][task].as_u64().is_some(), "{task}: {v}");
+    }
+}
