@@ -369,3 +369,63 @@ fn quantize_writes_a_model_the_engine_can_run() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a GGUF model file"));
     assert!(!dir.path().join("never.gguf").exists());
 }
+
+#[test]
+fn import_verify_use_and_remove() {
+    let data = tempfile::tempdir().expect("temp");
+    let cli = |args: &[&str]| {
+        Command::new(lexilingo_bin())
+            .args(args)
+            .arg("--data-dir")
+            .arg(data.path())
+            .output()
+            .expect("run")
+    };
+    let copy = data.path().join("mine.gguf");
+    std::fs::copy(test_model(), &copy).expect("copy");
+    assert!(cli(&["models", "import", copy.to_str().expect("utf8")])
+        .status
+        .success());
+    assert!(cli(&[
+        "models",
+        "import",
+        "--in-place",
+        test_model().to_str().expect("utf8")
+    ])
+    .status
+    .success());
+    let list: serde_json::Value =
+        serde_json::from_slice(&cli(&["models", "list", "--json"]).stdout).expect("json");
+    let installed = list["installed"].as_array().expect("installed");
+    assert_eq!(installed.len(), 2);
+    assert_eq!(list["active"], "mine", "the first import is active");
+    assert!(cli(&["models", "use", "SmolLM2-135M-Instruct.Q4_1"])
+        .status
+        .success());
+    assert!(cli(&["models", "verify"]).status.success());
+
+    // A file changed after import fails verification, with both hashes in one line.
+    let copied = data.path().join("models/mine.gguf");
+    let mut bytes = std::fs::read(&copied).expect("read");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&copied, bytes).expect("write");
+    let out = cli(&["models", "verify", "mine"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sha256 is now"));
+
+    assert!(cli(&["models", "remove", "mine"]).status.success());
+    assert!(!copied.exists(), "a copied model's file is deleted");
+    assert!(cli(&["models", "remove", "SmolLM2-135M-Instruct.Q4_1"])
+        .status
+        .success());
+    assert!(
+        test_model().exists(),
+        "an in-place model's file is left alone"
+    );
+    let junk = data.path().join("junk.gguf");
+    std::fs::write(&junk, "<html>not found</html>").expect("write");
+    let out = cli(&["models", "import", junk.to_str().expect("utf8")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a GGUF model file"));
+}
