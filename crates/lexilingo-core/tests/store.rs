@@ -413,6 +413,7 @@ fn tempdir_with(file: &std::path::Path) -> std::path::PathBuf {
 /// The writer half of the crash test: runs only when the parent test starts this binary again
 /// with `LEXILINGO_CRASH_DB` set. Prints each uuid after its insert has returned.
 #[tokio::test]
+#[ignore = "helper process for every_returned_insert_survives_a_sigkill, which runs it"]
 async fn crash_writer_child() {
     let Some(dir) = std::env::var_os("LEXILINGO_CRASH_DB") else {
         return;
@@ -439,6 +440,7 @@ fn every_returned_insert_survives_a_sigkill() {
         .args([
             "--exact",
             "crash_writer_child",
+            "--ignored",
             "--nocapture",
             "--test-threads=1",
         ])
