@@ -76,13 +76,7 @@ pub async fn analyze_sentence(
 ) -> Result<AnalyzeResult, CommandError> {
     let tutor = state.tutor().await?;
     let result = tutor.analyze(&sentence, &CancellationToken::new()).await?;
-    let model = tutor
-        .engine()
-        .config()
-        .model_path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let model = tutor.engine().config().model_id();
     // The learner sees the result even if saving fails; the failure is logged for diagnostics.
     match state.store().await {
         Ok(store) => {

@@ -6,9 +6,8 @@
 use std::io::{BufRead, Write};
 
 use lexilingo_core::engine::{CancellationToken, ChatMessage, Role};
-use lexilingo_core::explain_vi;
-use lexilingo_core::store::{Mode, NewAttempt, NewConversation, Store, StoredEdit};
-use lexilingo_core::tasks::{CorrectionResult, DialogueSettings};
+use lexilingo_core::store::{NewAttempt, NewConversation, Store};
+use lexilingo_core::tasks::DialogueSettings;
 use lexilingo_core::Tutor;
 
 use crate::cli::ChatArgs;
@@ -26,7 +25,7 @@ pub async fn run(tutor: Tutor, store: &Store, args: &ChatArgs, json: bool) -> an
         .insert_conversation(&NewConversation {
             scenario: settings.scenario.as_str().into(),
             level: settings.level,
-            model_id: crate::model_id(tutor.engine().config()),
+            model_id: tutor.engine().config().model_id(),
         })
         .await?;
     let ctx = Saved {
@@ -111,9 +110,9 @@ async fn turn(
         .insert_turn(saved.conversation, Role::User, message)
         .await?;
     if let Some(c) = &check {
-        let attempt = dialogue_attempt(
+        let attempt = NewAttempt::from_dialogue_check(
             c,
-            tutor,
+            &tutor.engine().config().model_id(),
             saved.conversation,
             started.elapsed().as_millis() as u64,
         );
@@ -165,40 +164,6 @@ async fn turn(
     history.push(ChatMessage::new(Role::User, message));
     history.push(ChatMessage::new(Role::Assistant, reply.reply));
     Ok(())
-}
-
-/// A checked chat message as a history attempt (no fluency or level: chat only corrects).
-fn dialogue_attempt(
-    c: &CorrectionResult,
-    tutor: &Tutor,
-    conversation: i64,
-    latency_ms: u64,
-) -> NewAttempt {
-    NewAttempt {
-        uuid: None,
-        text: c.original.clone(),
-        mode: Mode::Dialogue,
-        model_id: crate::model_id(tutor.engine().config()),
-        created_at: None,
-        fluency: None,
-        fluency_reason: None,
-        cefr: None,
-        corrected: Some(c.corrected.clone()),
-        latency_ms,
-        conversation_id: Some(conversation),
-        edits: c
-            .edits
-            .iter()
-            .map(|e| StoredEdit {
-                start: e.start,
-                end: e.end,
-                original: e.original.clone(),
-                replacement: e.replacement.clone(),
-                error_type: e.error_type,
-                explanation_vi: explain_vi::explain(e.error_type, &e.original, &e.replacement),
-            })
-            .collect(),
-    }
 }
 
 fn seed_from_clock() -> u32 {

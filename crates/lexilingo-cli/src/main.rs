@@ -89,7 +89,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let result = tutor.analyze(sentence, &cancel).await?;
             if let Some(store) = &store {
-                let model = model_id(tutor.engine().config());
+                let model = tutor.engine().config().model_id();
                 store
                     .insert_attempt(&NewAttempt::from_analysis(&result, &model))
                     .await
@@ -188,15 +188,6 @@ fn fit_context(model: &std::path::Path, requested: u32) -> anyhow::Result<u32> {
         }
         Fit::TooBig { reason } => anyhow::bail!("{reason}"),
     }
-}
-
-/// The id a saved attempt records for the model: its file name.
-pub fn model_id(config: &EngineConfig) -> String {
-    config
-        .model_path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| config.model_path.display().to_string())
 }
 
 /// Prints `value` as pretty JSON or as the human-readable card.

@@ -63,6 +63,14 @@ pub struct EngineConfig {
 }
 
 impl EngineConfig {
+    /// The id a saved attempt records for the model: its file name.
+    pub fn model_id(&self) -> String {
+        self.model_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.model_path.display().to_string())
+    }
+
     /// Defaults for `model_path`: this executable as the worker, physical cores, 4096 tokens.
     pub fn new(model_path: impl Into<PathBuf>) -> Result<Self> {
         Ok(Self {

@@ -412,12 +412,8 @@ async fn fetch(
                     have,
                     "206 with a Content-Range that does not match; restarting"
                 );
-                *have = 0;
-                append = false;
-            }
-            if !append {
-                // Either an inconsistent 206 or one we did not ask for: ask again from zero.
                 let _ = tokio::fs::remove_file(part).await;
+                *have = 0;
                 return Err(Interrupted::Transient(
                     "inconsistent partial response".into(),
                 ));

@@ -181,7 +181,9 @@ impl ModelManager {
             .map(|n| n.to_owned())
             .unwrap_or_else(|| "model.gguf".into());
         let dest = self.dir.join(&name);
-        let part = self.dir.join(format!("{}.importing", dest.display()));
+        let mut part_name = name.clone();
+        part_name.push(".importing");
+        let part = self.dir.join(part_name);
         std::fs::create_dir_all(&self.dir).map_err(|e| self.manifest_error(e))?;
         let (src, tmp) = (path.to_path_buf(), part.clone());
         tokio::task::spawn_blocking(move || std::fs::copy(src, tmp))

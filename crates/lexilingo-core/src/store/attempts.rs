@@ -7,7 +7,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use super::{now_ms, Store, StoreError};
 use crate::cefr::CefrLevel;
 use crate::error_types::ErrorType;
-use crate::tasks::AnalyzeResult;
+use crate::tasks::{AnalyzeResult, CorrectionResult};
 
 /// Where an attempt came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,6 +108,68 @@ impl NewAttempt {
                     explanation_vi: e.explanation_vi.clone(),
                 })
                 .collect(),
+        }
+    }
+}
+
+impl NewAttempt {
+    /// A checked chat message: the correction and its explained edits, no fluency or level
+    /// (chat only corrects).
+    pub fn from_dialogue_check(
+        correction: &CorrectionResult,
+        model_id: &str,
+        conversation_id: i64,
+        latency_ms: u64,
+    ) -> Self {
+        Self {
+            uuid: None,
+            text: correction.original.clone(),
+            mode: Mode::Dialogue,
+            model_id: model_id.to_string(),
+            created_at: None,
+            fluency: None,
+            fluency_reason: None,
+            cefr: None,
+            corrected: Some(correction.corrected.clone()),
+            latency_ms,
+            conversation_id: Some(conversation_id),
+            edits: correction
+                .edits
+                .iter()
+                .map(|e| StoredEdit {
+                    start: e.start,
+                    end: e.end,
+                    original: e.original.clone(),
+                    replacement: e.replacement.clone(),
+                    error_type: e.error_type,
+                    explanation_vi: crate::explain_vi::explain(
+                        e.error_type,
+                        &e.original,
+                        &e.replacement,
+                    ),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<Attempt> for NewAttempt {
+    /// The same attempt, to be saved elsewhere (import). Conversations are not exported, so
+    /// the link to one is dropped; the message stays as an attempt.
+    fn from(a: Attempt) -> Self {
+        Self {
+            uuid: Some(a.uuid),
+            text: a.text,
+            mode: a.mode,
+            model_id: a.model_id,
+            created_at: Some(a.created_at),
+            fluency: a.fluency,
+            fluency_reason: a.fluency_reason,
+            cefr: a.cefr,
+            corrected: a.corrected,
+            latency_ms: a.latency_ms,
+            conversation_id: None,
+            edits: a.edits,
         }
     }
 }

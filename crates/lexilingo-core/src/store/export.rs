@@ -163,21 +163,7 @@ impl Store {
                 report.skipped += 1;
                 continue;
             }
-            let new = NewAttempt {
-                uuid: Some(a.uuid),
-                text: a.text,
-                mode: a.mode,
-                model_id: a.model_id,
-                created_at: Some(a.created_at),
-                fluency: a.fluency,
-                fluency_reason: a.fluency_reason,
-                cefr: a.cefr,
-                corrected: a.corrected,
-                latency_ms: a.latency_ms,
-                // Conversations are not part of the export; the message stays as an attempt.
-                conversation_id: None,
-                edits: a.edits,
-            };
+            let new = NewAttempt::from(a);
             insert_attempt_tx(&mut tx, &new).await?;
             report.imported += 1;
         }
