@@ -81,6 +81,28 @@ pub enum Command {
         /// Its correction.
         correction: String,
     },
+    /// Serve the tutor over HTTP on this machine: an OpenAI-compatible API, the tutoring tasks,
+    /// the history, and the app's UI at `/`.
+    Serve {
+        /// Address to listen on. Anything but loopback needs --allow-remote.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// Port (0 picks a free one; the address is printed).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Allow listening on a non-loopback address (prints a warning).
+        #[arg(long)]
+        allow_remote: bool,
+        /// Require `Authorization: Bearer TOKEN` on every /v1 request.
+        #[arg(long, env = "LEXILINGO_API_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Requests that may wait for the model; more get 503 with Retry-After.
+        #[arg(long, default_value_t = 8)]
+        queue: usize,
+        /// The built UI to serve at `/` (default: `ui/` beside the repository, if present).
+        #[arg(long, value_name = "DIR")]
+        ui: Option<PathBuf>,
+    },
     /// Practise a conversation in the terminal.
     Chat(ChatArgs),
     /// Your past attempts: list (with search and filters), show, delete, clear.
@@ -153,6 +175,9 @@ pub enum EvalSet {
         /// Only the first N sentences.
         #[arg(long)]
         limit: Option<usize>,
+        /// Write every sentence's candidates and their log-probabilities here (JSON lines).
+        #[arg(long)]
+        dump: Option<PathBuf>,
         /// Score the source itself (the copy baseline); needs no model.
         #[arg(long)]
         copy: bool,
@@ -163,12 +188,24 @@ pub enum EvalSet {
         /// gug_train_dev.tsv
         #[arg(long)]
         tsv: PathBuf,
-        /// train or dev.
+        /// The split to report on: train or dev.
         #[arg(long, default_value = "dev")]
         split: String,
-        /// Only the first N sentences.
+        /// Only the first N sentences of the reported split.
         #[arg(long)]
         limit: Option<usize>,
+        /// Fit the fluency calibration on this split first (train), then report with it.
+        #[arg(long)]
+        fit_split: Option<String>,
+        /// Only the first N sentences of the fitting split.
+        #[arg(long)]
+        fit_limit: Option<usize>,
+        /// Write the fitted calibration into this file (models/calibration.json).
+        #[arg(long)]
+        save_calibration: Option<PathBuf>,
+        /// Skip the correction of perfect sentences (the slow part).
+        #[arg(long)]
+        no_corrections: bool,
     },
     /// Sentence levels against CEFR-SP's two annotators.
     CefrSp {
@@ -178,6 +215,15 @@ pub enum EvalSet {
         /// Only the first N sentences (over all files).
         #[arg(long)]
         limit: Option<usize>,
+        /// Fit the level calibration on these files (train) first, then report with it.
+        #[arg(long, num_args = 1..)]
+        fit: Vec<PathBuf>,
+        /// Write the fitted calibration into this file (models/calibration.json).
+        #[arg(long)]
+        save_calibration: Option<PathBuf>,
+        /// Also ask the model itself for each level (the slow "model only" pipeline).
+        #[arg(long)]
+        model_level: bool,
     },
 }
 

@@ -5,8 +5,10 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
+use lexilingo_core::edits;
 use lexilingo_core::engine::CancellationToken;
-use lexilingo_core::eval::{jfleg_tokens, metrics};
+use lexilingo_core::eval::{detokenize, jfleg_tokens, metrics};
+use lexilingo_core::tasks::correction;
 use lexilingo_core::Tutor;
 use serde_json::json;
 
@@ -34,6 +36,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             out,
             limit,
             copy,
+            dump,
         } => {
             let mut sources = lines(src)?;
             sources.truncate(limit.unwrap_or(usize::MAX));
@@ -41,27 +44,6 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                 .iter()
                 .map(|r| lines(r))
                 .collect::<anyhow::Result<_>>()?;
-            let mut hyps = Vec::with_capacity(sources.len());
-            let mut failures = 0;
-            for (i, s) in sources.iter().enumerate() {
-                let hyp = match (&tutor, *copy) {
-                    (Some(t), false) => match t.correct_grammar(s, &cancel).await {
-                        Ok(c) => jfleg_tokens(&c.corrected).join(" "),
-                        Err(e) => {
-                            failures += 1;
-                            tracing::warn!("sentence {}: {e}; keeping the source", i + 1);
-                            s.trim().to_string()
-                        }
-                    },
-                    _ => s.trim().to_string(),
-                };
-                hyps.push(hyp);
-                progress(i + 1, sources.len());
-            }
-            if let Some(out) = out {
-                std::fs::write(out, hyps.join("\n") + "\n")
-                    .with_context(|| format!("cannot write {}", out.display()))?;
-            }
             let srcs: Vec<Vec<String>> = sources.iter().map(|s| toks(s)).collect();
             let refs_per: Vec<Vec<Vec<String>>> = (0..sources.len())
                 .map(|i| {
@@ -72,93 +54,392 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                         .collect()
                 })
                 .collect();
-            let hyp_toks: Vec<Vec<String>> = hyps.iter().map(|h| toks(h)).collect();
-            let g = metrics::gleu(&srcs, &refs_per, &hyp_toks, 500);
-            json!({ "set": "jfleg", "sentences": sources.len(), "gleu": g * 100.0, "failures": failures,
-                    "pipeline": if *copy { "copy" } else { "model" } })
+            let gleu = |hyps: &[String]| {
+                let hyp_toks: Vec<Vec<String>> = hyps.iter().map(|h| toks(h)).collect();
+                metrics::gleu(&srcs, &refs_per, &hyp_toks, 500) * 100.0
+            };
+            let copy_hyps: Vec<String> = sources.iter().map(|s| s.trim().to_string()).collect();
+            let tutor = match (&tutor, *copy) {
+                (Some(t), false) => t,
+                _ => {
+                    if let Some(out) = out {
+                        write_lines(out, &copy_hyps)?;
+                    }
+                    let report = json!({ "set": "jfleg", "sentences": sources.len(),
+                        "pipeline": "copy", "gleu": gleu(&copy_hyps) });
+                    return print_report(&report, json_out);
+                }
+            };
+            // One pass: every pipeline variant is computed from the same candidates.
+            let mut variants: Vec<(String, Vec<String>)> = vec![
+                ("copy".into(), copy_hyps.clone()),
+                ("rules only".into(), Vec::new()),
+                ("model only".into(), Vec::new()),
+            ];
+            for m in MARGINS {
+                variants.push((format!("combined, margin {m}"), Vec::new()));
+            }
+            let mut failures = 0;
+            let mut combined = Vec::new();
+            let mut dumped = Vec::new();
+            for (i, s) in sources.iter().enumerate() {
+                let sentence = detokenize(s);
+                let tok = |t: &str| jfleg_tokens(t).join(" ");
+                match tutor.correction_candidates(&sentence, &cancel).await {
+                    Ok(c) => {
+                        variants[1].1.push(tok(&c.rules));
+                        variants[2].1.push(tok(&c.model));
+                        for (k, m) in MARGINS.iter().enumerate() {
+                            variants[3 + k].1.push(tok(&c.choose(*m).0));
+                        }
+                        combined.push(tok(&c.choose(correction::MODEL_MARGIN_NATS).0));
+                        dumped.push(serde_json::to_string(&c)?);
+                    }
+                    Err(e) => {
+                        failures += 1;
+                        tracing::warn!("sentence {}: {e}; keeping the source", i + 1);
+                        for v in variants.iter_mut().skip(1) {
+                            v.1.push(s.trim().to_string());
+                        }
+                        combined.push(s.trim().to_string());
+                    }
+                }
+                progress(i + 1, sources.len());
+            }
+            if let Some(out) = out {
+                write_lines(out, &combined)?;
+            }
+            if let Some(dump) = dump {
+                write_lines(dump, &dumped)?;
+            }
+            let table: serde_json::Map<String, serde_json::Value> = variants
+                .iter()
+                .map(|(name, hyps)| (name.clone(), json!(gleu(hyps))))
+                .collect();
+            json!({ "set": "jfleg", "sentences": sources.len(), "failures": failures,
+                    "pipeline": "combined", "margin": correction::MODEL_MARGIN_NATS,
+                    "gleu": gleu(&combined), "variants": table })
         }
-        EvalSet::Gug { tsv, split, limit } => {
+        EvalSet::Gug {
+            tsv,
+            split,
+            limit,
+            fit_split,
+            fit_limit,
+            save_calibration,
+            no_corrections,
+        } => {
             let tutor = tutor.context("gug needs a model")?;
             let text = std::fs::read_to_string(tsv)
                 .with_context(|| format!("cannot read {}", tsv.display()))?;
-            let mut rows: Vec<(String, u8, f64)> = Vec::new();
-            for line in text.lines().skip(1) {
-                let f: Vec<&str> = line.split('\t').collect();
-                if f.len() >= 6 && f[5].trim() == split {
-                    rows.push((
-                        f[1].to_string(),
-                        f[2].trim().parse().unwrap_or(0),
-                        f[4].trim().parse().unwrap_or(0.0),
-                    ));
+            let rows_of = |wanted: &str, limit: Option<usize>| {
+                let mut rows: Vec<(String, u8, f64)> = Vec::new();
+                for line in text.lines().skip(1) {
+                    let f: Vec<&str> = line.split('\t').collect();
+                    if f.len() >= 6 && f[5].trim() == wanted {
+                        rows.push((
+                            f[1].to_string(),
+                            f[2].trim().parse().unwrap_or(0),
+                            f[4].trim().parse().unwrap_or(0.0),
+                        ));
+                    }
+                }
+                rows.truncate(limit.unwrap_or(usize::MAX));
+                rows
+            };
+            let rows = rows_of(split, *limit);
+            let model = tutor.model_name().await?;
+            let mut calibration = lexilingo_core::calibration::Calibration::builtin().clone();
+            if let Some(fit_split) = fit_split {
+                let train = rows_of(fit_split, *fit_limit);
+                eprintln!("fitting on {} {fit_split} sentences", train.len());
+                let signals = gug_signals(&tutor, &train, &cancel).await?;
+                let y: Vec<f64> = train.iter().map(|r| r.2).collect();
+                let (rules, combined) = fit_fluency(&signals, &y);
+                let fitted_on = format!("GUG {fit_split} ({} sentences)", train.len());
+                calibration.upsert(Entry {
+                    model: ANY_MODEL.into(),
+                    fitted_on: fitted_on.clone(),
+                    cefr: None,
+                    fluency: Some(rules),
+                });
+                calibration.upsert(Entry {
+                    model: model.clone(),
+                    fitted_on,
+                    cefr: None,
+                    fluency: Some(combined),
+                });
+                if let Some(path) = save_calibration {
+                    save(path, &calibration)?;
                 }
             }
-            rows.truncate(limit.unwrap_or(usize::MAX));
-            let (mut ours, mut crowd) = (Vec::new(), Vec::new());
-            let (mut perfect, mut perfect_changed, mut failures) = (0, 0, 0);
-            for (i, (sentence, expert, average)) in rows.iter().enumerate() {
-                match tutor.analyze_fluency(sentence, &cancel).await {
-                    Ok(f) => {
-                        ours.push(f64::from(f.score));
-                        crowd.push(*average);
+            eprintln!("reporting on {} {split} sentences", rows.len());
+            let signals = gug_signals(&tutor, &rows, &cancel).await?;
+            let crowd: Vec<f64> = rows.iter().map(|r| r.2).collect();
+            let rating: Vec<f64> = signals.iter().map(|s| f64::from(s.rating.score)).collect();
+            let mut spearman = serde_json::Map::new();
+            spearman.insert(
+                "model only".into(),
+                json!(metrics::spearman(&rating, &crowd)),
+            );
+            for (name, entry) in [
+                ("rules only", calibration.for_model(ANY_MODEL)),
+                ("combined", calibration.for_model(&model)),
+            ] {
+                if let Some(entry) = entry {
+                    let ours: Option<Vec<f64>> = signals
+                        .iter()
+                        .map(|s| s.score(entry).map(f64::from))
+                        .collect();
+                    if let Some(ours) = ours {
+                        spearman.insert(name.into(), json!(metrics::spearman(&ours, &crowd)));
                     }
-                    Err(_) => failures += 1,
                 }
-                if *expert == 4 {
+            }
+            let mut report = json!({ "set": "gug", "split": split, "sentences": rows.len(),
+                                     "model": model, "spearman": spearman });
+            if !no_corrections {
+                let (mut perfect, mut changed_by) = (0u32, vec![0u32; 2 + MARGINS.len()]);
+                for (i, (sentence, expert, _)) in rows.iter().enumerate() {
+                    if *expert != 4 {
+                        continue;
+                    }
                     perfect += 1;
-                    if tutor
-                        .correct_grammar(sentence, &cancel)
-                        .await
-                        .is_ok_and(|c| !c.edits.is_empty())
-                    {
-                        perfect_changed += 1;
+                    if let Ok(c) = tutor.correction_candidates(sentence, &cancel).await {
+                        let changed = |t: &str| !edits::diff(sentence, t).is_empty();
+                        let mut flags = vec![changed(&c.rules), changed(&c.model)];
+                        flags.extend(MARGINS.iter().map(|m| changed(&c.choose(*m).0)));
+                        for (k, f) in flags.into_iter().enumerate() {
+                            changed_by[k] += u32::from(f);
+                        }
                     }
+                    progress(i + 1, rows.len());
                 }
-                progress(i + 1, rows.len());
+                report["perfect_sentences"] = json!(perfect);
+                report["perfect_changed_share"] = json!(variant_names()
+                    .into_iter()
+                    .zip(&changed_by)
+                    .map(|(n, c)| (
+                        n,
+                        json!(if perfect == 0 {
+                            0.0
+                        } else {
+                            f64::from(*c) / f64::from(perfect)
+                        })
+                    ))
+                    .collect::<serde_json::Map<_, _>>());
             }
-            json!({ "set": "gug", "split": split, "sentences": rows.len(), "failures": failures,
-                    "spearman": metrics::spearman(&ours, &crowd),
-                    "perfect_sentences": perfect,
-                    "perfect_changed_share": if perfect == 0 { 0.0 } else { f64::from(perfect_changed) / f64::from(perfect) } })
+            report
         }
-        EvalSet::CefrSp { files, limit } => {
+        EvalSet::CefrSp {
+            files,
+            limit,
+            fit,
+            save_calibration,
+            model_level,
+        } => {
             let tutor = tutor.context("cefr-sp needs a model")?;
-            let mut rows: Vec<(String, u8, u8)> = Vec::new();
-            for f in files {
-                for line in lines(f)? {
-                    let p: Vec<&str> = line.split('\t').collect();
-                    if let [s, a, b] = p[..] {
-                        if let (Ok(a), Ok(b)) = (a.trim().parse(), b.trim().parse()) {
-                            rows.push((s.to_string(), a, b));
+            let read = |files: &[std::path::PathBuf]| -> anyhow::Result<Vec<(String, u8, u8)>> {
+                let mut rows = Vec::new();
+                for f in files {
+                    for line in lines(f)? {
+                        let p: Vec<&str> = line.split('\t').collect();
+                        if let [s, a, b] = p[..] {
+                            if let (Ok(a), Ok(b)) = (a.trim().parse(), b.trim().parse()) {
+                                rows.push((detokenize(s), a, b));
+                            }
                         }
                     }
                 }
-            }
+                Ok(rows)
+            };
+            let mut rows = read(files)?;
             rows.truncate(limit.unwrap_or(usize::MAX));
-            let (mut pred, mut a, mut b) = (Vec::new(), Vec::new(), Vec::new());
-            let mut failures = 0;
-            for (i, (s, x, y)) in rows.iter().enumerate() {
-                match tutor.classify_vocabulary(s, &cancel).await {
-                    Ok(v) => {
-                        pred.push(v.level.rank());
-                        a.push(*x);
-                        b.push(*y);
-                    }
-                    Err(_) => failures += 1,
+            let model = tutor.model_name().await?;
+            let mut calibration = lexilingo_core::calibration::Calibration::builtin().clone();
+            if !fit.is_empty() {
+                let train = read(fit)?;
+                eprintln!("fitting on {} sentences", train.len());
+                let x = level_features(&tutor, &train).await?;
+                let (lexical, combined) = fit_levels(&x, &train);
+                let fitted_on = format!("CEFR-SP train ({} sentences)", train.len());
+                calibration.upsert(Entry {
+                    model: ANY_MODEL.into(),
+                    fitted_on: fitted_on.clone(),
+                    cefr: Some(lexical),
+                    fluency: None,
+                });
+                calibration.upsert(Entry {
+                    model: model.clone(),
+                    fitted_on,
+                    cefr: Some(combined),
+                    fluency: None,
+                });
+                if let Some(path) = save_calibration {
+                    save(path, &calibration)?;
                 }
-                progress(i + 1, rows.len());
             }
-            let s = metrics::level_scores(&pred, &a, &b);
-            json!({ "set": "cefr-sp", "sentences": rows.len(), "failures": failures,
-                    "lenient_macro_f1": s.lenient_macro_f1, "within_one": s.within_one, "qwk": s.qwk })
+            eprintln!("reporting on {} sentences", rows.len());
+            let x = level_features(&tutor, &rows).await?;
+            let a: Vec<u8> = rows.iter().map(|r| r.1).collect();
+            let b: Vec<u8> = rows.iter().map(|r| r.2).collect();
+            let mut table = serde_json::Map::new();
+            let score = |pred: &[u8]| {
+                let s = metrics::level_scores(pred, &a, &b);
+                json!({ "lenient_macro_f1": s.lenient_macro_f1, "within_one": s.within_one, "qwk": s.qwk })
+            };
+            let lexicon_only_width = lexilingo_core::calibration::CEFR_LEXICON_FEATURES.len();
+            for (name, entry, width) in [
+                (
+                    "rules only (lexicon)",
+                    calibration.for_model(ANY_MODEL),
+                    lexicon_only_width,
+                ),
+                (
+                    "combined (lexicon + model)",
+                    calibration.for_model(&model),
+                    usize::MAX,
+                ),
+            ] {
+                if let Some(m) = entry.and_then(|e| e.cefr.as_ref()) {
+                    let pred: Vec<u8> = x
+                        .iter()
+                        .map(|r| m.level(&r[..width.min(r.len())]).rank())
+                        .collect();
+                    table.insert(name.into(), score(&pred));
+                }
+            }
+            if *model_level {
+                let mut pred = Vec::new();
+                for (i, (s, _, _)) in rows.iter().enumerate() {
+                    pred.push(tutor.model_level(s, &cancel).await.map_or(1, |l| l.rank()));
+                    progress(i + 1, rows.len());
+                }
+                table.insert("model only".into(), score(&pred));
+            }
+            json!({ "set": "cefr-sp", "sentences": rows.len(), "model": model, "variants": table })
         }
     };
+    print_report(&report, json_out)
+}
+
+/// Margins (nats) the combined pipeline is measured at, besides the production one.
+const MARGINS: [f64; 5] = [0.0, 1.0, 2.0, 4.0, 8.0];
+
+fn variant_names() -> Vec<String> {
+    let mut names = vec!["rules only".to_string(), "model only".to_string()];
+    names.extend(MARGINS.iter().map(|m| format!("combined, margin {m}")));
+    names
+}
+
+use lexilingo_core::calibration::{self, Entry, LevelModel, LinearModel, ANY_MODEL};
+use lexilingo_core::tasks::FluencySignals;
+
+async fn gug_signals(
+    tutor: &Tutor,
+    rows: &[(String, u8, f64)],
+    cancel: &CancellationToken,
+) -> anyhow::Result<Vec<FluencySignals>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, (sentence, _, _)) in rows.iter().enumerate() {
+        out.push(tutor.fluency_signals(sentence, false, cancel).await?);
+        progress(i + 1, rows.len());
+    }
+    eprintln!();
+    Ok(out)
+}
+
+/// Fits the rules-only and the combined fluency models on GUG ratings.
+fn fit_fluency(signals: &[FluencySignals], y: &[f64]) -> (LinearModel, LinearModel) {
+    let rules_x: Vec<Vec<f64>> = signals.iter().map(|s| s.rules.clone()).collect();
+    let all_x: Vec<Vec<f64>> = signals
+        .iter()
+        .map(|s| {
+            let mut x = s.rules.clone();
+            x.extend(&s.logprob);
+            x.push(f64::from(s.rating.score));
+            x
+        })
+        .collect();
+    let mut names: Vec<&str> = calibration::FLUENCY_RULE_FEATURES.to_vec();
+    let rules = LinearModel::fit(&names, &rules_x, y, 1.0);
+    names.extend(calibration::MODEL_FEATURES);
+    names.push(calibration::FLUENCY_RATING_FEATURE);
+    (rules, LinearModel::fit(&names, &all_x, y, 1.0))
+}
+
+/// Lexicon features followed by the model's log-probability features, per sentence.
+async fn level_features(tutor: &Tutor, rows: &[(String, u8, u8)]) -> anyhow::Result<Vec<Vec<f64>>> {
+    let lexicon = lexilingo_core::lexicon::Lexicon::builtin();
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, chunk) in rows.chunks(32).enumerate() {
+        let texts: Vec<String> = chunk.iter().map(|r| r.0.clone()).collect();
+        let scores = tutor.engine().score(texts).await?;
+        for (row, score) in chunk.iter().zip(&scores) {
+            let mut x = calibration::cefr_features(lexicon, &row.0);
+            x.extend(calibration::model_features(score));
+            out.push(x);
+        }
+        progress((i + 1) * 32, rows.len());
+    }
+    eprintln!();
+    Ok(out)
+}
+
+/// Fits the lexicon-only and the lexicon + model level models on CEFR-SP train.
+fn fit_levels(x: &[Vec<f64>], rows: &[(String, u8, u8)]) -> (LevelModel, LevelModel) {
+    let y: Vec<f64> = rows
+        .iter()
+        .map(|r| (f64::from(r.1) + f64::from(r.2)) / 2.0)
+        .collect();
+    let a: Vec<u8> = rows.iter().map(|r| r.1).collect();
+    let b: Vec<u8> = rows.iter().map(|r| r.2).collect();
+    let fit = |width: usize, names: Vec<&str>| {
+        let xs: Vec<Vec<f64>> = x.iter().map(|r| r[..width].to_vec()).collect();
+        let linear = LinearModel::fit(&names, &xs, &y, 1.0);
+        let scores: Vec<f64> = xs.iter().map(|r| linear.predict(r)).collect();
+        let cuts = calibration::fit_cuts(&scores, |pred| {
+            metrics::level_scores(pred, &a, &b).lenient_macro_f1
+        });
+        LevelModel { linear, cuts }
+    };
+    let lexical_names = calibration::CEFR_LEXICON_FEATURES.to_vec();
+    let mut all_names = lexical_names.clone();
+    all_names.extend(calibration::MODEL_FEATURES);
+    (
+        fit(lexical_names.len(), lexical_names),
+        fit(all_names.len(), all_names),
+    )
+}
+
+fn save(path: &Path, calibration: &calibration::Calibration) -> anyhow::Result<()> {
+    std::fs::write(path, serde_json::to_string_pretty(calibration)? + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!("calibration written to {}", path.display());
+    Ok(())
+}
+
+fn write_lines(path: &Path, lines: &[String]) -> anyhow::Result<()> {
+    std::fs::write(path, lines.join("\n") + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn print_report(report: &serde_json::Value, json_out: bool) -> anyhow::Result<()> {
     eprintln!();
     let mut out = std::io::stdout().lock();
     if json_out {
-        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+        writeln!(out, "{}", serde_json::to_string_pretty(report)?)?;
     } else if let Some(map) = report.as_object() {
         for (k, v) in map {
-            writeln!(out, "{k:<24} {v}")?;
+            match v.as_object() {
+                Some(inner) => {
+                    writeln!(out, "{k}:")?;
+                    for (ik, iv) in inner {
+                        writeln!(out, "  {ik:<26} {iv:.4}")?;
+                    }
+                }
+                None => writeln!(out, "{k:<28} {v}")?,
+            }
         }
     }
     Ok(())

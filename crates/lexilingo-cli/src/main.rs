@@ -10,6 +10,7 @@ mod eval;
 mod history;
 mod models;
 mod render;
+mod serve;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -119,6 +120,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             drop(out);
             let store = history::open_store(&cli).await?;
             chat::run(tutor()?, &store, args, cli.json).await?;
+        }
+        Command::Serve {
+            host,
+            port,
+            allow_remote,
+            token,
+            queue,
+            ui,
+        } => {
+            drop(out);
+            let store = history::open_store(&cli).await?;
+            let ui_dir = ui.clone().or_else(|| {
+                let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui");
+                dir.join("index.html").is_file().then_some(dir)
+            });
+            let options = serve::ServeOptions {
+                host: *host,
+                port: *port,
+                allow_remote: *allow_remote,
+                token: token.clone(),
+                queue: *queue,
+                ui_dir,
+            };
+            serve::run(tutor()?, store, options).await?;
         }
         Command::History(args) => {
             drop(out);

@@ -269,3 +269,42 @@ async fn a_repeated_system_prompt_is_reused_and_answers_do_not_change() {
     assert_eq!(fresh.cached_tokens, 0);
     assert_eq!(second.text, fresh.text);
 }
+
+#[tokio::test]
+async fn scoring_prefers_grammar_and_reusing_a_prefix_changes_nothing() {
+    let good = "She likes apples very much.".to_string();
+    let bad = "She like apples very much.".to_string();
+    let engine = engine();
+    let scores = engine
+        .score(vec![good.clone(), bad.clone(), good.clone()])
+        .await
+        .expect("scores");
+    assert!(scores[0].tokens >= 5, "{scores:?}");
+    assert!(
+        scores[0].logprob > scores[1].logprob,
+        "the model should find the grammatical sentence more likely: {scores:?}"
+    );
+    assert!(scores
+        .iter()
+        .all(|s| s.logprob < 0.0 && s.min_logprob <= s.mean()));
+    // The third text reused the first two's prefix in the KV cache; a fresh worker must agree.
+    let fresh = crate::common::engine()
+        .score(vec![good])
+        .await
+        .expect("scores");
+    assert!(
+        (fresh[0].logprob - scores[2].logprob).abs() < 1e-3
+            && (fresh[0].logprob - scores[0].logprob).abs() < 1e-3,
+        "{fresh:?} vs {scores:?}"
+    );
+    // A generation after scoring still works (the scoring sequence is separate).
+    let g = engine
+        .generate(
+            GenerateRequest::text(vec![ChatMessage::new(Role::User, "Say hello.")], 8),
+            |_| {},
+            &CancellationToken::new(),
+        )
+        .await
+        .expect("generation after scoring");
+    assert!(g.generated_tokens > 0);
+}

@@ -5,6 +5,7 @@
 //! The model comes from `scripts/fetch-test-model`; set `LEXILINGO_TEST_MODEL` or let the tests
 //! find it in the script's cache. A missing model fails the tests: it never skips them.
 
+mod api;
 mod cli;
 mod common;
 mod download;

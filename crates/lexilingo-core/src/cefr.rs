@@ -50,6 +50,11 @@ impl CefrLevel {
         self as u8 + 1
     }
 
+    /// The level of rank 1 (A1) to 6 (C2).
+    pub fn from_rank(rank: u8) -> Option<Self> {
+        Self::ALL.get(usize::from(rank).checked_sub(1)?).copied()
+    }
+
     /// The Vietnamese name of the level, for the learner.
     pub fn name_vi(self) -> &'static str {
         match self {

@@ -117,6 +117,15 @@ impl Lexicon {
             .find_map(|c| self.levels.get(&c).map(|l| (c, *l)))
     }
 
+    /// The highest list level among the words of `sentence` (A1 when none is listed): the
+    /// fallback sentence level when no calibration is available.
+    pub fn highest_level(&self, sentence: &str) -> CefrLevel {
+        words(sentence)
+            .filter_map(|(_, w)| self.lookup(w).map(|(_, l)| l))
+            .max()
+            .unwrap_or(CefrLevel::A1)
+    }
+
     /// Every word of `sentence` with its level.
     pub fn profile(&self, sentence: &str) -> Vec<WordLevel> {
         words(sentence)

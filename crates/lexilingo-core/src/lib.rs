@@ -19,6 +19,7 @@
 //!
 //! Binaries that host an engine must call [`engine::run_worker_if_requested`] first in `main`.
 
+pub mod calibration;
 pub mod cefr;
 pub mod edits;
 pub mod engine;
@@ -31,6 +32,7 @@ pub mod input;
 pub mod lexicon;
 pub mod models;
 pub mod paths;
+pub mod rules;
 pub mod store;
 pub mod tasks;
 

@@ -18,7 +18,9 @@ use llama_cpp_2::token::data::LlamaTokenData;
 use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use llama_cpp_2::token::LlamaToken;
 
-use super::protocol::{GenerateRequest, Generation, LoadSettings, ModelInfo, StopReason};
+use super::protocol::{
+    GenerateRequest, Generation, LoadSettings, ModelInfo, StopReason, TextScore,
+};
 use crate::error::EngineError;
 
 /// Prompt tokens decoded per `llama_decode` call.
@@ -38,7 +40,15 @@ pub const SLOTS: usize = 4;
 pub struct PromptCache {
     slots: Vec<Slot>,
     clock: u64,
+    /// The tokens of the last scored text in [`SCORE_SEQ`] and each token's log-probability
+    /// (the first is 0), so the next text reuses their common prefix.
+    scored: Vec<(LlamaToken, f64)>,
 }
+
+/// The KV-cache sequence reserved for scoring, so scoring candidates never evicts a task's
+/// cached system prompt. Candidates of one sentence share most tokens, so each one after the
+/// first decodes only from its first difference.
+const SCORE_SEQ: usize = SLOTS;
 
 #[derive(Default, Clone)]
 struct Slot {
@@ -51,6 +61,7 @@ impl PromptCache {
         Self {
             slots: vec![Slot::default(); SLOTS],
             clock: 0,
+            scored: Vec::new(),
         }
     }
 
@@ -86,7 +97,12 @@ impl PromptCache {
             .enumerate()
             .filter(|(i, _)| *i != slot)
             .map(|(_, s)| s.tokens.len())
-            .sum()
+            .sum::<usize>()
+            + if slot == SCORE_SEQ {
+                0
+            } else {
+                self.scored.len()
+            }
     }
 }
 
@@ -146,7 +162,7 @@ impl LoadedModel {
             .with_n_batch(N_BATCH)
             .with_n_threads(threads)
             .with_n_threads_batch(threads)
-            .with_n_seq_max(SLOTS as u32)
+            .with_n_seq_max(SLOTS as u32 + 1)
             // One buffer shared by all slots, so a single long conversation can still use the
             // whole context.
             .with_kv_unified(true);
@@ -212,7 +228,14 @@ impl LoadedModel {
             let victim = (0..cache.slots.len())
                 .filter(|&i| i != seq && !cache.slots[i].tokens.is_empty())
                 .min_by_key(|&i| cache.slots[i].last_used);
-            let Some(victim) = victim else { break };
+            let Some(victim) = victim else {
+                if cache.scored.is_empty() {
+                    break;
+                }
+                clear_seq(ctx, SCORE_SEQ, 0)?;
+                cache.scored.clear();
+                continue;
+            };
             clear_seq(ctx, victim, 0)?;
             cache.slots[victim].tokens.clear();
         }
@@ -291,6 +314,94 @@ impl LoadedModel {
         })
     }
 
+    /// Scores each text with the model's own next-token probabilities (see [`TextScore`]).
+    ///
+    /// Each text is decoded from scratch in the least recently used slot with logits for every
+    /// position; there is no prompt cache to exploit, as the texts are short and usually differ
+    /// early (a correction changes one word).
+    pub fn score(
+        &self,
+        ctx: &mut LlamaContext<'_>,
+        cache: &mut PromptCache,
+        texts: &[String],
+    ) -> Result<Vec<TextScore>, EngineError> {
+        let n_ctx = ctx.n_ctx() as usize;
+        let mut scores = Vec::with_capacity(texts.len());
+        for text in texts {
+            let tokens = self.model.vocab().tokenize(text.as_bytes(), true, false);
+            if tokens.len() > n_ctx {
+                return Err(EngineError::ContextOverflow {
+                    needed: tokens.len() as u32,
+                    n_ctx: n_ctx as u32,
+                });
+            }
+            while cache.cells_used_except(SCORE_SEQ) + tokens.len() > n_ctx {
+                let victim = (0..cache.slots.len())
+                    .filter(|&i| !cache.slots[i].tokens.is_empty())
+                    .min_by_key(|&i| cache.slots[i].last_used);
+                let Some(victim) = victim else { break };
+                clear_seq(ctx, victim, 0)?;
+                cache.slots[victim].tokens.clear();
+            }
+            // Keep the common prefix, but decode its last token again: its logits (not kept)
+            // predict the first new token.
+            let common = cache
+                .scored
+                .iter()
+                .zip(&tokens)
+                .take_while(|((a, _), b)| a == *b)
+                .count();
+            let keep = common.saturating_sub(1);
+            // The re-decoded token's own probability stays what it was.
+            let first_lp = cache.scored.get(keep).map_or(0.0, |t| t.1);
+            clear_seq(ctx, SCORE_SEQ, keep)?;
+            cache.scored.truncate(keep);
+            if let Err(e) = self.decode_scored(ctx, cache, &tokens, keep, first_lp) {
+                let _ = clear_seq(ctx, SCORE_SEQ, 0);
+                cache.scored.clear();
+                return Err(e);
+            }
+            let scored = &cache.scored[1.min(cache.scored.len())..];
+            scores.push(TextScore {
+                tokens: scored.len() as u32,
+                logprob: scored.iter().map(|t| t.1).sum(),
+                min_logprob: scored.iter().map(|t| t.1).fold(0.0, f64::min),
+            });
+        }
+        Ok(scores)
+    }
+
+    /// Decodes `tokens[keep..]` into [`SCORE_SEQ`] with logits everywhere, appending each
+    /// token and its log-probability to `cache.scored`.
+    fn decode_scored(
+        &self,
+        ctx: &mut LlamaContext<'_>,
+        cache: &mut PromptCache,
+        tokens: &[LlamaToken],
+        keep: usize,
+        first_lp: f64,
+    ) -> Result<(), EngineError> {
+        let mut batch = LlamaBatch::new(N_BATCH as usize, 1);
+        let mut pos = keep;
+        // The log-probability of the next token to push, from the previous position's logits.
+        let mut pending = first_lp;
+        for chunk in tokens[keep..].chunks(N_BATCH as usize) {
+            batch.clear();
+            for (i, token) in chunk.iter().enumerate() {
+                add(&mut batch, *token, (pos + i) as i32, SCORE_SEQ as i32, true)?;
+            }
+            decode(ctx, &mut batch)?;
+            for (i, token) in chunk.iter().enumerate() {
+                cache.scored.push((*token, pending));
+                if let Some(next) = tokens.get(pos + i + 1) {
+                    pending = log_softmax_at(ctx.get_logits_ith(i as i32), next.0 as usize);
+                }
+            }
+            pos += chunk.len();
+        }
+        Ok(())
+    }
+
     fn grammar_sampler(&self, schema: &serde_json::Value) -> Result<LlamaSampler, EngineError> {
         let gbnf = llama_cpp_2::json_schema_to_grammar(&schema.to_string()).map_err(|e| {
             EngineError::Generation {
@@ -301,6 +412,14 @@ impl LoadedModel {
             message: format!("grammar rejected by llama.cpp: {e}"),
         })
     }
+}
+
+/// `log softmax(logits)[index]`, computed stably.
+fn log_softmax_at(logits: &[f32], index: usize) -> f64 {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f64 = logits.iter().map(|&l| f64::from(l - max).exp()).sum();
+    let chosen = logits.get(index).copied().unwrap_or(f32::NEG_INFINITY);
+    f64::from(chosen - max) - sum.ln()
 }
 
 /// Greedy for temperature 0 (reproducible tutoring answers), otherwise the usual

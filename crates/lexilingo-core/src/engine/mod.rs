@@ -28,7 +28,7 @@ mod supervisor;
 mod worker;
 
 pub use protocol::{
-    ChatMessage, GenerateRequest, Generation, ModelInfo, Role, StopReason, WORKER_ARG,
+    ChatMessage, GenerateRequest, Generation, ModelInfo, Role, StopReason, TextScore, WORKER_ARG,
 };
 pub use supervisor::{Engine, EngineConfig, WorkerCommand};
 pub use tokio_util::sync::CancellationToken;

@@ -98,6 +98,13 @@ pub enum WorkerRequest {
         /// What to generate.
         request: GenerateRequest,
     },
+    /// The model's log-probability of each text (raw text, no chat template).
+    Score {
+        /// Request id.
+        id: u64,
+        /// The texts to score.
+        texts: Vec<String>,
+    },
     /// Stop the generation with this id at the next token.
     Cancel {
         /// Request id to cancel.
@@ -156,6 +163,30 @@ pub struct Generation {
     pub generation_ms: u64,
 }
 
+/// How likely the model finds a text: the sum of `log p(token | previous tokens)` over its
+/// tokens. Fluent text scores higher per token than broken text, and a correction that makes a
+/// sentence more English raises it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TextScore {
+    /// Tokens scored (every token after the first).
+    pub tokens: u32,
+    /// Sum of the natural-log probabilities of those tokens.
+    pub logprob: f64,
+    /// The least likely token's log-probability (0 when nothing was scored).
+    pub min_logprob: f64,
+}
+
+impl TextScore {
+    /// Mean log-probability per scored token (0 when nothing was scored).
+    pub fn mean(&self) -> f64 {
+        if self.tokens == 0 {
+            0.0
+        } else {
+            self.logprob / f64::from(self.tokens)
+        }
+    }
+}
+
 /// An event from the worker to the parent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -180,6 +211,13 @@ pub enum WorkerEvent {
         id: u64,
         /// Outcome.
         generation: Generation,
+    },
+    /// The scores of a [`WorkerRequest::Score`], in the order of its texts.
+    Scored {
+        /// Request id.
+        id: u64,
+        /// One score per text.
+        scores: Vec<TextScore>,
     },
     /// The request failed; the worker stays usable.
     Failed {

@@ -12,7 +12,8 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
 use super::protocol::{
-    GenerateRequest, Generation, LoadSettings, ModelInfo, WorkerEvent, WorkerRequest, WORKER_ARG,
+    GenerateRequest, Generation, LoadSettings, ModelInfo, TextScore, WorkerEvent, WorkerRequest,
+    WORKER_ARG,
 };
 use crate::error::{EngineError, Error, Result};
 use crate::gguf;
@@ -169,6 +170,49 @@ impl Engine {
         let outcome = exchange(worker, id, request, &mut on_text, cancel).await;
         match outcome {
             Ok(generation) => Ok(generation),
+            Err(Broken::Failed(e)) => Err(e.into()),
+            Err(Broken::Died) => {
+                let status = match guard.take() {
+                    Some(w) => {
+                        drop(w.stdin);
+                        reap(w.child).await
+                    }
+                    None => "no worker".into(),
+                };
+                tracing::warn!(%status, "model worker died during a request");
+                Err(EngineError::WorkerDied { status }.into())
+            }
+        }
+    }
+
+    /// The model's log-probability of each text (see [`TextScore`]), in order.
+    pub async fn score(&self, texts: Vec<String>) -> Result<Vec<TextScore>> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut guard = self.inner.worker.lock().await;
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let worker = self.ensure_worker(&mut guard).await?;
+        let outcome = async {
+            send(&mut worker.stdin, &WorkerRequest::Score { id, texts })
+                .await
+                .map_err(|()| Broken::Died)?;
+            loop {
+                match read_event(&mut worker.stdout)
+                    .await
+                    .map_err(|()| Broken::Died)?
+                {
+                    WorkerEvent::Scored { id: eid, scores } if eid == id => return Ok(scores),
+                    WorkerEvent::Failed { id: eid, error } if eid == id => {
+                        return Err(Broken::Failed(error))
+                    }
+                    other => tracing::debug!(?other, "ignoring an event for another request"),
+                }
+            }
+        }
+        .await;
+        match outcome {
+            Ok(scores) => Ok(scores),
             Err(Broken::Failed(e)) => Err(e.into()),
             Err(Broken::Died) => {
                 let status = match guard.take() {

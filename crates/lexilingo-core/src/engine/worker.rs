@@ -99,6 +99,10 @@ fn run_worker() -> i32 {
                     Err(error) => emit(&WorkerEvent::Failed { id, error }),
                 }
             }
+            WorkerRequest::Score { id, texts } => match model.score(&mut ctx, &mut cache, &texts) {
+                Ok(scores) => emit(&WorkerEvent::Scored { id, scores }),
+                Err(error) => emit(&WorkerEvent::Failed { id, error }),
+            },
             WorkerRequest::Load { id, .. } => emit(&WorkerEvent::Failed {
                 id,
                 error: EngineError::Protocol {

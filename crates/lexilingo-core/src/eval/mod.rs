@@ -29,9 +29,33 @@ pub fn jfleg_tokens(text: &str) -> Vec<String> {
     out
 }
 
+/// Undoes JFLEG's tokenisation ("does n't" → "doesn't", "word ." → "word."), so the tutor
+/// sees a sentence as a learner would type it.
+pub fn detokenize(text: &str) -> String {
+    let mut out = String::new();
+    for token in text.split_whitespace() {
+        let lower = token.to_lowercase();
+        let attach = matches!(token, "." | "," | "!" | "?" | ";" | ":" | ")" | "%")
+            || lower == "n't"
+            || ["'s", "'re", "'ve", "'ll", "'d", "'m"].contains(&lower.as_str());
+        if !out.is_empty() && !attach && !out.ends_with('(') {
+            out.push(' ');
+        }
+        out.push_str(token);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::jfleg_tokens;
+    use super::{detokenize, jfleg_tokens};
+
+    #[test]
+    fn detokenize_undoes_jfleg_tokens() {
+        let t = "She does n't like it , is n't it ?";
+        assert_eq!(detokenize(t), "She doesn't like it, isn't it?");
+        assert_eq!(jfleg_tokens(&detokenize(t)).join(" "), t);
+    }
 
     #[test]
     fn tokenises_like_jfleg() {

@@ -21,6 +21,65 @@ pub struct CorrectionResult {
     /// Set when the model's answer was discarded because it rewrote the sentence instead of
     /// correcting it.
     pub rejected_rewrite: Option<String>,
+    /// Which candidate became the correction.
+    #[serde(default)]
+    pub source: CorrectionSource,
+}
+
+/// Where a correction came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CorrectionSource {
+    /// The rule-based checker (also when the rules found nothing and the model was not better).
+    #[default]
+    Rules,
+    /// The model's correction.
+    Model,
+    /// The model's correction with the rule fixes applied on top.
+    ModelAndRules,
+}
+
+/// How much more likely (in nats, summed over the sentence) the language model must find a
+/// candidate that includes the model's correction before it replaces the rule-based one.
+///
+/// The rules are the floor (DESIGN.md); the model's edits are taken only when the model itself
+/// is clearly more confident in the result. A small model paraphrases: requiring a margin keeps
+/// its rewrites of correct sentences out. Chosen on JFLEG dev and GUG train (docs/QUALITY.md).
+pub const MODEL_MARGIN_NATS: f64 = 2.0;
+
+/// The three candidates for a sentence and how likely the model finds each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidates {
+    /// The learner's sentence.
+    pub original: String,
+    /// The rule-based correction.
+    pub rules: String,
+    /// The model's correction after the rewrite guard (`original` when it was discarded).
+    pub model: String,
+    /// The rule fixes applied to the model's correction.
+    pub model_and_rules: String,
+    /// The model's rejected rewrite, if any.
+    pub rejected_rewrite: Option<String>,
+    /// Log-probabilities of `original`, `rules`, `model`, `model_and_rules`.
+    pub logprobs: [f64; 4],
+}
+
+impl Candidates {
+    /// Picks the correction: the rule-based one unless a candidate containing the model's
+    /// correction is more likely by more than `margin` nats.
+    pub fn choose(&self, margin: f64) -> (String, CorrectionSource) {
+        let [_, rules, model, both] = self.logprobs;
+        let mut best = (self.rules.clone(), CorrectionSource::Rules, rules);
+        for (text, source, lp) in [
+            (&self.model_and_rules, CorrectionSource::ModelAndRules, both),
+            (&self.model, CorrectionSource::Model, model),
+        ] {
+            if *text != self.rules && lp > rules + margin && lp > best.2 {
+                best = (text.clone(), source, lp);
+            }
+        }
+        (best.0, best.1)
+    }
 }
 
 const SYSTEM: &str = "You are an English grammar checker for language learners. Correct the \
@@ -84,6 +143,20 @@ pub fn keep_final_punctuation(original: &str, corrected: &str) -> String {
     }
 }
 
+/// The share of `original`'s tokens that the edits to `corrected` touch.
+pub fn changed_share(original: &str, corrected: &str) -> f32 {
+    let tokens = edits::tokenize(original).len().max(1);
+    let changed: usize = edits::diff(original, corrected)
+        .iter()
+        .map(|e| {
+            edits::tokenize(&e.original)
+                .len()
+                .max(edits::tokenize(&e.replacement).len())
+        })
+        .sum();
+    changed as f32 / tokens as f32
+}
+
 /// Builds the result: diffs `original` against `corrected`, classifies each edit, and discards
 /// a correction that changed more than [`MAX_CHANGED_SHARE`] of the sentence.
 pub fn build(original: &str, corrected: &str) -> CorrectionResult {
@@ -109,6 +182,7 @@ pub fn build(original: &str, corrected: &str) -> CorrectionResult {
             corrected: original.to_string(),
             edits: Vec::new(),
             rejected_rewrite: Some(corrected.to_string()),
+            source: CorrectionSource::Model,
         };
     }
     let edits = raw
@@ -129,12 +203,30 @@ pub fn build(original: &str, corrected: &str) -> CorrectionResult {
         corrected: corrected.to_string(),
         edits,
         rejected_rewrite: None,
+        source: CorrectionSource::Model,
     }
 }
 
 impl Tutor {
-    /// Corrects `sentence` (the original client's `correct_grammar`).
+    /// Corrects `sentence`: the rule-based fixes, replaced by the model's correction only when
+    /// the model finds that clearly more likely (see [`MODEL_MARGIN_NATS`]).
     pub async fn correct_grammar(
+        &self,
+        sentence: &str,
+        cancel: &CancellationToken,
+    ) -> Result<CorrectionResult> {
+        let candidates = self.correction_candidates(sentence, cancel).await?;
+        let (chosen, source) = candidates.choose(MODEL_MARGIN_NATS);
+        let mut result = build(&candidates.original, &chosen);
+        result.source = source;
+        if result.rejected_rewrite.is_none() {
+            result.rejected_rewrite = candidates.rejected_rewrite;
+        }
+        Ok(result)
+    }
+
+    /// The model's own correction, behind the rewrite guard only (the "model only" pipeline).
+    pub async fn correct_with_model(
         &self,
         sentence: &str,
         cancel: &CancellationToken,
@@ -151,6 +243,34 @@ impl Tutor {
             .await?;
         let corrected = keep_final_punctuation(sentence, &parse(&answer)?);
         Ok(build(sentence, &corrected))
+    }
+
+    /// The rule-based, model and combined candidates, scored by the model in one request.
+    pub async fn correction_candidates(
+        &self,
+        sentence: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Candidates> {
+        let sentence = crate::input::validate(sentence)?;
+        let rules = crate::rules::correct(sentence);
+        let model = self.correct_with_model(sentence, cancel).await?;
+        let model_and_rules = crate::rules::correct(&model.corrected);
+        let texts = vec![
+            sentence.to_string(),
+            rules.clone(),
+            model.corrected.clone(),
+            model_and_rules.clone(),
+        ];
+        let scores = self.engine.score(texts).await?;
+        let lp = |i: usize| scores.get(i).map_or(f64::NEG_INFINITY, |s| s.logprob);
+        Ok(Candidates {
+            original: sentence.to_string(),
+            rules,
+            model: model.corrected,
+            model_and_rules,
+            rejected_rewrite: model.rejected_rewrite,
+            logprobs: [lp(0), lp(1), lp(2), lp(3)],
+        })
     }
 }
 

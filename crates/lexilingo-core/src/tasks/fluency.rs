@@ -4,16 +4,21 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::Tutor;
+use crate::calibration;
 use crate::engine::CancellationToken;
 use crate::error::{ParseError, Result};
 
 /// The fluency of one sentence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FluencyResult {
-    /// 0.0 (not English) … 5.0 (natural, error-free), in steps of 0.5.
+    /// 0.0 (not English) … 5.0 (natural, error-free), to one decimal: the calibrated
+    /// combination of the signals in [`FluencySignals`].
     pub score: f32,
-    /// One line on why.
+    /// One line on why (the model's words).
     pub reason: String,
+    /// The model's own rating, in steps of 0.5, before calibration.
+    #[serde(default)]
+    pub model_score: Option<f32>,
 }
 
 const SYSTEM: &str = "You are an English teacher. Rate the fluency of the learner's English \
@@ -68,13 +73,107 @@ pub fn parse(answer: serde_json::Value) -> Result<FluencyResult, ParseError> {
     }
     Ok(FluencyResult {
         score: a.score as f32,
+        model_score: None,
         reason,
     })
 }
 
+/// Everything the fluency score is computed from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FluencySignals {
+    /// Rule features ([`calibration::FLUENCY_RULE_FEATURES`]).
+    pub rules: Vec<f64>,
+    /// The model's log-probability features ([`calibration::MODEL_FEATURES`]).
+    pub logprob: Vec<f64>,
+    /// The model's own rating and reason.
+    pub rating: FluencyResult,
+}
+
+impl FluencySignals {
+    /// The score under `entry`'s fluency model, and whether the model's signals were used.
+    /// The feature layout follows how the entry was fitted: the model-independent `*` entry
+    /// uses the rule features only.
+    pub fn score(&self, entry: &calibration::Entry) -> Option<f32> {
+        let linear = entry.fluency.as_ref()?;
+        let mut x = self.rules.clone();
+        if entry.model != calibration::ANY_MODEL {
+            x.extend(&self.logprob);
+            x.push(f64::from(self.rating.score));
+        }
+        (x.len() == linear.features.len()).then(|| calibration::gug_to_score(linear.predict(&x)))
+    }
+}
+
 impl Tutor {
-    /// Rates the fluency of `sentence` (the original client's `analyze_fluency`).
+    /// Rates how fluent `sentence` is, 0–5: the model's rating combined with how likely the
+    /// model finds the sentence and the mistakes the rules find, weighted as fitted on GUG.
     pub async fn analyze_fluency(
+        &self,
+        sentence: &str,
+        cancel: &CancellationToken,
+    ) -> Result<FluencyResult> {
+        let signals = self.fluency_signals(sentence, true, cancel).await?;
+        let model = self.model_name().await?;
+        let calibration = calibration::Calibration::builtin();
+        let score = [model.as_str(), calibration::ANY_MODEL]
+            .iter()
+            .filter_map(|m| calibration.for_model(m))
+            .find_map(|entry| signals.score(entry));
+        Ok(FluencyResult {
+            score: score.unwrap_or(signals.rating.score),
+            model_score: Some(signals.rating.score),
+            reason: signals.rating.reason,
+        })
+    }
+
+    /// The signals the fluency score combines. Without `reason` the model writes only its
+    /// score, which is several times faster; the score is the same, since it is the first
+    /// field of the answer and decoding is greedy (used by the evaluation).
+    pub async fn fluency_signals(
+        &self,
+        sentence: &str,
+        reason: bool,
+        cancel: &CancellationToken,
+    ) -> Result<FluencySignals> {
+        let sentence = crate::input::validate(sentence)?;
+        let rating = if reason {
+            self.model_fluency(sentence, cancel).await?
+        } else {
+            let mut schema = schema();
+            schema["required"] = json!(["score"]);
+            if let Some(props) = schema["properties"].as_object_mut() {
+                props.remove("reason");
+            }
+            let answer: serde_json::Value = self
+                .ask_json(SYSTEM, prompt(sentence), schema, 16, cancel)
+                .await?;
+            let score = answer["score"]
+                .as_f64()
+                .ok_or_else(|| ParseError::InvalidJson {
+                    message: "no score".into(),
+                    raw: answer.to_string(),
+                })?;
+            FluencyResult {
+                score: score as f32,
+                reason: String::new(),
+                model_score: None,
+            }
+        };
+        let hints = crate::rules::hints(sentence);
+        let scores = self.engine.score(vec![sentence.to_string()]).await?;
+        let logprob = scores
+            .first()
+            .map(calibration::model_features)
+            .unwrap_or_else(|| vec![0.0; calibration::MODEL_FEATURES.len()]);
+        Ok(FluencySignals {
+            rules: calibration::fluency_features(self.lexicon, sentence, &hints),
+            logprob,
+            rating,
+        })
+    }
+
+    /// The model's own rating (the "model only" pipeline).
+    pub async fn model_fluency(
         &self,
         sentence: &str,
         cancel: &CancellationToken,

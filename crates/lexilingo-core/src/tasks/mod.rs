@@ -20,10 +20,10 @@ use crate::error::{EngineError, ParseError, Result};
 use crate::lexicon::Lexicon;
 
 pub use analyze::AnalyzeResult;
-pub use correction::CorrectionResult;
+pub use correction::{Candidates, CorrectionResult, CorrectionSource};
 pub use dialogue::{DialogueReply, DialogueSettings, Scenario};
 pub use explanation::Explanation;
-pub use fluency::FluencyResult;
+pub use fluency::{FluencyResult, FluencySignals};
 pub use vocabulary::VocabularyResult;
 
 /// The tutor: the tasks, run on one engine.
@@ -45,6 +45,11 @@ impl Tutor {
     /// The engine underneath.
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The loaded model's name (`general.name`), which selects its calibration.
+    pub async fn model_name(&self) -> Result<String> {
+        Ok(self.engine.model_info().await?.name)
     }
 
     /// Runs one JSON-constrained prompt and parses the answer into `T`.

@@ -1,9 +1,11 @@
-//! Vocabulary: the CEFR level of a sentence (from the model) and of each word (from the lists).
+//! Vocabulary: the CEFR level of a sentence (calibrated, see [`crate::calibration`]) and of each
+//! word (from the lists).
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::Tutor;
+use crate::calibration;
 use crate::cefr::CefrLevel;
 use crate::engine::CancellationToken;
 use crate::error::{ParseError, Result};
@@ -12,7 +14,7 @@ use crate::lexicon::WordLevel;
 /// The level of a sentence and its words.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VocabularyResult {
-    /// The sentence's level, as the model rated it.
+    /// The sentence's level (see [`Tutor::classify_vocabulary`]).
     pub level: CefrLevel,
     /// Every word with its level from the CEFR word lists ("unknown" when in none).
     pub words: Vec<WordLevel>,
@@ -56,21 +58,57 @@ pub fn parse(answer: &serde_json::Value) -> Result<CefrLevel, ParseError> {
 }
 
 impl Tutor {
-    /// Rates the CEFR level of `sentence` and lists its words' levels (the original client's
-    /// `classify_vocabulary`).
+    /// The CEFR level of `sentence` and its words' levels (the original client's
+    /// `classify_vocabulary`). The sentence level comes from its words' list levels, its
+    /// length and how likely the model finds it, calibrated on CEFR-SP train; the model is
+    /// not asked for a level (it answered A1 for everything).
     pub async fn classify_vocabulary(
         &self,
         sentence: &str,
-        cancel: &CancellationToken,
+        _cancel: &CancellationToken,
     ) -> Result<VocabularyResult> {
+        let sentence = crate::input::validate(sentence)?;
+        let lexical = calibration::cefr_features(self.lexicon, sentence);
+        let model = self.model_name().await?;
+        let calibration = calibration::Calibration::builtin();
+        let calibrated = calibration.for_model(&model).and_then(|e| e.cefr.as_ref());
+        let level = match calibrated {
+            Some(m) => {
+                let scores = self.engine.score(vec![sentence.to_string()]).await?;
+                let mut x = lexical;
+                x.extend(
+                    scores
+                        .first()
+                        .map(calibration::model_features)
+                        .unwrap_or_default(),
+                );
+                m.level(&x)
+            }
+            None => match calibration
+                .for_model(calibration::ANY_MODEL)
+                .and_then(|e| e.cefr.as_ref())
+            {
+                Some(m) => m.level(&lexical),
+                None => self.lexicon.highest_level(sentence),
+            },
+        };
+        Ok(VocabularyResult {
+            level,
+            words: self.lexicon.profile(sentence),
+        })
+    }
+
+    /// The level the model itself names (the "model only" pipeline, for evaluation).
+    pub async fn model_level(
+        &self,
+        sentence: &str,
+        cancel: &CancellationToken,
+    ) -> Result<CefrLevel> {
         let sentence = crate::input::validate(sentence)?;
         let answer: serde_json::Value = self
             .ask_json(SYSTEM, prompt(sentence), schema(), MAX_TOKENS, cancel)
             .await?;
-        Ok(VocabularyResult {
-            level: parse(&answer)?,
-            words: self.lexicon.profile(sentence),
-        })
+        Ok(parse(&answer)?)
     }
 }
 

@@ -1,0 +1,696 @@
+//! `lexilingo serve`: the tutor over HTTP on this machine.
+//!
+//! - OpenAI-compatible `/v1/chat/completions` (with SSE streaming) and `/v1/models`, so any
+//!   OpenAI client (or another LexiLingo acting as a remote backend) can use the local model.
+//! - The tutoring tasks under `/v1/tutor/…`, the history under `/v1/history…`, `/health`,
+//!   `/openapi.json`, and the app's UI at `/`, so the app also runs in a browser.
+//!
+//! One model serves everyone, so requests queue on it: a bounded number may wait (FIFO, the
+//! engine's lock is fair); past that the server answers `503` with `Retry-After` rather than
+//! letting waits grow without bound. A client that disconnects cancels its generation: the
+//! work runs in its own task, and dropping the request drops a guard that cancels it.
+//!
+//! It listens on 127.0.0.1 unless `--allow-remote` is given: a learner's history is private.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use lexilingo_core::engine::{CancellationToken, ChatMessage, GenerateRequest, Role, StopReason};
+use lexilingo_core::store::{HistoryQuery, NewAttempt, Store};
+use lexilingo_core::tasks::{DialogueSettings, Scenario};
+use lexilingo_core::{CefrLevel, Tutor};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+/// How `serve` was asked to run.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Address to bind.
+    pub host: IpAddr,
+    /// Port (0 = any free port; the chosen one is printed).
+    pub port: u16,
+    /// Required for a non-loopback `host`.
+    pub allow_remote: bool,
+    /// Bearer token every `/v1` request must carry, if set.
+    pub token: Option<String>,
+    /// Requests that may wait for the model besides the running one.
+    pub queue: usize,
+    /// The built UI to serve at `/`.
+    pub ui_dir: Option<PathBuf>,
+}
+
+struct AppState {
+    tutor: Tutor,
+    store: Store,
+    model_id: String,
+    token: Option<String>,
+    queue: usize,
+    /// Requests holding or waiting for the model.
+    in_flight: AtomicUsize,
+}
+
+type Shared = Arc<AppState>;
+
+/// Runs the server until Ctrl-C.
+pub async fn run(tutor: Tutor, store: Store, options: ServeOptions) -> anyhow::Result<()> {
+    if !options.host.is_loopback() && !options.allow_remote {
+        anyhow::bail!(
+            "refusing to listen on {} without --allow-remote: other machines could read this \
+             learner's history",
+            options.host
+        );
+    }
+    if !options.host.is_loopback() {
+        eprintln!(
+            "lexilingo: warning: listening on {} — reachable from other machines{}",
+            options.host,
+            if options.token.is_some() {
+                ""
+            } else {
+                " and without a token (--token)"
+            }
+        );
+    }
+    let model_id = tutor.engine().config().model_id();
+    let state = Arc::new(AppState {
+        tutor,
+        store,
+        model_id,
+        token: options.token.clone(),
+        queue: options.queue,
+        in_flight: AtomicUsize::new(0),
+    });
+    let app = router(state, options.ui_dir.clone());
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(options.host, options.port))
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", options.host, options.port))?;
+    let addr = listener.local_addr()?;
+    // Tests and scripts read this line to find the port.
+    println!("listening on http://{addr}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+fn router(state: Shared, ui_dir: Option<PathBuf>) -> Router {
+    let api = Router::new()
+        .route("/v1/models", get(models))
+        .route("/v1/chat/completions", post(chat_completions))
+        .route("/v1/tutor/analyze", post(tutor_analyze))
+        .route("/v1/tutor/fluency", post(tutor_fluency))
+        .route("/v1/tutor/cefr", post(tutor_cefr))
+        .route("/v1/tutor/correct", post(tutor_correct))
+        .route("/v1/tutor/explain", post(tutor_explain))
+        .route("/v1/tutor/hints", post(tutor_hints))
+        .route("/v1/tutor/dialogue", post(tutor_dialogue))
+        .route("/v1/history", get(history_list).delete(history_clear))
+        .route("/v1/history/{id}", get(history_get).delete(history_delete))
+        .route("/v1/stats", get(stats))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+    let mut app = Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+        .merge(api)
+        .with_state(state);
+    if let Some(dir) = ui_dir {
+        app = app.fallback_service(tower_http::services::ServeDir::new(dir));
+    }
+    app
+}
+
+/// An API error: a status, a stable code and messages in English and Vietnamese.
+struct ApiError {
+    status: StatusCode,
+    code: String,
+    message: String,
+    message_vi: String,
+}
+
+impl ApiError {
+    fn bad_request(code: &str, message: impl Into<String>, message_vi: &str) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: code.into(),
+            message: message.into(),
+            message_vi: message_vi.into(),
+        }
+    }
+}
+
+impl From<lexilingo_core::Error> for ApiError {
+    fn from(e: lexilingo_core::Error) -> Self {
+        use lexilingo_core::Error;
+        let status = match &e {
+            Error::Input(_) => StatusCode::BAD_REQUEST,
+            Error::Engine(lexilingo_core::error::EngineError::Cancelled) => {
+                // nginx's "client closed request": nobody reads it, but logs are clearer.
+                StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST)
+            }
+            Error::Parse(_) => StatusCode::BAD_GATEWAY,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        Self {
+            status,
+            code: e.code().into(),
+            message: e.to_string(),
+            message_vi: e.message_vi(),
+        }
+    }
+}
+
+impl From<lexilingo_core::store::StoreError> for ApiError {
+    fn from(e: lexilingo_core::store::StoreError) -> Self {
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "history_error".into(),
+            message: e.to_string(),
+            message_vi: "Không đọc hoặc ghi được lịch sử học. Dữ liệu cũ của em vẫn an toàn."
+                .into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        // The OpenAI error shape, with the Vietnamese message alongside.
+        let body = json!({ "error": {
+            "code": self.code, "message": self.message, "message_vi": self.message_vi,
+            "type": if self.status.is_client_error() { "invalid_request_error" } else { "server_error" },
+        }});
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
+        response
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+async fn require_token(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(token) = &state.token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given != Some(token.as_str()) {
+            let mut r = ApiError {
+                status: StatusCode::UNAUTHORIZED,
+                code: "unauthorized".into(),
+                message: "missing or wrong bearer token".into(),
+                message_vi: "Thiếu hoặc sai mã truy cập (token).".into(),
+            }
+            .into_response();
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return r;
+        }
+    }
+    next.run(request).await
+}
+
+/// A place in the model queue, released on drop.
+struct QueueSlot(Shared);
+
+impl Drop for QueueSlot {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Takes a place in the queue, or `503` when `queue` requests already wait.
+fn enqueue(state: &Shared) -> ApiResult<QueueSlot> {
+    let before = state.in_flight.fetch_add(1, Ordering::SeqCst);
+    let slot = QueueSlot(state.clone());
+    if before > state.queue {
+        return Err(ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "busy".into(),
+            message: format!("the model is busy and {} requests are waiting", state.queue),
+            message_vi: "Mô hình đang bận với nhiều yêu cầu. Em thử lại sau vài giây nhé.".into(),
+        });
+    }
+    Ok(slot)
+}
+
+/// Runs `work` on the model in its own task. If the request future is dropped (the client went
+/// away), the guard cancels the token and the generation stops at its next token.
+async fn on_model<T, F, Fut>(state: &Shared, work: F) -> ApiResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(Tutor, CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = lexilingo_core::Result<T>> + Send + 'static,
+{
+    let slot = enqueue(state)?;
+    let cancel = CancellationToken::new();
+    let _guard = cancel.clone().drop_guard();
+    let task = tokio::spawn({
+        let fut = work(state.tutor.clone(), cancel.clone());
+        async move {
+            let out = fut.await;
+            drop(slot);
+            out
+        }
+    });
+    match task.await {
+        Ok(r) => r.map_err(ApiError::from),
+        Err(e) => Err(ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal".into(),
+            message: format!("the task failed: {e}"),
+            message_vi: "Có lỗi nội bộ. Em thử lại nhé.".into(),
+        }),
+    }
+}
+
+async fn health(State(state): State<Shared>) -> Json<Value> {
+    Json(json!({
+        "status": "ok",
+        "model": state.model_id,
+        "busy": state.in_flight.load(Ordering::SeqCst) > 0,
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+async fn models(State(state): State<Shared>) -> Json<Value> {
+    Json(json!({
+        "object": "list",
+        "data": [{ "id": state.model_id, "object": "model", "created": unix_now(), "owned_by": "lexilingo" }],
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct ChatCompletionRequest {
+    #[serde(default)]
+    model: Option<String>,
+    messages: Vec<OpenAiMessage>,
+    #[serde(default)]
+    stream: bool,
+    #[serde(default, alias = "max_completion_tokens")]
+    max_tokens: Option<u32>,
+    #[serde(default)]
+    temperature: Option<f32>,
+    #[serde(default)]
+    seed: Option<u32>,
+    #[serde(default)]
+    response_format: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OpenAiMessage {
+    role: String,
+    content: Value,
+}
+
+/// Content may be a string or a list of `{type: "text", text}` parts.
+fn content_text(content: &Value) -> String {
+    match content {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(""),
+        _ => String::new(),
+    }
+}
+
+fn to_request(body: &ChatCompletionRequest) -> ApiResult<GenerateRequest> {
+    if body.messages.is_empty() {
+        return Err(ApiError::bad_request(
+            "no_messages",
+            "`messages` is empty",
+            "Chưa có tin nhắn nào.",
+        ));
+    }
+    let mut messages = Vec::with_capacity(body.messages.len());
+    for m in &body.messages {
+        let role = match m.role.as_str() {
+            "system" | "developer" => Role::System,
+            "user" => Role::User,
+            "assistant" => Role::Assistant,
+            other => {
+                return Err(ApiError::bad_request(
+                    "bad_role",
+                    format!("unsupported role `{other}`"),
+                    "Vai trò tin nhắn không hợp lệ.",
+                ))
+            }
+        };
+        messages.push(ChatMessage::new(role, content_text(&m.content)));
+    }
+    // JSON schema output, the way OpenAI spells it; `json_object` means any JSON object.
+    let schema = match &body.response_format {
+        Some(f) if f.get("type").and_then(Value::as_str) == Some("json_schema") => Some(
+            f.pointer("/json_schema/schema")
+                .cloned()
+                .unwrap_or_else(|| json!({ "type": "object" })),
+        ),
+        Some(f) if f.get("type").and_then(Value::as_str) == Some("json_object") => {
+            Some(json!({ "type": "object" }))
+        }
+        _ => None,
+    };
+    Ok(GenerateRequest {
+        messages,
+        json_schema: schema,
+        max_tokens: body.max_tokens.unwrap_or(512).clamp(1, 4096),
+        temperature: body.temperature.unwrap_or(0.0).max(0.0),
+        seed: body.seed.unwrap_or(0),
+    })
+}
+
+fn finish_reason(stop: StopReason) -> &'static str {
+    match stop {
+        StopReason::EndOfText | StopReason::Cancelled => "stop",
+        StopReason::Length => "length",
+    }
+}
+
+fn completion_id() -> String {
+    format!("chatcmpl-{}", uuid_like())
+}
+
+fn uuid_like() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}")
+}
+
+async fn chat_completions(
+    State(state): State<Shared>,
+    Json(body): Json<ChatCompletionRequest>,
+) -> ApiResult<Response> {
+    let request = to_request(&body)?;
+    let model = body.model.clone().unwrap_or_else(|| state.model_id.clone());
+    let id = completion_id();
+    let created = unix_now();
+    if !body.stream {
+        let generation = on_model(&state, move |tutor, cancel| async move {
+            tutor.engine().generate(request, |_| {}, &cancel).await
+        })
+        .await?;
+        return Ok(Json(json!({
+            "id": id, "object": "chat.completion", "created": created, "model": model,
+            "choices": [{ "index": 0, "finish_reason": finish_reason(generation.stop),
+                          "message": { "role": "assistant", "content": generation.text } }],
+            "usage": { "prompt_tokens": generation.prompt_tokens,
+                       "completion_tokens": generation.generated_tokens,
+                       "total_tokens": generation.prompt_tokens + generation.generated_tokens },
+        }))
+        .into_response());
+    }
+
+    // Streaming: tokens go through a channel to the SSE response. When the client disconnects
+    // the response (and the receiver) is dropped, the next send fails, and the generation is
+    // cancelled at its next token.
+    let slot = enqueue(&state)?;
+    let (tx, rx) = mpsc::unbounded_channel::<Event>();
+    let cancel = CancellationToken::new();
+    let tutor = state.tutor.clone();
+    let chunk = {
+        let (id, model) = (id.clone(), model.clone());
+        move |delta: Value, finish: Option<&str>| {
+            json!({ "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
+                    "choices": [{ "index": 0, "delta": delta, "finish_reason": finish }] })
+        }
+    };
+    tokio::spawn(async move {
+        let _slot = slot;
+        let send = |v: Value| tx.send(Event::default().data(v.to_string())).is_ok();
+        send(chunk(json!({ "role": "assistant", "content": "" }), None));
+        let token_tx = tx.clone();
+        let token_cancel = cancel.clone();
+        let token_chunk = chunk.clone();
+        let result = tutor
+            .engine()
+            .generate(
+                request,
+                move |text| {
+                    let event = Event::default()
+                        .data(token_chunk(json!({ "content": text }), None).to_string());
+                    if token_tx.send(event).is_err() {
+                        token_cancel.cancel();
+                    }
+                },
+                &cancel,
+            )
+            .await;
+        match result {
+            Ok(g) if g.stop == StopReason::Cancelled => {
+                tracing::info!(
+                    "client went away; generation cancelled after {} tokens",
+                    g.generated_tokens
+                );
+            }
+            Ok(g) => {
+                send(chunk(json!({}), Some(finish_reason(g.stop))));
+                let _ = tx.send(Event::default().data("[DONE]"));
+            }
+            Err(e) => {
+                let e = ApiError::from(e);
+                send(
+                    json!({ "error": { "code": e.code, "message": e.message, "message_vi": e.message_vi } }),
+                );
+                let _ = tx.send(Event::default().data("[DONE]"));
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|e| (Ok::<_, std::convert::Infallible>(e), rx))
+    });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct SentenceBody {
+    sentence: String,
+    /// Save the attempt to the history (analyze only; default true).
+    #[serde(default)]
+    save: Option<bool>,
+}
+
+async fn tutor_analyze(
+    State(state): State<Shared>,
+    Json(body): Json<SentenceBody>,
+) -> ApiResult<Json<Value>> {
+    let sentence = body.sentence.clone();
+    let result = on_model(&state, move |tutor, cancel| async move {
+        tutor.analyze(&sentence, &cancel).await
+    })
+    .await?;
+    let mut value = serde_json::to_value(&result).unwrap_or(Value::Null);
+    if body.save.unwrap_or(true) {
+        let id = state
+            .store
+            .insert_attempt(&NewAttempt::from_analysis(&result, &state.model_id))
+            .await?;
+        value["attempt_id"] = json!(id);
+    }
+    Ok(Json(value))
+}
+
+async fn tutor_fluency(
+    State(state): State<Shared>,
+    Json(body): Json<SentenceBody>,
+) -> ApiResult<Json<Value>> {
+    let r = on_model(&state, move |tutor, cancel| async move {
+        tutor.analyze_fluency(&body.sentence, &cancel).await
+    })
+    .await?;
+    Ok(Json(json!(r)))
+}
+
+async fn tutor_cefr(
+    State(state): State<Shared>,
+    Json(body): Json<SentenceBody>,
+) -> ApiResult<Json<Value>> {
+    let r = on_model(&state, move |tutor, cancel| async move {
+        tutor.classify_vocabulary(&body.sentence, &cancel).await
+    })
+    .await?;
+    Ok(Json(json!(r)))
+}
+
+async fn tutor_correct(
+    State(state): State<Shared>,
+    Json(body): Json<SentenceBody>,
+) -> ApiResult<Json<Value>> {
+    let r = on_model(&state, move |tutor, cancel| async move {
+        tutor.correct_grammar(&body.sentence, &cancel).await
+    })
+    .await?;
+    Ok(Json(json!(r)))
+}
+
+/// Hints need no model: they answer at once, even while the model is busy.
+async fn tutor_hints(Json(body): Json<SentenceBody>) -> ApiResult<Json<Value>> {
+    let sentence = lexilingo_core::input::validate(&body.sentence)
+        .map_err(|e| ApiError::from(lexilingo_core::Error::from(e)))?
+        .to_string();
+    let hints = tokio::task::spawn_blocking(move || lexilingo_core::rules::hints(&sentence))
+        .await
+        .unwrap_or_default();
+    Ok(Json(json!({ "hints": hints })))
+}
+
+#[derive(Debug, Deserialize)]
+struct ExplainBody {
+    error: String,
+    correction: String,
+}
+
+async fn tutor_explain(
+    State(state): State<Shared>,
+    Json(body): Json<ExplainBody>,
+) -> ApiResult<Json<Value>> {
+    let r = on_model(&state, move |tutor, cancel| async move {
+        tutor
+            .explain_error(&body.error, &body.correction, &cancel)
+            .await
+    })
+    .await?;
+    Ok(Json(json!({ "explanations": r })))
+}
+
+#[derive(Debug, Deserialize)]
+struct DialogueBody {
+    message: String,
+    #[serde(default)]
+    history: Vec<ChatMessage>,
+    #[serde(default)]
+    scenario: Option<Scenario>,
+    #[serde(default)]
+    level: Option<CefrLevel>,
+}
+
+async fn tutor_dialogue(
+    State(state): State<Shared>,
+    Json(body): Json<DialogueBody>,
+) -> ApiResult<Json<Value>> {
+    let r = on_model(&state, move |tutor, cancel| async move {
+        let mut settings = DialogueSettings::default();
+        if let Some(s) = body.scenario {
+            settings.scenario = s;
+        }
+        if let Some(l) = body.level {
+            settings.level = l;
+        }
+        tutor
+            .generate_dialogue(&body.history, &body.message, &settings, |_| {}, &cancel)
+            .await
+    })
+    .await?;
+    Ok(Json(json!(r)))
+}
+
+async fn history_list(
+    State(state): State<Shared>,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(state.store.list_attempts(&q).await?)))
+}
+
+async fn history_get(State(state): State<Shared>, Path(id): Path<i64>) -> ApiResult<Response> {
+    Ok(match state.store.get_attempt(id).await? {
+        Some(a) => Json(json!(a)).into_response(),
+        None => not_found(id),
+    })
+}
+
+async fn history_delete(State(state): State<Shared>, Path(id): Path<i64>) -> ApiResult<Response> {
+    Ok(if state.store.delete_attempt(id).await? {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_found(id)
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct ClearQuery {
+    confirm: Option<bool>,
+}
+
+/// Clearing everything needs `?confirm=true`: a stray DELETE must not wipe a learner's work.
+async fn history_clear(
+    State(state): State<Shared>,
+    Query(q): Query<ClearQuery>,
+) -> ApiResult<Json<Value>> {
+    if q.confirm != Some(true) {
+        return Err(ApiError::bad_request(
+            "confirm_required",
+            "add ?confirm=true to delete the whole history",
+            "Cần xác nhận trước khi xoá toàn bộ lịch sử.",
+        ));
+    }
+    Ok(Json(
+        json!({ "deleted": state.store.clear_history().await? }),
+    ))
+}
+
+fn not_found(id: i64) -> Response {
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        code: "not_found".into(),
+        message: format!("no attempt {id}"),
+        message_vi: "Không tìm thấy bài làm này.".into(),
+    }
+    .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct StatsQuery {
+    /// Minutes east of UTC (Vietnam: 420).
+    utc_offset_minutes: Option<i32>,
+}
+
+async fn stats(State(state): State<Shared>, Query(q): Query<StatsQuery>) -> ApiResult<Json<Value>> {
+    let now = lexilingo_core::store::now_ms();
+    Ok(Json(json!(
+        state
+            .store
+            .progress(now, q.utc_offset_minutes.unwrap_or(420))
+            .await?
+    )))
+}
+
+async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
+}

@@ -1,0 +1,281 @@
+//! `lexilingo serve` end to end: the real binary on loopback, driven by curl and by the
+//! official `openai` Python package (scripts/setup-python), with the real test model.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{lexilingo_bin, test_model};
+
+const TOKEN: &str = "s3cret-test-token";
+
+struct Server {
+    child: Child,
+    base: String,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(extra: &[&str]) -> Server {
+    let data = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(lexilingo_bin())
+        .args(["--model"])
+        .arg(test_model())
+        .args(["--threads", "2", "--ctx", "2048", "--data-dir"])
+        .arg(data.path())
+        .args(["serve", "--port", "0", "--token", TOKEN])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start lexilingo serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the address line");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_string();
+    Server {
+        child,
+        base,
+        _data: data,
+    }
+}
+
+/// Runs curl; returns (HTTP status, headers, body).
+fn curl(args: &[&str]) -> (u16, String, String) {
+    let out = Command::new("curl")
+        .args(["-sS", "-D", "/dev/stderr", "-w", "\n%{http_code}"])
+        .args(args)
+        .output()
+        .expect("run curl");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = stdout.rsplit_once('\n').unwrap_or(("", "0"));
+    (
+        code.trim().parse().unwrap_or(0),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        body.to_string(),
+    )
+}
+
+fn auth() -> String {
+    format!("Authorization: Bearer {TOKEN}")
+}
+
+fn post(base: &str, path: &str, body: &str) -> (u16, String, String) {
+    let url = format!("{base}{path}");
+    let auth = auth();
+    curl(&[
+        "-X",
+        "POST",
+        &url,
+        "-H",
+        &auth,
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        body,
+    ])
+}
+
+fn get(base: &str, path: &str) -> (u16, String, String) {
+    let url = format!("{base}{path}");
+    let auth = auth();
+    curl(&[&url, "-H", &auth])
+}
+
+fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+fn python() -> PathBuf {
+    let p = std::env::var_os("LEXILINGO_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").expect("HOME");
+            PathBuf::from(home).join(".cache/lexilingo/venv/bin/python")
+        });
+    assert!(
+        p.is_file(),
+        "the openai client's venv is missing: run scripts/setup-python"
+    );
+    p
+}
+
+#[test]
+fn the_official_openai_client_works_streaming_and_not() {
+    let server = serve(&[]);
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/openai_client.py");
+    let out = Command::new(python())
+        .arg(script)
+        .args([&server.base, TOKEN])
+        .output()
+        .expect("run the openai client");
+    assert!(
+        out.status.success(),
+        "openai client failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("openai client ok"));
+}
+
+#[test]
+fn tutor_and_history_endpoints_with_curl() {
+    let server = serve(&[]);
+    let base = &server.base;
+
+    // Open endpoints, and the token guarding the rest.
+    let (code, _, body) = curl(&[&format!("{base}/health")]);
+    assert_eq!(code, 200);
+    assert_eq!(json(&body)["status"], "ok");
+    let (code, _, body) = curl(&[&format!("{base}/openapi.json")]);
+    assert_eq!(code, 200);
+    let spec = json(&body);
+    assert!(spec["paths"]["/v1/chat/completions"].is_object());
+    assert!(spec["paths"]["/v1/tutor/analyze"].is_object());
+    let (code, headers, body) = curl(&[&format!("{base}/v1/history")]);
+    assert_eq!(code, 401, "{body}");
+    assert!(headers.to_lowercase().contains("www-authenticate: bearer"));
+    assert!(json(&body)["error"]["message_vi"].as_str().is_some());
+
+    // The UI is served at /.
+    let (code, _, body) = curl(&[&format!("{base}/")]);
+    assert_eq!(code, 200);
+    assert!(body.contains("<html"), "{body}");
+
+    // Hints need no model; bad input is a 400 with a Vietnamese message.
+    let (code, _, body) = post(
+        base,
+        "/v1/tutor/hints",
+        r#"{"sentence":"This is an test."}"#,
+    );
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(json(&body)["hints"][0]["replacement"], "a");
+    let (code, _, body) = post(base, "/v1/tutor/correct", r#"{"sentence":"   "}"#);
+    assert_eq!(code, 400);
+    assert_eq!(json(&body)["error"]["code"], "input_blank");
+    let (code, _, _) = post(base, "/v1/tutor/correct", "not json");
+    assert!((400..500).contains(&code), "{code}");
+
+    // Analyze saves the attempt; the history lists, shows and deletes it.
+    let (code, _, body) = post(
+        base,
+        "/v1/tutor/analyze",
+        r#"{"sentence":"She don't like apples."}"#,
+    );
+    assert_eq!(code, 200, "{body}");
+    let analysis = json(&body);
+    let id = analysis["attempt_id"].as_i64().expect("attempt id");
+    assert!(analysis["fluency"]["score"].as_f64().is_some());
+    assert!(analysis["vocabulary"]["level"].as_str().is_some());
+    let (code, _, body) = get(base, "/v1/history?search=apples");
+    assert_eq!(code, 200);
+    assert_eq!(json(&body)["items"][0]["id"].as_i64(), Some(id));
+    let (code, _, body) = get(base, &format!("/v1/history/{id}"));
+    assert_eq!(code, 200);
+    assert_eq!(json(&body)["text"], "She don't like apples.");
+    let (code, _, body) = get(base, "/v1/stats");
+    assert_eq!(code, 200, "{body}");
+    let (code, _, _) = curl(&["-X", "DELETE", &format!("{base}/v1/history"), "-H", &auth()]);
+    assert_eq!(code, 400, "clearing needs confirmation");
+    let (code, _, _) = curl(&[
+        "-X",
+        "DELETE",
+        &format!("{base}/v1/history/{id}"),
+        "-H",
+        &auth(),
+    ]);
+    assert_eq!(code, 204);
+    let (code, _, _) = get(base, &format!("/v1/history/{id}"));
+    assert_eq!(code, 404);
+}
+
+fn long_stream_request(base: &str, max_time_s: &str) -> Child {
+    Command::new("curl")
+        .args(["-sS", "-N", "--max-time", max_time_s, "-X", "POST"])
+        .arg(format!("{base}/v1/chat/completions"))
+        .args(["-H", &auth(), "-H", "Content-Type: application/json", "-d"])
+        .arg(
+            r#"{"messages":[{"role":"user","content":"Write a very long story about a cat in Hanoi."}],
+                "stream":true,"max_tokens":1500,"temperature":0.8,"seed":1}"#,
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start curl")
+}
+
+fn busy(base: &str) -> bool {
+    let (_, _, body) = curl(&[&format!("{base}/health")]);
+    json(&body)["busy"].as_bool().unwrap_or(true)
+}
+
+#[test]
+fn a_full_queue_answers_503_and_a_disconnect_cancels_the_generation() {
+    // One running request and no waiting room.
+    let server = serve(&["--queue", "0"]);
+    let base = &server.base;
+    let mut first = long_stream_request(base, "60");
+    let started = Instant::now();
+    while !busy(base) {
+        assert!(started.elapsed() < Duration::from_secs(20), "never busy");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (code, headers, body) = post(
+        base,
+        "/v1/tutor/correct",
+        r#"{"sentence":"She don't like apples."}"#,
+    );
+    assert_eq!(code, 503, "{body}");
+    assert!(
+        headers.to_lowercase().contains("retry-after: 2"),
+        "{headers}"
+    );
+    assert_eq!(json(&body)["error"]["code"], "busy");
+
+    // The client goes away: the 1,500-token generation (about 15 s here) must stop at once.
+    let _ = first.kill();
+    let _ = first.wait();
+    let gone = Instant::now();
+    while busy(base) {
+        assert!(
+            gone.elapsed() < Duration::from_secs(5),
+            "the generation kept running after the client disconnected"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // And the model serves the next request.
+    let (code, _, body) = post(
+        base,
+        "/v1/tutor/correct",
+        r#"{"sentence":"She don't like apples."}"#,
+    );
+    assert_eq!(code, 200, "{body}");
+}
+
+#[test]
+fn a_remote_address_needs_an_explicit_flag() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(lexilingo_bin())
+        .args(["--model"])
+        .arg(test_model())
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["serve", "--host", "0.0.0.0", "--port", "0"])
+        .output()
+        .expect("run serve");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-remote"));
+}
