@@ -27,6 +27,28 @@ pub struct Cli {
     /// The GGUF model file to use.
     #[arg(long, global = true, env = "LEXILINGO_MODEL", value_name = "PATH")]
     pub model: Option<PathBuf>,
+    /// Use an OpenAI-compatible server instead of a local model (base URL with /v1, e.g.
+    /// http://school-server:8080/v1).
+    #[arg(long, global = true, env = "LEXILINGO_REMOTE_URL", value_name = "URL")]
+    pub remote_url: Option<String>,
+    /// The model name the remote server expects.
+    #[arg(
+        long,
+        global = true,
+        env = "LEXILINGO_REMOTE_MODEL",
+        value_name = "NAME",
+        default_value = "default"
+    )]
+    pub remote_model: String,
+    /// Bearer token for the remote server.
+    #[arg(
+        long,
+        global = true,
+        env = "LEXILINGO_REMOTE_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    pub remote_key: Option<String>,
     /// Where LexiLingo keeps its data (default: the per-OS local data directory).
     #[arg(long, global = true, env = "LEXILINGO_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,

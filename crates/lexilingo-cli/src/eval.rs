@@ -149,7 +149,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             };
             let rows = rows_of(split, *limit);
             let model = tutor.model_name().await?;
-            let mut calibration = lexilingo_core::calibration::Calibration::builtin().clone();
+            let mut calibration = starting_calibration(save_calibration.as_deref())?;
             if let Some(fit_split) = fit_split {
                 let train = rows_of(fit_split, *fit_limit);
                 eprintln!("fitting on {} {fit_split} sentences", train.len());
@@ -256,7 +256,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             let mut rows = read(files)?;
             rows.truncate(limit.unwrap_or(usize::MAX));
             let model = tutor.model_name().await?;
-            let mut calibration = lexilingo_core::calibration::Calibration::builtin().clone();
+            let mut calibration = starting_calibration(save_calibration.as_deref())?;
             if !fit.is_empty() {
                 let train = read(fit)?;
                 eprintln!("fitting on {} sentences", train.len());
@@ -410,6 +410,20 @@ fn fit_levels(x: &[Vec<f64>], rows: &[(String, u8, u8)]) -> (LevelModel, LevelMo
         fit(lexical_names.len(), lexical_names),
         fit(all_names.len(), all_names),
     )
+}
+
+/// The calibration to add to: the file being written if it exists (so fitting CEFR and then
+/// fluency keeps both), otherwise the built-in one.
+fn starting_calibration(path: Option<&Path>) -> anyhow::Result<calibration::Calibration> {
+    match path {
+        Some(p) if p.is_file() => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a calibration", p.display()))
+        }
+        _ => Ok(calibration::Calibration::builtin().clone()),
+    }
 }
 
 fn save(path: &Path, calibration: &calibration::Calibration) -> anyhow::Result<()> {

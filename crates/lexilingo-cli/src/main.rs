@@ -69,6 +69,14 @@ fn report(e: &anyhow::Error, json: bool) {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let tutor = || -> anyhow::Result<Tutor> {
+        if let Some(url) = &cli.remote_url {
+            let remote = lexilingo_core::engine::RemoteConfig {
+                base_url: url.clone(),
+                model: cli.remote_model.clone(),
+                api_key: cli.remote_key.clone(),
+            };
+            return Ok(Tutor::new(Engine::remote(remote)?));
+        }
         let model = cli.model_path()?;
         let mut config = EngineConfig::new(&model)?;
         if let Some(threads) = cli.threads {

@@ -279,3 +279,54 @@ fn a_remote_address_needs_an_explicit_flag() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-remote"));
 }
+
+fn lexilingo_remote(base_url: &str, args: &[&str]) -> std::process::Output {
+    let data = tempfile::tempdir().expect("tempdir");
+    Command::new(lexilingo_bin())
+        .args(["--remote-url", base_url, "--remote-key", TOKEN])
+        .args([
+            "--remote-model",
+            "SmolLM2-135M-Instruct.Q4_1.gguf",
+            "--json",
+        ])
+        .arg("--data-dir")
+        .arg(data.path())
+        .env_remove("LEXILINGO_MODEL")
+        .args(args)
+        .output()
+        .expect("run lexilingo")
+}
+
+#[test]
+fn the_cli_uses_a_remote_openai_compatible_server_as_its_model() {
+    let server = serve(&[]);
+    let base = format!("{}/v1", server.base);
+    let out = lexilingo_remote(&base, &["analyze", "--no-save", "She don't like apples."]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&stdout);
+    let score = v["fluency"]["score"].as_f64().expect("fluency score");
+    assert!((0.0..=5.0).contains(&score));
+    assert!(v["vocabulary"]["level"].as_str().is_some());
+    // The rules still fix what they can; the remote model's answer went through the same
+    // schema and parser as a local one.
+    assert!(v["correction"]["corrected"].as_str().is_some());
+
+    let out = lexilingo_remote(&base, &["correct", "This is an test."]);
+    assert!(out.status.success());
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(v["corrected"], "This is a test.");
+
+    // A server that is not there: a clear error, quickly.
+    drop(server);
+    let started = Instant::now();
+    let out = lexilingo_remote(&base, &["correct", "This is an test."]);
+    assert!(!out.status.success());
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(v["error"]["code"], "remote_failed", "{v}");
+    assert!(started.elapsed() < Duration::from_secs(15));
+}

@@ -108,6 +108,20 @@ pub enum EngineError {
         /// What was wrong.
         message: String,
     },
+    /// The remote model server could not be reached or answered with an error.
+    #[error("the model server at {url} failed: {message}")]
+    Remote {
+        /// The server's base URL.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The backend cannot do this (a remote server gives no log-probabilities of a text).
+    #[error("the model backend does not support {what}")]
+    Unsupported {
+        /// The missing capability.
+        what: String,
+    },
 }
 
 /// A model answer that does not hold what the task asked for. Parsers never fill in a default.
@@ -180,6 +194,8 @@ impl Error {
             Error::Engine(EngineError::Cancelled) => "cancelled",
             Error::Engine(EngineError::Generation { .. }) => "generation_failed",
             Error::Engine(EngineError::Protocol { .. }) => "worker_protocol",
+            Error::Engine(EngineError::Remote { .. }) => "remote_failed",
+            Error::Engine(EngineError::Unsupported { .. }) => "unsupported",
             Error::Parse(_) => "model_answer_invalid",
         }
     }
@@ -222,6 +238,9 @@ impl Error {
                 "Nội dung quá dài so với bộ nhớ ngữ cảnh của mô hình. Em rút ngắn lại nhé.".into()
             }
             Error::Engine(EngineError::Cancelled) => "Đã dừng theo yêu cầu.".into(),
+            Error::Engine(EngineError::Remote { url, .. }) => format!(
+                "Không kết nối được máy chủ mô hình {url}. Em kiểm tra mạng hoặc địa chỉ máy chủ trong Cài đặt nhé."
+            ),
             Error::Engine(_) => "Bộ máy mô hình gặp lỗi. Em thử lại sau giây lát nhé.".into(),
             Error::Parse(_) => {
                 "Mô hình trả lời không đúng định dạng. Em bấm thử lại nhé.".into()

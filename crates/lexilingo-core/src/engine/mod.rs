@@ -24,12 +24,14 @@
 
 mod llama;
 pub mod protocol;
+mod remote;
 mod supervisor;
 mod worker;
 
 pub use protocol::{
     ChatMessage, GenerateRequest, Generation, ModelInfo, Role, StopReason, TextScore, WORKER_ARG,
 };
+pub use remote::RemoteConfig;
 pub use supervisor::{Engine, EngineConfig, WorkerCommand};
 pub use tokio_util::sync::CancellationToken;
 pub use worker::run_worker_if_requested;

@@ -15,6 +15,7 @@ use super::protocol::{
     GenerateRequest, Generation, LoadSettings, ModelInfo, TextScore, WorkerEvent, WorkerRequest,
     WORKER_ARG,
 };
+use super::remote::{RemoteClient, RemoteConfig};
 use crate::error::{EngineError, Error, Result};
 use crate::gguf;
 
@@ -96,6 +97,8 @@ struct Inner {
     config: EngineConfig,
     worker: Mutex<Option<WorkerProcess>>,
     next_id: AtomicU64,
+    /// Set for an engine that uses a remote server instead of a local worker.
+    remote: Option<RemoteClient>,
 }
 
 struct WorkerProcess {
@@ -122,8 +125,34 @@ impl Engine {
                 config,
                 worker: Mutex::new(None),
                 next_id: AtomicU64::new(1),
+                remote: None,
             }),
         })
+    }
+
+    /// An engine that sends every generation to an OpenAI-compatible server. No model file or
+    /// worker is involved; [`Engine::score`] is unavailable (chat APIs give no log-probabilities
+    /// of a given text), and the tasks fall back to their model-independent signals.
+    pub fn remote(remote: RemoteConfig) -> Result<Self> {
+        let client = RemoteClient::new(remote.clone())?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config: EngineConfig {
+                    model_path: PathBuf::from(&remote.model),
+                    n_ctx: DEFAULT_N_CTX,
+                    threads: 0,
+                    worker: WorkerCommand::for_program(PathBuf::new()),
+                },
+                worker: Mutex::new(None),
+                next_id: AtomicU64::new(1),
+                remote: Some(client),
+            }),
+        })
+    }
+
+    /// Whether the model runs on this machine (and can score texts).
+    pub fn is_local(&self) -> bool {
+        self.inner.remote.is_none()
     }
 
     /// The configuration the engine was built with.
@@ -133,6 +162,9 @@ impl Engine {
 
     /// Starts the worker and loads the model if that has not happened yet.
     pub async fn model_info(&self) -> Result<ModelInfo> {
+        if let Some(remote) = &self.inner.remote {
+            return Ok(remote.model_info().await?);
+        }
         let mut guard = self.inner.worker.lock().await;
         Ok(self.ensure_worker(&mut guard).await?.info.clone())
     }
@@ -164,6 +196,9 @@ impl Engine {
         mut on_text: impl FnMut(&str) + Send,
         cancel: &CancellationToken,
     ) -> Result<Generation> {
+        if let Some(remote) = &self.inner.remote {
+            return Ok(remote.generate(request, &mut on_text, cancel).await?);
+        }
         let mut guard = self.inner.worker.lock().await;
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let worker = self.ensure_worker(&mut guard).await?;
@@ -189,6 +224,12 @@ impl Engine {
     pub async fn score(&self, texts: Vec<String>) -> Result<Vec<TextScore>> {
         if texts.is_empty() {
             return Ok(Vec::new());
+        }
+        if self.inner.remote.is_some() {
+            return Err(EngineError::Unsupported {
+                what: "scoring a text (log-probabilities) on a remote server".into(),
+            }
+            .into());
         }
         let mut guard = self.inner.worker.lock().await;
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);

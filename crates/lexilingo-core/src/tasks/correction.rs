@@ -60,14 +60,32 @@ pub struct Candidates {
     pub model_and_rules: String,
     /// The model's rejected rewrite, if any.
     pub rejected_rewrite: Option<String>,
-    /// Log-probabilities of `original`, `rules`, `model`, `model_and_rules`.
+    /// Log-probabilities of `original`, `rules`, `model`, `model_and_rules` (NaN when the
+    /// backend cannot score).
     pub logprobs: [f64; 4],
 }
 
 impl Candidates {
     /// Picks the correction: the rule-based one unless a candidate containing the model's
     /// correction is more likely by more than `margin` nats.
+    ///
+    /// Without scores (a remote backend gives none) the model's correction, which already
+    /// passed the rewrite guard, is taken when the rules found nothing, or when it includes
+    /// every rule fix; where the two disagree the rules win, as the floor.
     pub fn choose(&self, margin: f64) -> (String, CorrectionSource) {
+        if self.logprobs.iter().any(|l| l.is_nan()) {
+            let rule_edits = edits::diff(&self.original, &self.rules);
+            let model_edits = edits::diff(&self.original, &self.model_and_rules);
+            let includes_rules = rule_edits.iter().all(|r| model_edits.contains(r));
+            return if (rule_edits.is_empty() || includes_rules) && !model_edits.is_empty() {
+                (
+                    self.model_and_rules.clone(),
+                    CorrectionSource::ModelAndRules,
+                )
+            } else {
+                (self.rules.clone(), CorrectionSource::Rules)
+            };
+        }
         let [_, rules, model, both] = self.logprobs;
         let mut best = (self.rules.clone(), CorrectionSource::Rules, rules);
         for (text, source, lp) in [
@@ -261,8 +279,12 @@ impl Tutor {
             model.corrected.clone(),
             model_and_rules.clone(),
         ];
-        let scores = self.engine.score(texts).await?;
-        let lp = |i: usize| scores.get(i).map_or(f64::NEG_INFINITY, |s| s.logprob);
+        let scores = if self.engine.is_local() {
+            self.engine.score(texts).await?
+        } else {
+            Vec::new()
+        };
+        let lp = |i: usize| scores.get(i).map_or(f64::NAN, |s| s.logprob);
         Ok(Candidates {
             original: sentence.to_string(),
             rules,
@@ -304,6 +326,49 @@ mod tests {
         assert!(r.edits.is_empty());
         assert_eq!(r.corrected, r.original);
         assert!(r.rejected_rewrite.is_some());
+    }
+
+    fn candidates(rules: &str, model: &str, logprobs: [f64; 4]) -> Candidates {
+        Candidates {
+            original: "This is an test.".into(),
+            rules: rules.into(),
+            model: model.into(),
+            model_and_rules: model.into(),
+            rejected_rewrite: None,
+            logprobs,
+        }
+    }
+
+    #[test]
+    fn the_model_replaces_the_rules_only_when_clearly_more_likely() {
+        let c = candidates(
+            "This is a test.",
+            "This is a small test.",
+            [-30.0, -20.0, -19.0, -19.0],
+        );
+        assert_eq!(c.choose(2.0).1, CorrectionSource::Rules);
+        let c = candidates(
+            "This is a test.",
+            "This is a small test.",
+            [-30.0, -20.0, -15.0, -15.0],
+        );
+        assert_eq!(c.choose(2.0).1, CorrectionSource::ModelAndRules);
+        assert_eq!(c.choose(2.0).0, "This is a small test.");
+    }
+
+    #[test]
+    fn without_scores_the_rules_win_where_the_model_disagrees() {
+        let c = candidates("This is a test.", "This is an error.", [f64::NAN; 4]);
+        assert_eq!(c.choose(2.0).0, "This is a test.");
+        let c = candidates("This is a test.", "This is a good test.", [f64::NAN; 4]);
+        assert_eq!(
+            c.choose(2.0).0,
+            "This is a test.",
+            "the rule fix is missing"
+        );
+        let mut c = candidates("This is an test.", "This is an tests.", [f64::NAN; 4]);
+        c.rules = c.original.clone();
+        assert_eq!(c.choose(2.0).0, "This is an tests.", "rules found nothing");
     }
 
     #[test]

@@ -113,7 +113,12 @@ impl Tutor {
         cancel: &CancellationToken,
     ) -> Result<FluencyResult> {
         let signals = self.fluency_signals(sentence, true, cancel).await?;
-        let model = self.model_name().await?;
+        // A remote backend gives no log-probabilities: only the model-independent entry fits.
+        let model = if self.engine.is_local() {
+            self.model_name().await?
+        } else {
+            calibration::ANY_MODEL.to_string()
+        };
         let calibration = calibration::Calibration::builtin();
         let score = [model.as_str(), calibration::ANY_MODEL]
             .iter()
@@ -160,7 +165,11 @@ impl Tutor {
             }
         };
         let hints = crate::rules::hints(sentence);
-        let scores = self.engine.score(vec![sentence.to_string()]).await?;
+        let scores = if self.engine.is_local() {
+            self.engine.score(vec![sentence.to_string()]).await?
+        } else {
+            Vec::new()
+        };
         let logprob = scores
             .first()
             .map(calibration::model_features)
