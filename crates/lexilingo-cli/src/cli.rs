@@ -200,6 +200,9 @@ pub enum EvalSet {
         /// Write every sentence's candidates and their log-probabilities here (JSON lines).
         #[arg(long)]
         dump: Option<PathBuf>,
+        /// Recompute the scores from a --dump file instead of running the model.
+        #[arg(long)]
+        replay: Option<PathBuf>,
         /// Score the source itself (the copy baseline); needs no model.
         #[arg(long)]
         copy: bool,

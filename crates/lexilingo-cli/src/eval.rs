@@ -9,6 +9,7 @@ use lexilingo_core::edits;
 use lexilingo_core::engine::CancellationToken;
 use lexilingo_core::eval::{detokenize, jfleg_tokens, metrics};
 use lexilingo_core::tasks::correction;
+use lexilingo_core::tasks::explanation::{explain_edit, TypeSource};
 use lexilingo_core::Tutor;
 use serde_json::json;
 
@@ -37,6 +38,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             limit,
             copy,
             dump,
+            replay,
         } => {
             let mut sources = lines(src)?;
             sources.truncate(limit.unwrap_or(usize::MAX));
@@ -59,8 +61,18 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                 metrics::gleu(&srcs, &refs_per, &hyp_toks, 500) * 100.0
             };
             let copy_hyps: Vec<String> = sources.iter().map(|s| s.trim().to_string()).collect();
-            let tutor = match (&tutor, *copy) {
-                (Some(t), false) => t,
+            let replayed: Option<Vec<correction::Candidates>> = match replay {
+                Some(path) => Some(
+                    lines(path)?
+                        .iter()
+                        .map(|l| serde_json::from_str(l).context("not a candidates line"))
+                        .collect::<anyhow::Result<_>>()?,
+                ),
+                None => None,
+            };
+            let tutor = match (&tutor, *copy, &replayed) {
+                (Some(t), false, _) => Some(t),
+                (_, false, Some(_)) => None,
                 _ => {
                     if let Some(out) = out {
                         write_lines(out, &copy_hyps)?;
@@ -82,17 +94,38 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             let mut failures = 0;
             let mut combined = Vec::new();
             let mut dumped = Vec::new();
+            let (mut edit_count, mut explained) = (0u32, 0u32);
             for (i, s) in sources.iter().enumerate() {
                 let sentence = detokenize(s);
                 let tok = |t: &str| jfleg_tokens(t).join(" ");
-                match tutor.correction_candidates(&sentence, &cancel).await {
+                let candidates = match (&replayed, tutor) {
+                    (Some(r), _) => r
+                        .get(i)
+                        .cloned()
+                        .context("the replay file is shorter than --src"),
+                    (None, Some(t)) => t
+                        .correction_candidates(&sentence, &cancel)
+                        .await
+                        .map_err(anyhow::Error::from),
+                    (None, None) => Err(anyhow::anyhow!("no model")),
+                };
+                match candidates {
                     Ok(c) => {
                         variants[1].1.push(tok(&c.rules));
                         variants[2].1.push(tok(&c.model));
                         for (k, m) in MARGINS.iter().enumerate() {
                             variants[3 + k].1.push(tok(&c.choose(*m).0));
                         }
-                        combined.push(tok(&c.choose(correction::MODEL_MARGIN_NATS).0));
+                        let chosen = c.choose(correction::MODEL_MARGIN_NATS).0;
+                        // Every edit shown to a learner must come with an explanation of its type.
+                        for e in correction::build(&c.original, &chosen).edits {
+                            edit_count += 1;
+                            let x = explain_edit(e.clone(), TypeSource::Rules);
+                            if x.error_type == e.error_type && !x.explanation_vi.trim().is_empty() {
+                                explained += 1;
+                            }
+                        }
+                        combined.push(tok(&chosen));
                         dumped.push(serde_json::to_string(&c)?);
                     }
                     Err(e) => {
@@ -118,7 +151,9 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                 .collect();
             json!({ "set": "jfleg", "sentences": sources.len(), "failures": failures,
                     "pipeline": "combined", "margin": correction::MODEL_MARGIN_NATS,
-                    "gleu": gleu(&combined), "variants": table })
+                    "gleu": gleu(&combined), "variants": table,
+                    "edits": edit_count,
+                    "edits_explained_with_matching_type": if edit_count == 0 { 1.0 } else { f64::from(explained) / f64::from(edit_count) } })
         }
         EvalSet::Gug {
             tsv,

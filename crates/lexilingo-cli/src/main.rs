@@ -191,7 +191,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Eval { set } => {
             drop(out);
-            let needs_model = !matches!(set, cli::EvalSet::Jfleg { copy: true, .. });
+            let needs_model = !matches!(
+                set,
+                cli::EvalSet::Jfleg { copy: true, .. }
+                    | cli::EvalSet::Jfleg {
+                        replay: Some(_),
+                        ..
+                    }
+            );
             let tutor = if needs_model { Some(tutor()?) } else { None };
             eval::run(set, tutor, cli.json).await?;
         }

@@ -41,7 +41,11 @@ fn main() {
     for s in &sentences {
         let t = Instant::now();
         hints += lexilingo_core::rules::hints(s).len();
-        times.push(t.elapsed());
+        let took = t.elapsed();
+        if took > Duration::from_millis(200) {
+            println!("  slow: {:.0} ms for {s:?}", took.as_secs_f64() * 1000.0);
+        }
+        times.push(took);
     }
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
