@@ -27,6 +27,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::engine_status,
             commands::analyze_sentence,
+            commands::rule_hints,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -45,6 +45,20 @@ impl AppState {
     pub async fn tutor(&self) -> Result<&Tutor, CommandError> {
         self.tutor
             .get_or_try_init(|| async {
+                // A remote server (Settings or LEXILINGO_REMOTE_URL) replaces the local model.
+                let settings = match &self.data_dir {
+                    Some(dir) => {
+                        lexilingo_core::settings::Settings::load(dir).unwrap_or_else(|e| {
+                            tracing::error!("{e}; using the defaults");
+                            Default::default()
+                        })
+                    }
+                    None => Default::default(),
+                };
+                if let Some(remote) = settings.effective_remote() {
+                    tracing::info!(url = %remote.base_url, "using a remote model server");
+                    return Ok(Tutor::new(Engine::remote(remote)?));
+                }
                 let model = self.model.clone().ok_or_else(CommandError::no_model)?;
                 let engine = Engine::new(EngineConfig::new(model)?)?;
                 Ok(Tutor::new(engine))

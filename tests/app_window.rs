@@ -167,6 +167,20 @@ fn window_checks_a_sentence_with_the_real_model() {
         "{status}"
     );
 
+    // Hints while typing: the rule-based checker answers without the model.
+    wd.script(
+        "const t = document.getElementById('sentence'); t.value = 'This is an test.'; \
+         t.dispatchEvent(new Event('input')); return true;",
+    );
+    let hint = wd.wait_for(
+        "const li = document.querySelector('#hints li'); return li && li.textContent;",
+        "a hint while typing",
+        Duration::from_secs(30),
+    );
+    let hint = hint.as_str().unwrap_or_default();
+    assert!(hint.contains("an → a"), "{hint}");
+    assert!(hint.contains("Mạo từ"), "{hint}");
+
     wd.script(
         "document.getElementById('sentence').value = \"She don't like apples.\"; \
          document.getElementById('check').click(); return true;",

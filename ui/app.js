@@ -86,5 +86,41 @@ async function check(event) {
   }
 }
 
+// Hints while typing: the rule-based checker, asked after a short pause in typing. A reply to
+// an older text is dropped, so hints never describe words the learner has already changed.
+let hintTimer = null;
+let hintSeq = 0;
+async function refreshHints() {
+  const text = $("sentence").value;
+  const seq = ++hintSeq;
+  let hints = [];
+  try {
+    hints = await invoke("rule_hints", { sentence: text });
+  } catch (_) {
+    hints = []; // too long or blank: the check button reports it properly
+  }
+  if (seq !== hintSeq) return;
+  $("hints").replaceChildren(
+    ...hints.map((h) => {
+      const li = document.createElement("li");
+      const what = document.createElement("strong");
+      what.textContent = h.replacement !== null && h.replacement !== undefined
+        ? `${h.original} → ${h.replacement || "(bỏ)"}`
+        : h.original;
+      const kind = document.createElement("span");
+      kind.className = "hint-type";
+      kind.textContent = ` · ${h.error_type_vi}`;
+      const why = document.createElement("p");
+      why.textContent = h.explanation_vi;
+      li.append(what, kind, why);
+      return li;
+    })
+  );
+}
+$("sentence").addEventListener("input", () => {
+  clearTimeout(hintTimer);
+  hintTimer = setTimeout(refreshHints, 250);
+});
+
 $("check-form").addEventListener("submit", check);
 loadStatus();

@@ -91,3 +91,22 @@ pub async fn analyze_sentence(
     }
     Ok(result)
 }
+
+/// Rule-based hints for the sentence being typed: no model, a few milliseconds, so the window
+/// can ask after every pause in typing. Runs off the async threads (Harper is synchronous).
+#[tauri::command]
+pub async fn rule_hints(
+    sentence: String,
+) -> Result<Vec<lexilingo_core::rules::Hint>, CommandError> {
+    if sentence.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let sentence = lexilingo_core::input::validate(&sentence)
+        .map_err(|e| CommandError::from(lexilingo_core::Error::from(e)))?
+        .to_string();
+    Ok(
+        tauri::async_runtime::spawn_blocking(move || lexilingo_core::rules::hints(&sentence))
+            .await
+            .unwrap_or_default(),
+    )
+}

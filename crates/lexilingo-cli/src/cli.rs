@@ -231,6 +231,9 @@ pub enum EvalSet {
         /// Skip the correction of perfect sentences (the slow part).
         #[arg(long)]
         no_corrections: bool,
+        /// Only the correction of perfect sentences (no fluency).
+        #[arg(long)]
+        corrections_only: bool,
     },
     /// Sentence levels against CEFR-SP's two annotators.
     CefrSp {

@@ -163,6 +163,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             fit_limit,
             save_calibration,
             no_corrections,
+            corrections_only,
         } => {
             let tutor = tutor.context("gug needs a model")?;
             let text = std::fs::read_to_string(tsv)
@@ -209,7 +210,11 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                 }
             }
             eprintln!("reporting on {} {split} sentences", rows.len());
-            let signals = gug_signals(&tutor, &rows, &cancel).await?;
+            let signals = if *corrections_only {
+                Vec::new()
+            } else {
+                gug_signals(&tutor, &rows, &cancel).await?
+            };
             let crowd: Vec<f64> = rows.iter().map(|r| r.2).collect();
             let rating: Vec<f64> = signals.iter().map(|s| f64::from(s.rating.score)).collect();
             let mut spearman = serde_json::Map::new();
@@ -235,6 +240,10 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                                      "model": model, "spearman": spearman });
             if !no_corrections {
                 let (mut perfect, mut changed_by) = (0u32, vec![0u32; 2 + MARGINS.len()]);
+                // GUG's ratings judge grammar; its "perfect" sentences keep their misspellings
+                // (Harper finds 174 spelling mistakes in the 498 perfect train sentences), so
+                // changes are also counted without spelling fixes.
+                let mut grammar_changed_by = vec![0u32; 2 + MARGINS.len()];
                 for (i, (sentence, expert, _)) in rows.iter().enumerate() {
                     if *expert != 4 {
                         continue;
@@ -242,10 +251,17 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                     perfect += 1;
                     if let Ok(c) = tutor.correction_candidates(sentence, &cancel).await {
                         let changed = |t: &str| !edits::diff(sentence, t).is_empty();
-                        let mut flags = vec![changed(&c.rules), changed(&c.model)];
-                        flags.extend(MARGINS.iter().map(|m| changed(&c.choose(*m).0)));
-                        for (k, f) in flags.into_iter().enumerate() {
-                            changed_by[k] += u32::from(f);
+                        let grammar_changed = |t: &str| {
+                            correction::build(sentence, t)
+                                .edits
+                                .iter()
+                                .any(|e| e.error_type != lexilingo_core::ErrorType::Spelling)
+                        };
+                        let mut texts = vec![c.rules.clone(), c.model.clone()];
+                        texts.extend(MARGINS.iter().map(|m| c.choose(*m).0));
+                        for (k, t) in texts.iter().enumerate() {
+                            changed_by[k] += u32::from(changed(t));
+                            grammar_changed_by[k] += u32::from(grammar_changed(t));
                         }
                     }
                     progress(i + 1, rows.len());
@@ -407,9 +423,15 @@ fn fit_fluency(signals: &[FluencySignals], y: &[f64]) -> (LinearModel, LinearMod
 async fn level_features(tutor: &Tutor, rows: &[(String, u8, u8)]) -> anyhow::Result<Vec<Vec<f64>>> {
     let lexicon = lexilingo_core::lexicon::Lexicon::builtin();
     let mut out = Vec::with_capacity(rows.len());
+    // Prototyping the lexicon features: skip the model (its features become zeros).
+    let skip_model = std::env::var_os("LEXILINGO_EVAL_NO_MODEL").is_some();
     for (i, chunk) in rows.chunks(32).enumerate() {
         let texts: Vec<String> = chunk.iter().map(|r| r.0.clone()).collect();
-        let scores = tutor.engine().score(texts).await?;
+        let scores = if skip_model {
+            vec![Default::default(); texts.len()]
+        } else {
+            tutor.engine().score(texts).await?
+        };
         for (row, score) in chunk.iter().zip(&scores) {
             let mut x = calibration::cefr_features(lexicon, &row.0);
             x.extend(calibration::model_features(score));

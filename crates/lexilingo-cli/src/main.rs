@@ -77,6 +77,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             return Ok(Tutor::new(Engine::remote(remote)?));
         }
+        // The app's setting applies to the CLI too, unless a model is named explicitly.
+        if cli.model.is_none() {
+            if let Some(dir) = lexilingo_core::paths::data_dir(cli.data_dir.clone()) {
+                let settings = lexilingo_core::settings::Settings::load(&dir)
+                    .map_err(|e| anyhow::anyhow!(e))?;
+                if let Some(remote) = settings.remote {
+                    return Ok(Tutor::new(Engine::remote(remote)?));
+                }
+            }
+        }
         let model = cli.model_path()?;
         let mut config = EngineConfig::new(&model)?;
         if let Some(threads) = cli.threads {

@@ -308,3 +308,35 @@ async fn scoring_prefers_grammar_and_reusing_a_prefix_changes_nothing() {
         .expect("generation after scoring");
     assert!(g.generated_tokens > 0);
 }
+
+#[tokio::test]
+async fn parallel_sequences_give_the_answers_one_at_a_time_would() {
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": { "level": { "enum": ["A1", "A2", "B1", "B2", "C1", "C2"] } },
+        "required": ["level"]
+    });
+    let free = GenerateRequest::text(vec![ChatMessage::new(Role::User, "Name three fruits.")], 24);
+    let constrained = GenerateRequest::json(
+        vec![ChatMessage::new(Role::User, "CEFR level of: I like cats.")],
+        schema,
+        20,
+    );
+    let engine = engine();
+    let cancel = CancellationToken::new();
+    let together = engine
+        .generate_many(vec![free.clone(), constrained.clone()], &cancel)
+        .await
+        .expect("batched generation");
+    assert_eq!(together.len(), 2);
+    let alone_free = engine.generate(free, |_| {}, &cancel).await.expect("free");
+    let alone_constrained = engine
+        .generate(constrained, |_| {}, &cancel)
+        .await
+        .expect("constrained");
+    assert_eq!(together[0].text, alone_free.text);
+    assert_eq!(together[1].text, alone_constrained.text);
+    let level: serde_json::Value =
+        serde_json::from_str(&together[1].text).expect("the grammar held in the batch");
+    assert!(level["level"].is_string());
+}

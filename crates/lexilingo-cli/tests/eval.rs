@@ -80,9 +80,18 @@ fn gug_and_cefr_sp_report_their_metrics() {
     let gug = eval(&["gug", "--tsv", "gug.tsv"], dir.path());
     assert_eq!(gug["sentences"], 3, "only the dev split");
     assert_eq!(gug["perfect_sentences"], 1);
-    assert!(gug["spearman"]
-        .as_f64()
-        .is_some_and(|s| (-1.0..=1.0).contains(&s)));
+    for variant in ["model only", "rules only", "combined"] {
+        assert!(
+            gug["spearman"][variant]
+                .as_f64()
+                .is_some_and(|s| (-1.0..=1.0).contains(&s)),
+            "{variant}: {gug}"
+        );
+    }
+    assert!(
+        gug["perfect_changed_share"]["combined, margin 2"].is_number(),
+        "{gug}"
+    );
 
     std::fs::write(
         dir.path().join("cefr.txt"),
@@ -92,6 +101,11 @@ fn gug_and_cefr_sp_report_their_metrics() {
     let cefr = eval(&["cefr-sp", "--files", "cefr.txt"], dir.path());
     assert_eq!(cefr["sentences"], 3);
     for key in ["lenient_macro_f1", "within_one", "qwk"] {
-        assert!(cefr[key].as_f64().is_some(), "{key} missing: {cefr}");
+        assert!(
+            cefr["variants"]["rules only (lexicon)"][key]
+                .as_f64()
+                .is_some(),
+            "{key} missing: {cefr}"
+        );
     }
 }

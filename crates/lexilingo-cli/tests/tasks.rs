@@ -26,9 +26,33 @@ async fn fluency_is_a_score_in_range_with_a_reason() {
             .await
             .expect(s);
         assert!((0.0..=5.0).contains(&r.score), "{s}: {}", r.score);
-        assert_eq!((r.score * 2.0).fract(), 0.0, "half points only");
+        let model = r.model_score.expect("the model's own rating is kept");
+        assert_eq!((model * 2.0).fract(), 0.0, "the model rates in half points");
         assert!(!r.reason.trim().is_empty());
     }
+}
+
+#[tokio::test]
+async fn calibrated_fluency_ranks_a_broken_sentence_below_a_clean_one() {
+    let tutor = tutor();
+    let cancel = CancellationToken::new();
+    let clean = tutor
+        .analyze_fluency("I enjoy reading books in the evening.", &cancel)
+        .await
+        .expect("clean");
+    let broken = tutor
+        .analyze_fluency(
+            "Him go school no yesterday becuse he sick and tird.",
+            &cancel,
+        )
+        .await
+        .expect("broken");
+    assert!(
+        clean.score > broken.score + 0.5,
+        "clean {} vs broken {}",
+        clean.score,
+        broken.score
+    );
 }
 
 #[tokio::test]

@@ -64,11 +64,11 @@ impl LinearModel {
         // Normal equations (ZᵀZ + λI) w = Zᵀ(y - ȳ).
         let mut a = vec![vec![0.0; d + 1]; d];
         for (row, target) in z.iter().zip(y) {
-            for i in 0..d {
-                for k in 0..d {
-                    a[i][k] += row[i] * row[k];
+            for (i, ai) in a.iter_mut().enumerate() {
+                for (k, aik) in ai.iter_mut().take(d).enumerate() {
+                    *aik += row[i] * row[k];
                 }
-                a[i][d] += row[i] * (target - y_mean);
+                ai[d] += row[i] * (target - y_mean);
             }
         }
         for (i, r) in a.iter_mut().enumerate() {
@@ -109,11 +109,12 @@ fn solve(mut a: Vec<Vec<f64>>) -> Vec<f64> {
         if p.abs() < 1e-12 {
             continue;
         }
-        for row in 0..d {
+        let pivot_row = a[col].clone();
+        for (row, r) in a.iter_mut().enumerate() {
             if row != col {
-                let f = a[row][col] / p;
-                for k in col..=d {
-                    a[row][k] -= f * a[col][k];
+                let f = r[col] / p;
+                for (x, pv) in r.iter_mut().zip(&pivot_row).skip(col) {
+                    *x -= f * pv;
                 }
             }
         }
@@ -207,56 +208,105 @@ impl Calibration {
 }
 
 /// Names of the CEFR features without the model ([`cefr_features`]).
-pub const CEFR_LEXICON_FEATURES: [&str; 13] = [
+pub const CEFR_LEXICON_FEATURES: [&str; 22] = [
     "ln_words",
+    "words",
     "chars_per_word",
     "share_a1",
     "share_a2",
     "share_b1",
     "share_b2",
     "share_c1_c2",
-    "share_unknown",
+    "share_unknown_lower",
+    "names",
     "highest_rank",
     "second_highest_rank",
+    "mean_rank",
     "words_b1_plus",
+    "words_b2_plus",
+    "unknown_lower",
     "commas",
+    "other_punctuation",
     "long_words",
+    "subordinators",
+    "perfect_or_passive",
+    "digits",
 ];
 
 /// Names of the model's features, appended to either feature set.
 pub const MODEL_FEATURES: [&str; 2] = ["logprob_mean", "logprob_min"];
 
+/// Words that open a subordinate clause: more of them, more complex grammar.
+const SUBORDINATORS: [&str; 16] = [
+    "which", "who", "whom", "whose", "that", "although", "though", "whereas", "while", "because",
+    "since", "unless", "whether", "if", "when", "where",
+];
+
 /// Lexicon features of a sentence, in the order of [`CEFR_LEXICON_FEATURES`].
+///
+/// Words in no list split in two: capitalised ones inside the sentence are mostly names (not
+/// harder English), lower-case ones mostly rare words (harder).
 pub fn cefr_features(lexicon: &Lexicon, sentence: &str) -> Vec<f64> {
     let words = lexicon.profile(sentence);
     let n = words.len().max(1) as f64;
-    let mut counts = [0usize; 7];
+    let mut counts = [0usize; 6];
+    let (mut names, mut unknown_lower) = (0usize, 0usize);
     let mut ranks: Vec<u8> = Vec::new();
-    for w in &words {
+    for (i, w) in words.iter().enumerate() {
         match w.level {
             LexLevel::Known(l) => {
                 counts[usize::from(l.rank()) - 1] += 1;
                 ranks.push(l.rank());
             }
-            LexLevel::Unknown => counts[6] += 1,
+            LexLevel::Unknown => {
+                let capital = w.word.chars().next().is_some_and(char::is_uppercase);
+                if (capital && i > 0) || w.word.chars().any(|c| c.is_ascii_digit()) {
+                    names += 1;
+                } else {
+                    unknown_lower += 1;
+                }
+            }
         }
     }
     ranks.sort_unstable_by(|a, b| b.cmp(a));
     let chars: usize = words.iter().map(|w| w.word.chars().count()).sum();
+    let lower: Vec<String> = words.iter().map(|w| w.word.to_lowercase()).collect();
+    let subordinators = lower
+        .iter()
+        .filter(|w| SUBORDINATORS.contains(&w.as_str()))
+        .count();
+    let perfect_or_passive = lower
+        .iter()
+        .filter(|w| matches!(w.as_str(), "been" | "being" | "had" | "whom"))
+        .count();
+    let mean_rank = if ranks.is_empty() {
+        0.0
+    } else {
+        ranks.iter().map(|r| f64::from(*r)).sum::<f64>() / ranks.len() as f64
+    };
     vec![
         (words.len() as f64 + 1.0).ln(),
+        words.len() as f64,
         chars as f64 / n,
         counts[0] as f64 / n,
         counts[1] as f64 / n,
         counts[2] as f64 / n,
         counts[3] as f64 / n,
         (counts[4] + counts[5]) as f64 / n,
-        counts[6] as f64 / n,
+        unknown_lower as f64 / n,
+        names as f64,
         f64::from(ranks.first().copied().unwrap_or(0)),
         f64::from(ranks.get(1).copied().unwrap_or(0)),
+        mean_rank,
         ranks.iter().filter(|r| **r >= 3).count() as f64,
+        ranks.iter().filter(|r| **r >= 4).count() as f64,
+        unknown_lower as f64,
         sentence.matches(',').count() as f64,
+        sentence.matches([';', ':', '(', '"', '–', '—']).count() as f64,
         words.iter().filter(|w| w.word.chars().count() >= 9).count() as f64,
+        subordinators as f64,
+        perfect_or_passive as f64,
+        sentence.chars().filter(char::is_ascii_digit).count().min(8) as f64,
     ]
 }
 

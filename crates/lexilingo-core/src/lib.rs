@@ -33,6 +33,7 @@ pub mod lexicon;
 pub mod models;
 pub mod paths;
 pub mod rules;
+pub mod settings;
 pub mod store;
 pub mod tasks;
 

@@ -82,6 +82,32 @@ fn is_correction(kind: LintKind) -> bool {
     )
 }
 
+/// Whether `a` and `b` are the British and American spellings of one word (colour/color,
+/// recognise/recognize, centre/center, travelled/traveled). Learners in Vietnam meet both;
+/// neither is a mistake, so Harper's dialect advice is dropped.
+pub fn dialect_variants(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_lowercase(), b.to_lowercase());
+    if a == b {
+        return false;
+    }
+    const PAIRS: [(&str, &str); 8] = [
+        ("our", "or"),
+        ("ise", "ize"),
+        ("isation", "ization"),
+        ("yse", "yze"),
+        ("tre", "ter"),
+        ("lled", "led"),
+        ("lling", "ling"),
+        ("ogue", "og"),
+    ];
+    PAIRS.iter().any(|(uk, us)| {
+        [(&a, &b), (&b, &a)].iter().any(|(x, y)| {
+            x.match_indices(uk)
+                .any(|(i, _)| format!("{}{us}{}", &x[..i], &x[i + uk.len()..]) == **y)
+        })
+    })
+}
+
 /// A lint with a suggestion, in byte offsets.
 #[derive(Debug, Clone)]
 struct Found {
@@ -107,6 +133,11 @@ fn lints(text: &str) -> Vec<Found> {
             let start = *byte_at.get(lint.span.start)?;
             let end = *byte_at.get(lint.span.end)?;
             Some(Found { lint, start, end })
+        })
+        .filter(|f| {
+            let original = text.get(f.start..f.end).unwrap_or_default();
+            !matches!(f.lint.suggestions.first(),
+                Some(Suggestion::ReplaceWith(r)) if dialect_variants(original, &r.iter().collect::<String>()))
         })
         .collect();
     out.sort_by_key(|f| (f.start, f.end));
@@ -267,6 +298,21 @@ mod tests {
             hint.explanation_vi.contains("em"),
             "{}",
             hint.explanation_vi
+        );
+    }
+
+    #[test]
+    fn british_and_american_spellings_are_both_correct() {
+        assert!(dialect_variants("colours", "colors"));
+        assert!(dialect_variants("recognised", "recognized"));
+        assert!(dialect_variants("specialisations", "specializations"));
+        assert!(dialect_variants("centre", "center"));
+        assert!(dialect_variants("travelled", "traveled"));
+        assert!(!dialect_variants("helpfull", "helpful"));
+        assert!(!dialect_variants("recieved", "received"));
+        assert_eq!(
+            correct("The colours of their behaviour were recognised."),
+            "The colours of their behaviour were recognised."
         );
     }
 

@@ -67,9 +67,14 @@ impl PromptCache {
 
     /// The slot to use for `tokens` and how many of its tokens can be kept. At least one prompt
     /// token is always decoded again, since its logits start the answer.
-    fn choose(&mut self, tokens: &[LlamaToken]) -> (usize, usize) {
+    fn choose(&mut self, tokens: &[LlamaToken], taken: &[usize]) -> (usize, usize) {
         let lcp = |a: &[LlamaToken]| a.iter().zip(tokens).take_while(|(x, y)| x == y).count();
-        let best = (0..self.slots.len())
+        let free: Vec<usize> = (0..self.slots.len())
+            .filter(|i| !taken.contains(i))
+            .collect();
+        let best = free
+            .iter()
+            .copied()
             .max_by_key(|&i| {
                 (
                     lcp(&self.slots[i].tokens),
@@ -80,7 +85,8 @@ impl PromptCache {
         let shared = lcp(&self.slots[best].tokens);
         let slot = if shared == 0 {
             // Nothing to reuse: take the least recently used slot.
-            (0..self.slots.len())
+            free.iter()
+                .copied()
                 .min_by_key(|&i| self.slots[i].last_used)
                 .unwrap_or(0)
         } else {
@@ -207,111 +213,213 @@ impl LoadedModel {
         cancel: &AtomicU64,
         mut on_text: impl FnMut(&str),
     ) -> Result<Generation, EngineError> {
-        let prompt = self.format_prompt(request)?;
-        let tokens = self.model.vocab().tokenize(prompt.as_bytes(), true, true);
-        let n_ctx = ctx.n_ctx();
-        let needed = tokens.len() as u32 + request.max_tokens;
-        if needed > n_ctx {
-            return Err(EngineError::ContextOverflow { needed, n_ctx });
-        }
-        let mut grammar = match &request.json_schema {
-            Some(schema) => Some(self.grammar_sampler(schema)?),
-            None => None,
-        };
-        let mut chain = sampler_chain(request);
+        let mut out = self.generate_many(
+            ctx,
+            cache,
+            id,
+            std::slice::from_ref(request),
+            cancel,
+            |_, text| on_text(text),
+        )?;
+        out.pop().ok_or_else(|| EngineError::Generation {
+            message: "no generation".into(),
+        })
+    }
 
+    /// Generates answers to several requests at once, as parallel sequences of one batch: each
+    /// decode step advances every unfinished answer by a token, so on a CPU the step costs
+    /// little more than a single sequence's (the weights are read once per step). `analyze`
+    /// uses this for its sub-tasks. `on_text(i, piece)` streams request `i`'s text.
+    pub fn generate_many(
+        &self,
+        ctx: &mut LlamaContext<'_>,
+        cache: &mut PromptCache,
+        id: u64,
+        requests: &[GenerateRequest],
+        cancel: &AtomicU64,
+        mut on_text: impl FnMut(usize, &str),
+    ) -> Result<Vec<Generation>, EngineError> {
+        if requests.is_empty() || requests.len() > SLOTS {
+            return Err(EngineError::Generation {
+                message: format!("between 1 and {SLOTS} requests at once"),
+            });
+        }
+        let n_ctx = ctx.n_ctx();
         let started = Instant::now();
-        let (seq, keep) = cache.choose(&tokens);
-        // Make room: drop the least recently used other slots until prompt + answer fit.
-        let needed_cells = tokens.len() + request.max_tokens as usize;
-        while cache.cells_used_except(seq) + needed_cells > n_ctx as usize {
+        let mut seqs: Vec<Seq> = Vec::with_capacity(requests.len());
+        for request in requests {
+            let prompt = self.format_prompt(request)?;
+            let tokens = self.model.vocab().tokenize(prompt.as_bytes(), true, true);
+            let needed = tokens.len() as u32 + request.max_tokens;
+            if needed > n_ctx {
+                return Err(EngineError::ContextOverflow { needed, n_ctx });
+            }
+            let taken: Vec<usize> = seqs.iter().map(|s| s.slot).collect();
+            let (slot, keep) = cache.choose(&tokens, &taken);
+            seqs.push(Seq {
+                slot,
+                keep,
+                tokens,
+                grammar: match &request.json_schema {
+                    Some(schema) => Some(self.grammar_sampler(schema)?),
+                    None => None,
+                },
+                chain: sampler_chain(request),
+                max_tokens: request.max_tokens,
+                pos: 0,
+                logits_idx: 0,
+                text: String::new(),
+                pending: Vec::new(),
+                generated: 0,
+                stop: None,
+            });
+        }
+        // Make room: drop least recently used slots not in use (and the scoring sequence)
+        // until every prompt and answer fits.
+        let in_use: Vec<usize> = seqs.iter().map(|s| s.slot).collect();
+        let needed_cells: usize = seqs
+            .iter()
+            .map(|s| s.tokens.len() + s.max_tokens as usize)
+            .sum();
+        let others = |cache: &PromptCache| -> usize {
+            (0..cache.slots.len())
+                .filter(|i| !in_use.contains(i))
+                .map(|i| cache.slots[i].tokens.len())
+                .sum::<usize>()
+                + cache.scored.len()
+        };
+        while others(cache) + needed_cells > n_ctx as usize {
             let victim = (0..cache.slots.len())
-                .filter(|&i| i != seq && !cache.slots[i].tokens.is_empty())
+                .filter(|i| !in_use.contains(i) && !cache.slots[*i].tokens.is_empty())
                 .min_by_key(|&i| cache.slots[i].last_used);
-            let Some(victim) = victim else {
-                if cache.scored.is_empty() {
-                    break;
+            match victim {
+                Some(v) => {
+                    clear_seq(ctx, v, 0)?;
+                    cache.slots[v].tokens.clear();
                 }
-                clear_seq(ctx, SCORE_SEQ, 0)?;
-                cache.scored.clear();
-                continue;
-            };
-            clear_seq(ctx, victim, 0)?;
-            cache.slots[victim].tokens.clear();
-        }
-        clear_seq(ctx, seq, keep)?;
-        cache.slots[seq].tokens.truncate(keep);
-        let seq_id = seq as i32;
-        let mut batch = LlamaBatch::new(N_BATCH as usize, 1);
-        let mut pos = keep as i32;
-        let fresh = &tokens[keep..];
-        for chunk in fresh.chunks(N_BATCH as usize) {
-            batch.clear();
-            for (i, token) in chunk.iter().enumerate() {
-                let last = pos as usize + i + 1 == tokens.len();
-                add(&mut batch, *token, pos + i as i32, seq_id, last)?;
+                None if !cache.scored.is_empty() => {
+                    clear_seq(ctx, SCORE_SEQ, 0)?;
+                    cache.scored.clear();
+                }
+                None => break,
             }
-            pos += chunk.len() as i32;
-            if let Err(e) = decode(ctx, &mut batch) {
-                forget(ctx, cache, seq);
-                return Err(e);
-            }
-            cache.slots[seq].tokens.extend_from_slice(chunk);
         }
+        let result = self.run_sequences(ctx, cache, id, &mut seqs, cancel, &mut on_text, started);
+        if result.is_err() {
+            for s in &seqs {
+                forget(ctx, cache, s.slot);
+            }
+        }
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_sequences(
+        &self,
+        ctx: &mut LlamaContext<'_>,
+        cache: &mut PromptCache,
+        id: u64,
+        seqs: &mut [Seq],
+        cancel: &AtomicU64,
+        on_text: &mut impl FnMut(usize, &str),
+        started: Instant,
+    ) -> Result<Vec<Generation>, EngineError> {
+        let mut batch = LlamaBatch::new(N_BATCH as usize, SLOTS as i32);
+        // Prompts: everything but each prompt's last token, sequence by sequence...
+        for s in seqs.iter_mut() {
+            clear_seq(ctx, s.slot, s.keep)?;
+            cache.slots[s.slot].tokens.truncate(s.keep);
+            let body_end = s.tokens.len() - 1;
+            let mut pos = s.keep;
+            for chunk in s.tokens[s.keep..body_end].chunks(N_BATCH as usize) {
+                batch.clear();
+                for (i, token) in chunk.iter().enumerate() {
+                    add(&mut batch, *token, (pos + i) as i32, s.slot as i32, false)?;
+                }
+                decode(ctx, &mut batch)?;
+                cache.slots[s.slot].tokens.extend_from_slice(chunk);
+                pos += chunk.len();
+            }
+            s.pos = pos;
+        }
+        // ...then every last prompt token in one batch, with logits, so each answer's first
+        // token is sampled from logits that are still there.
+        batch.clear();
+        for (i, s) in seqs.iter_mut().enumerate() {
+            let last = s.tokens[s.tokens.len() - 1];
+            add(&mut batch, last, s.pos as i32, s.slot as i32, true)?;
+            cache.slots[s.slot].tokens.push(last);
+            s.pos += 1;
+            s.logits_idx = i as i32;
+        }
+        decode(ctx, &mut batch)?;
         let prompt_ms = started.elapsed().as_millis() as u64;
 
         let gen_started = Instant::now();
-        let mut logits_idx = batch.n_tokens() - 1;
-        let mut text = String::new();
-        let mut pending: Vec<u8> = Vec::new();
-        let mut generated = 0u32;
-        let stop = loop {
-            if cancel.load(Ordering::SeqCst) == id {
-                break StopReason::Cancelled;
-            }
-            if generated >= request.max_tokens {
-                break StopReason::Length;
-            }
-            let token = match grammar.as_mut() {
-                Some(g) => sample_constrained(ctx, logits_idx, &mut chain, g)?,
-                None => chain.sample(ctx, logits_idx),
-            };
-            if self.model.vocab().is_eog(token) {
-                break StopReason::EndOfText;
-            }
-            generated += 1;
-            self.model
-                .vocab()
-                .token_to_piece_into(token, &mut pending, false, None);
-            let piece = take_utf8_prefix(&mut pending);
-            if !piece.is_empty() {
-                on_text(&piece);
-                text.push_str(&piece);
-            }
+        loop {
+            let cancelled = cancel.load(Ordering::SeqCst) == id;
             batch.clear();
-            add(&mut batch, token, pos, seq_id, true)?;
-            pos += 1;
-            if let Err(e) = decode(ctx, &mut batch) {
-                forget(ctx, cache, seq);
-                return Err(e);
+            for (i, s) in seqs.iter_mut().enumerate() {
+                if s.stop.is_some() {
+                    continue;
+                }
+                if cancelled {
+                    s.stop = Some(StopReason::Cancelled);
+                    continue;
+                }
+                if s.generated >= s.max_tokens {
+                    s.stop = Some(StopReason::Length);
+                    continue;
+                }
+                let token = match s.grammar.as_mut() {
+                    Some(g) => sample_constrained(ctx, s.logits_idx, &mut s.chain, g)?,
+                    None => s.chain.sample(ctx, s.logits_idx),
+                };
+                if self.model.vocab().is_eog(token) {
+                    s.stop = Some(StopReason::EndOfText);
+                    continue;
+                }
+                s.generated += 1;
+                self.model
+                    .vocab()
+                    .token_to_piece_into(token, &mut s.pending, false, None);
+                let piece = take_utf8_prefix(&mut s.pending);
+                if !piece.is_empty() {
+                    on_text(i, &piece);
+                    s.text.push_str(&piece);
+                }
+                s.logits_idx = batch.n_tokens();
+                add(&mut batch, token, s.pos as i32, s.slot as i32, true)?;
+                cache.slots[s.slot].tokens.push(token);
+                s.pos += 1;
             }
-            cache.slots[seq].tokens.push(token);
-            logits_idx = 0;
-        };
-        if !pending.is_empty() {
-            let rest = String::from_utf8_lossy(&pending).into_owned();
-            on_text(&rest);
-            text.push_str(&rest);
+            if batch.n_tokens() == 0 {
+                break;
+            }
+            decode(ctx, &mut batch)?;
         }
-        Ok(Generation {
-            text,
-            stop,
-            prompt_tokens: tokens.len() as u32,
-            cached_tokens: keep as u32,
-            generated_tokens: generated,
-            prompt_ms,
-            generation_ms: gen_started.elapsed().as_millis() as u64,
-        })
+        let generation_ms = gen_started.elapsed().as_millis() as u64;
+        Ok(seqs
+            .iter_mut()
+            .enumerate()
+            .map(|(i, s)| {
+                if !s.pending.is_empty() {
+                    let rest = String::from_utf8_lossy(&s.pending).into_owned();
+                    on_text(i, &rest);
+                    s.text.push_str(&rest);
+                    s.pending.clear();
+                }
+                Generation {
+                    text: std::mem::take(&mut s.text),
+                    stop: s.stop.unwrap_or(StopReason::EndOfText),
+                    prompt_tokens: s.tokens.len() as u32,
+                    cached_tokens: s.keep as u32,
+                    generated_tokens: s.generated,
+                    prompt_ms,
+                    generation_ms,
+                }
+            })
+            .collect())
     }
 
     /// Scores each text with the model's own next-token probabilities (see [`TextScore`]).
@@ -412,6 +520,22 @@ impl LoadedModel {
             message: format!("grammar rejected by llama.cpp: {e}"),
         })
     }
+}
+
+/// One answer being generated by [`LoadedModel::generate_many`].
+struct Seq {
+    slot: usize,
+    keep: usize,
+    tokens: Vec<LlamaToken>,
+    grammar: Option<LlamaSampler>,
+    chain: LlamaSampler,
+    max_tokens: u32,
+    pos: usize,
+    logits_idx: i32,
+    text: String,
+    pending: Vec<u8>,
+    generated: u32,
+    stop: Option<StopReason>,
 }
 
 /// `log softmax(logits)[index]`, computed stably.

@@ -98,6 +98,13 @@ pub enum WorkerRequest {
         /// What to generate.
         request: GenerateRequest,
     },
+    /// Generate answers to several requests as parallel sequences of one batch (no streaming).
+    GenerateMany {
+        /// Request id.
+        id: u64,
+        /// The requests (at most the worker's slot count).
+        requests: Vec<GenerateRequest>,
+    },
     /// The model's log-probability of each text (raw text, no chat template).
     Score {
         /// Request id.
@@ -166,7 +173,7 @@ pub struct Generation {
 /// How likely the model finds a text: the sum of `log p(token | previous tokens)` over its
 /// tokens. Fluent text scores higher per token than broken text, and a correction that makes a
 /// sentence more English raises it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct TextScore {
     /// Tokens scored (every token after the first).
     pub tokens: u32,
@@ -211,6 +218,13 @@ pub enum WorkerEvent {
         id: u64,
         /// Outcome.
         generation: Generation,
+    },
+    /// All answers of a [`WorkerRequest::GenerateMany`], in request order.
+    DoneMany {
+        /// Request id.
+        id: u64,
+        /// One generation per request.
+        generations: Vec<Generation>,
     },
     /// The scores of a [`WorkerRequest::Score`], in the order of its texts.
     Scored {

@@ -220,6 +220,82 @@ impl Engine {
         }
     }
 
+    /// Generates answers to several requests at once (parallel sequences of one batch in the
+    /// worker; one after another on a remote server). At most 4 requests.
+    pub async fn generate_many(
+        &self,
+        requests: Vec<GenerateRequest>,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<Generation>> {
+        if self.inner.remote.is_some() {
+            let mut out = Vec::with_capacity(requests.len());
+            for r in requests {
+                out.push(self.generate(r, |_| {}, cancel).await?);
+            }
+            return Ok(out);
+        }
+        let mut guard = self.inner.worker.lock().await;
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let worker = self.ensure_worker(&mut guard).await?;
+        let outcome = async {
+            send(
+                &mut worker.stdin,
+                &WorkerRequest::GenerateMany { id, requests },
+            )
+            .await
+            .map_err(|()| Broken::Died)?;
+            let mut cancel_sent = false;
+            loop {
+                let event = tokio::select! {
+                    biased;
+                    () = cancel.cancelled(), if !cancel_sent => {
+                        cancel_sent = true;
+                        send(&mut worker.stdin, &WorkerRequest::Cancel { id })
+                            .await
+                            .map_err(|()| Broken::Died)?;
+                        continue;
+                    }
+                    event = read_event(&mut worker.stdout) => event.map_err(|()| Broken::Died)?,
+                };
+                match event {
+                    WorkerEvent::DoneMany {
+                        id: eid,
+                        generations,
+                    } if eid == id => return Ok(generations),
+                    WorkerEvent::Failed { id: eid, error } if eid == id => {
+                        return Err(Broken::Failed(error))
+                    }
+                    other => tracing::debug!(?other, "ignoring an event for another request"),
+                }
+            }
+        }
+        .await;
+        self.settle(guard, outcome).await
+    }
+
+    /// Turns a broken exchange into an error, reaping a dead worker.
+    async fn settle<T>(
+        &self,
+        mut guard: tokio::sync::MutexGuard<'_, Option<WorkerProcess>>,
+        outcome: std::result::Result<T, Broken>,
+    ) -> Result<T> {
+        match outcome {
+            Ok(v) => Ok(v),
+            Err(Broken::Failed(e)) => Err(e.into()),
+            Err(Broken::Died) => {
+                let status = match guard.take() {
+                    Some(w) => {
+                        drop(w.stdin);
+                        reap(w.child).await
+                    }
+                    None => "no worker".into(),
+                };
+                tracing::warn!(%status, "model worker died during a request");
+                Err(EngineError::WorkerDied { status }.into())
+            }
+        }
+    }
+
     /// The model's log-probability of each text (see [`TextScore`]), in order.
     pub async fn score(&self, texts: Vec<String>) -> Result<Vec<TextScore>> {
         if texts.is_empty() {
@@ -252,21 +328,7 @@ impl Engine {
             }
         }
         .await;
-        match outcome {
-            Ok(scores) => Ok(scores),
-            Err(Broken::Failed(e)) => Err(e.into()),
-            Err(Broken::Died) => {
-                let status = match guard.take() {
-                    Some(w) => {
-                        drop(w.stdin);
-                        reap(w.child).await
-                    }
-                    None => "no worker".into(),
-                };
-                tracing::warn!(%status, "model worker died during a request");
-                Err(EngineError::WorkerDied { status }.into())
-            }
-        }
+        self.settle(guard, outcome).await
     }
 
     /// Returns the running worker, replacing one that has exited since the last request.

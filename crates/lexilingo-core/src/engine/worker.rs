@@ -99,6 +99,14 @@ fn run_worker() -> i32 {
                     Err(error) => emit(&WorkerEvent::Failed { id, error }),
                 }
             }
+            WorkerRequest::GenerateMany { id, requests } => {
+                let result =
+                    model.generate_many(&mut ctx, &mut cache, id, &requests, &cancelled, |_, _| {});
+                match result {
+                    Ok(generations) => emit(&WorkerEvent::DoneMany { id, generations }),
+                    Err(error) => emit(&WorkerEvent::Failed { id, error }),
+                }
+            }
             WorkerRequest::Score { id, texts } => match model.score(&mut ctx, &mut cache, &texts) {
                 Ok(scores) => emit(&WorkerEvent::Scored { id, scores }),
                 Err(error) => emit(&WorkerEvent::Failed { id, error }),

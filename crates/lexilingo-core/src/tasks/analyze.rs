@@ -5,7 +5,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::explanation::{explain_edit, Explanation, TypeSource};
-use super::{CorrectionResult, FluencyResult, Tutor, VocabularyResult};
+use super::{correction, fluency, CorrectionResult, FluencyResult, Tutor, VocabularyResult};
 use crate::engine::CancellationToken;
 use crate::error::Result;
 
@@ -26,7 +26,8 @@ pub struct AnalyzeResult {
     pub timings_ms: AnalyzeTimings,
 }
 
-/// Wall-clock milliseconds of each part of an analysis.
+/// Wall-clock milliseconds of each part of an analysis. The correction and fluency parts both
+/// include the batched generation they share, so the parts do not add up to the total.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct AnalyzeTimings {
     /// Fluency task.
@@ -48,14 +49,38 @@ impl Tutor {
     ) -> Result<AnalyzeResult> {
         let sentence = crate::input::validate(sentence)?;
         let started = Instant::now();
+        // The two answers the model writes (its correction and its rating) are generated
+        // together, as parallel sequences of one batch; then one scoring request covers the
+        // correction candidates and the sentence itself, which fluency and level reuse.
+        let generations = self
+            .engine
+            .generate_many(
+                vec![
+                    correction::model_request(sentence),
+                    fluency::rating_request(sentence, true),
+                ],
+                cancel,
+            )
+            .await?;
+        let [correction_gen, rating_gen] = generations.as_slice() else {
+            return Err(crate::error::EngineError::Protocol {
+                message: format!("expected 2 generations, got {}", generations.len()),
+            }
+            .into());
+        };
+        let generated_ms = ms(started);
+        let model_correction = correction::model_result(sentence, correction_gen)?;
+        let rating = fluency::rating_result(rating_gen, true)?;
         let t = Instant::now();
-        let correction = self.correct_grammar(sentence, cancel).await?;
-        let correction_ms = ms(t);
+        let (candidates, own_score) = self.score_candidates(sentence, model_correction).await?;
+        let correction = correction::from_candidates(candidates);
+        let correction_ms = generated_ms + ms(t);
         let t = Instant::now();
-        let fluency = self.analyze_fluency(sentence, cancel).await?;
-        let fluency_ms = ms(t);
+        let signals = self.signals_from(sentence, rating, own_score.as_ref());
+        let fluency = self.fluency_from(signals).await?;
+        let fluency_ms = generated_ms + ms(t);
         let t = Instant::now();
-        let vocabulary = self.classify_vocabulary(sentence, cancel).await?;
+        let vocabulary = self.vocabulary_from(sentence, own_score.as_ref()).await?;
         let vocabulary_ms = ms(t);
         // The edits already carry rule-based types; explaining them needs no further model call.
         let explanations = correction

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{clean_sentence, Tutor};
 use crate::edits::{self, Edit};
-use crate::engine::CancellationToken;
+use crate::engine::{CancellationToken, ChatMessage, GenerateRequest, Generation, Role, TextScore};
 use crate::error::{ParseError, Result};
 use crate::error_types;
 
@@ -233,14 +233,9 @@ impl Tutor {
         sentence: &str,
         cancel: &CancellationToken,
     ) -> Result<CorrectionResult> {
-        let candidates = self.correction_candidates(sentence, cancel).await?;
-        let (chosen, source) = candidates.choose(MODEL_MARGIN_NATS);
-        let mut result = build(&candidates.original, &chosen);
-        result.source = source;
-        if result.rejected_rewrite.is_none() {
-            result.rejected_rewrite = candidates.rejected_rewrite;
-        }
-        Ok(result)
+        Ok(from_candidates(
+            self.correction_candidates(sentence, cancel).await?,
+        ))
     }
 
     /// The model's own correction, behind the rewrite guard only (the "model only" pipeline).
@@ -250,17 +245,11 @@ impl Tutor {
         cancel: &CancellationToken,
     ) -> Result<CorrectionResult> {
         let sentence = crate::input::validate(sentence)?;
-        let answer: serde_json::Value = self
-            .ask_json(
-                SYSTEM,
-                prompt(sentence),
-                schema(sentence),
-                max_tokens(sentence),
-                cancel,
-            )
+        let generation = self
+            .engine
+            .generate(model_request(sentence), |_| {}, cancel)
             .await?;
-        let corrected = keep_final_punctuation(sentence, &parse(&answer)?);
-        Ok(build(sentence, &corrected))
+        model_result(sentence, &generation)
     }
 
     /// The rule-based, model and combined candidates, scored by the model in one request.
@@ -270,8 +259,18 @@ impl Tutor {
         cancel: &CancellationToken,
     ) -> Result<Candidates> {
         let sentence = crate::input::validate(sentence)?;
-        let rules = crate::rules::correct(sentence);
         let model = self.correct_with_model(sentence, cancel).await?;
+        Ok(self.score_candidates(sentence, model).await?.0)
+    }
+
+    /// Builds and scores the candidates around the model's correction. Also returns the
+    /// original sentence's own score (the first text scored), which fluency and level reuse.
+    pub(crate) async fn score_candidates(
+        &self,
+        sentence: &str,
+        model: CorrectionResult,
+    ) -> Result<(Candidates, Option<TextScore>)> {
+        let rules = crate::rules::correct(sentence);
         let model_and_rules = crate::rules::correct(&model.corrected);
         let texts = vec![
             sentence.to_string(),
@@ -285,15 +284,43 @@ impl Tutor {
             Vec::new()
         };
         let lp = |i: usize| scores.get(i).map_or(f64::NAN, |s| s.logprob);
-        Ok(Candidates {
+        let candidates = Candidates {
             original: sentence.to_string(),
             rules,
             model: model.corrected,
             model_and_rules,
             rejected_rewrite: model.rejected_rewrite,
             logprobs: [lp(0), lp(1), lp(2), lp(3)],
-        })
+        };
+        Ok((candidates, scores.first().copied()))
     }
+}
+
+/// The correction from the chosen candidate.
+pub(crate) fn from_candidates(candidates: Candidates) -> CorrectionResult {
+    let (chosen, source) = candidates.choose(MODEL_MARGIN_NATS);
+    let mut result = build(&candidates.original, &chosen);
+    result.source = source;
+    if result.rejected_rewrite.is_none() {
+        result.rejected_rewrite = candidates.rejected_rewrite;
+    }
+    result
+}
+
+/// The request that asks the model for its correction of `sentence`.
+pub(crate) fn model_request(sentence: &str) -> GenerateRequest {
+    let messages = vec![
+        ChatMessage::new(Role::System, SYSTEM),
+        ChatMessage::new(Role::User, prompt(sentence)),
+    ];
+    GenerateRequest::json(messages, schema(sentence), max_tokens(sentence))
+}
+
+/// The model's correction from its answer to [`model_request`], behind the rewrite guard.
+pub(crate) fn model_result(sentence: &str, generation: &Generation) -> Result<CorrectionResult> {
+    let answer: serde_json::Value = super::parse_json(generation, max_tokens(sentence))?;
+    let corrected = keep_final_punctuation(sentence, &parse(&answer)?);
+    Ok(build(sentence, &corrected))
 }
 
 #[cfg(test)]

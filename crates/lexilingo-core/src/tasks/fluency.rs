@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::Tutor;
 use crate::calibration;
-use crate::engine::CancellationToken;
+use crate::engine::{CancellationToken, ChatMessage, GenerateRequest, Generation, Role, TextScore};
 use crate::error::{ParseError, Result};
 
 /// The fluency of one sentence.
@@ -113,6 +113,11 @@ impl Tutor {
         cancel: &CancellationToken,
     ) -> Result<FluencyResult> {
         let signals = self.fluency_signals(sentence, true, cancel).await?;
+        self.fluency_from(signals).await
+    }
+
+    /// The calibrated score from `signals`.
+    pub(crate) async fn fluency_from(&self, signals: FluencySignals) -> Result<FluencyResult> {
         // A remote backend gives no log-probabilities: only the model-independent entry fits.
         let model = if self.engine.is_local() {
             self.model_name().await?
@@ -141,44 +146,38 @@ impl Tutor {
         cancel: &CancellationToken,
     ) -> Result<FluencySignals> {
         let sentence = crate::input::validate(sentence)?;
-        let rating = if reason {
-            self.model_fluency(sentence, cancel).await?
+        let generation = self
+            .engine
+            .generate(rating_request(sentence, reason), |_| {}, cancel)
+            .await?;
+        let rating = rating_result(&generation, reason)?;
+        let score = if self.engine.is_local() {
+            self.engine
+                .score(vec![sentence.to_string()])
+                .await?
+                .first()
+                .copied()
         } else {
-            let mut schema = schema();
-            schema["required"] = json!(["score"]);
-            if let Some(props) = schema["properties"].as_object_mut() {
-                props.remove("reason");
-            }
-            let answer: serde_json::Value = self
-                .ask_json(SYSTEM, prompt(sentence), schema, 16, cancel)
-                .await?;
-            let score = answer["score"]
-                .as_f64()
-                .ok_or_else(|| ParseError::InvalidJson {
-                    message: "no score".into(),
-                    raw: answer.to_string(),
-                })?;
-            FluencyResult {
-                score: score as f32,
-                reason: String::new(),
-                model_score: None,
-            }
+            None
         };
+        Ok(self.signals_from(sentence, rating, score.as_ref()))
+    }
+
+    /// Assembles the signals from their parts.
+    pub(crate) fn signals_from(
+        &self,
+        sentence: &str,
+        rating: FluencyResult,
+        score: Option<&TextScore>,
+    ) -> FluencySignals {
         let hints = crate::rules::hints(sentence);
-        let scores = if self.engine.is_local() {
-            self.engine.score(vec![sentence.to_string()]).await?
-        } else {
-            Vec::new()
-        };
-        let logprob = scores
-            .first()
-            .map(calibration::model_features)
-            .unwrap_or_else(|| vec![0.0; calibration::MODEL_FEATURES.len()]);
-        Ok(FluencySignals {
+        FluencySignals {
             rules: calibration::fluency_features(self.lexicon, sentence, &hints),
-            logprob,
+            logprob: score
+                .map(calibration::model_features)
+                .unwrap_or_else(|| vec![0.0; calibration::MODEL_FEATURES.len()]),
             rating,
-        })
+        }
     }
 
     /// The model's own rating (the "model only" pipeline).
@@ -188,11 +187,51 @@ impl Tutor {
         cancel: &CancellationToken,
     ) -> Result<FluencyResult> {
         let sentence = crate::input::validate(sentence)?;
-        let answer: serde_json::Value = self
-            .ask_json(SYSTEM, prompt(sentence), schema(), MAX_TOKENS, cancel)
+        let generation = self
+            .engine
+            .generate(rating_request(sentence, true), |_| {}, cancel)
             .await?;
-        Ok(parse(answer)?)
+        rating_result(&generation, true)
     }
+}
+
+/// The request for the model's rating, with or without its one-line reason.
+pub(crate) fn rating_request(sentence: &str, reason: bool) -> GenerateRequest {
+    let mut schema = schema();
+    let mut max_tokens = MAX_TOKENS;
+    if !reason {
+        schema["required"] = json!(["score"]);
+        if let Some(props) = schema["properties"].as_object_mut() {
+            props.remove("reason");
+        }
+        max_tokens = 16;
+    }
+    let messages = vec![
+        ChatMessage::new(Role::System, SYSTEM),
+        ChatMessage::new(Role::User, prompt(sentence)),
+    ];
+    GenerateRequest::json(messages, schema, max_tokens)
+}
+
+/// The rating from the model's answer to [`rating_request`].
+pub(crate) fn rating_result(generation: &Generation, reason: bool) -> Result<FluencyResult> {
+    let max_tokens = if reason { MAX_TOKENS } else { 16 };
+    let answer: serde_json::Value = super::parse_json(generation, max_tokens)?;
+    if reason {
+        return Ok(parse(answer)?);
+    }
+    let score = answer["score"]
+        .as_f64()
+        .filter(|s| (0.0..=5.0).contains(s))
+        .ok_or_else(|| ParseError::InvalidJson {
+            message: "no score in range".into(),
+            raw: answer.to_string(),
+        })?;
+    Ok(FluencyResult {
+        score: score as f32,
+        reason: String::new(),
+        model_score: None,
+    })
 }
 
 #[cfg(test)]

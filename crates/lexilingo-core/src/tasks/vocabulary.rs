@@ -7,7 +7,7 @@ use serde_json::json;
 use super::Tutor;
 use crate::calibration;
 use crate::cefr::CefrLevel;
-use crate::engine::CancellationToken;
+use crate::engine::{CancellationToken, TextScore};
 use crate::error::{ParseError, Result};
 use crate::lexicon::WordLevel;
 
@@ -68,20 +68,48 @@ impl Tutor {
         _cancel: &CancellationToken,
     ) -> Result<VocabularyResult> {
         let sentence = crate::input::validate(sentence)?;
-        let lexical = calibration::cefr_features(self.lexicon, sentence);
+        let score = if self.engine.is_local() && self.model_calibrated_for_levels().await? {
+            self.engine
+                .score(vec![sentence.to_string()])
+                .await?
+                .first()
+                .copied()
+        } else {
+            None
+        };
+        self.vocabulary_from(sentence, score.as_ref()).await
+    }
+
+    async fn model_calibrated_for_levels(&self) -> Result<bool> {
         let model = self.model_name().await?;
+        Ok(calibration::Calibration::builtin()
+            .for_model(&model)
+            .is_some_and(|e| e.cefr.is_some()))
+    }
+
+    /// The level from the lexicon features and, when the model has a calibration and scored
+    /// the sentence, its log-probability features.
+    pub(crate) async fn vocabulary_from(
+        &self,
+        sentence: &str,
+        score: Option<&TextScore>,
+    ) -> Result<VocabularyResult> {
+        let lexical = calibration::cefr_features(self.lexicon, sentence);
         let calibration = calibration::Calibration::builtin();
-        let calibrated = calibration.for_model(&model).and_then(|e| e.cefr.as_ref());
+        let calibrated = match score {
+            Some(score) if self.engine.is_local() => {
+                let model = self.model_name().await?;
+                calibration
+                    .for_model(&model)
+                    .and_then(|e| e.cefr.as_ref())
+                    .map(|m| (m, score))
+            }
+            _ => None,
+        };
         let level = match calibrated {
-            Some(m) => {
-                let scores = self.engine.score(vec![sentence.to_string()]).await?;
+            Some((m, score)) => {
                 let mut x = lexical;
-                x.extend(
-                    scores
-                        .first()
-                        .map(calibration::model_features)
-                        .unwrap_or_default(),
-                );
+                x.extend(calibration::model_features(score));
                 m.level(&x)
             }
             None => match calibration
