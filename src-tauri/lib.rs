@@ -22,6 +22,9 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .try_init();
 
+    // Hints while typing must be instant from the first keystroke: build Harper's structures
+    // (seconds on first use) in the background while the window opens.
+    std::thread::spawn(lexilingo_core::rules::warm_up);
     let result = tauri::Builder::default()
         .manage(state::AppState::from_env())
         .invoke_handler(tauri::generate_handler![

@@ -218,10 +218,12 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             let crowd: Vec<f64> = rows.iter().map(|r| r.2).collect();
             let rating: Vec<f64> = signals.iter().map(|s| f64::from(s.rating.score)).collect();
             let mut spearman = serde_json::Map::new();
-            spearman.insert(
-                "model only".into(),
-                json!(metrics::spearman(&rating, &crowd)),
-            );
+            if !signals.is_empty() {
+                spearman.insert(
+                    "model only".into(),
+                    json!(metrics::spearman(&rating, &crowd)),
+                );
+            }
             for (name, entry) in [
                 ("rules only", calibration.for_model(ANY_MODEL)),
                 ("combined", calibration.for_model(&model)),
@@ -231,7 +233,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                         .iter()
                         .map(|s| s.score(entry).map(f64::from))
                         .collect();
-                    if let Some(ours) = ours {
+                    if let Some(ours) = ours.filter(|o| !o.is_empty()) {
                         spearman.insert(name.into(), json!(metrics::spearman(&ours, &crowd)));
                     }
                 }
@@ -267,18 +269,22 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                     progress(i + 1, rows.len());
                 }
                 report["perfect_sentences"] = json!(perfect);
-                report["perfect_changed_share"] = json!(variant_names()
-                    .into_iter()
-                    .zip(&changed_by)
-                    .map(|(n, c)| (
-                        n,
-                        json!(if perfect == 0 {
-                            0.0
-                        } else {
-                            f64::from(*c) / f64::from(perfect)
+                let share = |counts: &[u32]| {
+                    json!(variant_names()
+                        .into_iter()
+                        .zip(counts)
+                        .map(|(n, c)| {
+                            let v = if perfect == 0 {
+                                0.0
+                            } else {
+                                f64::from(*c) / f64::from(perfect)
+                            };
+                            (n, json!(v))
                         })
-                    ))
-                    .collect::<serde_json::Map<_, _>>());
+                        .collect::<serde_json::Map<_, _>>())
+                };
+                report["perfect_changed_share"] = share(&changed_by);
+                report["perfect_changed_share_without_spelling"] = share(&grammar_changed_by);
             }
             report
         }

@@ -83,6 +83,9 @@ pub async fn run(tutor: Tutor, store: Store, options: ServeOptions) -> anyhow::R
             }
         );
     }
+    // Harper's first check builds its dictionary structures (seconds in a dev build): do it
+    // now, off the request path, so the first hint is as fast as the rest.
+    std::thread::spawn(lexilingo_core::rules::warm_up);
     let model_id = tutor.engine().config().model_id();
     let state = Arc::new(AppState {
         tutor,
