@@ -52,6 +52,16 @@ impl Tutor {
         // The two answers the model writes (its correction and its rating) are generated
         // together, as parallel sequences of one batch; then one scoring request covers the
         // correction candidates and the sentence itself, which fluency and level reuse.
+        // Meanwhile the rules check the sentence on a blocking thread (Harper is synchronous).
+        let rules_work = {
+            let sentence = sentence.to_string();
+            tokio::task::spawn_blocking(move || {
+                (
+                    crate::rules::correct(&sentence),
+                    crate::rules::hints(&sentence),
+                )
+            })
+        };
         let generations = self
             .engine
             .generate_many(
@@ -72,11 +82,17 @@ impl Tutor {
         let model_correction = correction::model_result(sentence, correction_gen)?;
         let rating = fluency::rating_result(rating_gen, true)?;
         let t = Instant::now();
-        let (candidates, own_score) = self.score_candidates(sentence, model_correction).await?;
+        let (rules_fix, hints) = rules_work.await.unwrap_or_else(|e| {
+            tracing::error!("the rule check failed: {e}");
+            (sentence.to_string(), Vec::new())
+        });
+        let (candidates, own_score) = self
+            .score_candidates(sentence, rules_fix, model_correction)
+            .await?;
         let correction = correction::from_candidates(candidates);
         let correction_ms = generated_ms + ms(t);
         let t = Instant::now();
-        let signals = self.signals_from(sentence, rating, own_score.as_ref());
+        let signals = self.signals_from(sentence, &hints, rating, own_score.as_ref());
         let fluency = self.fluency_from(signals).await?;
         let fluency_ms = generated_ms + ms(t);
         let t = Instant::now();

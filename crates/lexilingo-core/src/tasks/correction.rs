@@ -260,7 +260,8 @@ impl Tutor {
     ) -> Result<Candidates> {
         let sentence = crate::input::validate(sentence)?;
         let model = self.correct_with_model(sentence, cancel).await?;
-        Ok(self.score_candidates(sentence, model).await?.0)
+        let rules = crate::rules::correct(sentence);
+        Ok(self.score_candidates(sentence, rules, model).await?.0)
     }
 
     /// Builds and scores the candidates around the model's correction. Also returns the
@@ -268,9 +269,9 @@ impl Tutor {
     pub(crate) async fn score_candidates(
         &self,
         sentence: &str,
+        rules: String,
         model: CorrectionResult,
     ) -> Result<(Candidates, Option<TextScore>)> {
-        let rules = crate::rules::correct(sentence);
         let model_and_rules = crate::rules::correct(&model.corrected);
         let texts = vec![
             sentence.to_string(),

@@ -160,19 +160,20 @@ impl Tutor {
         } else {
             None
         };
-        Ok(self.signals_from(sentence, rating, score.as_ref()))
+        let hints = crate::rules::hints(sentence);
+        Ok(self.signals_from(sentence, &hints, rating, score.as_ref()))
     }
 
     /// Assembles the signals from their parts.
     pub(crate) fn signals_from(
         &self,
         sentence: &str,
+        hints: &[crate::rules::Hint],
         rating: FluencyResult,
         score: Option<&TextScore>,
     ) -> FluencySignals {
-        let hints = crate::rules::hints(sentence);
         FluencySignals {
-            rules: calibration::fluency_features(self.lexicon, sentence, &hints),
+            rules: calibration::fluency_features(self.lexicon, sentence, hints),
             logprob: score
                 .map(calibration::model_features)
                 .unwrap_or_else(|| vec![0.0; calibration::MODEL_FEATURES.len()]),
