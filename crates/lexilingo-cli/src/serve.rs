@@ -399,14 +399,7 @@ fn finish_reason(stop: StopReason) -> &'static str {
 }
 
 fn completion_id() -> String {
-    format!("chatcmpl-{}", uuid_like())
-}
-
-fn uuid_like() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{nanos:x}")
+    format!("chatcmpl-{}", uuid::Uuid::new_v4().simple())
 }
 
 async fn chat_completions(

@@ -194,6 +194,20 @@ impl TextScore {
     }
 }
 
+impl WorkerEvent {
+    /// The id of the request the event belongs to.
+    pub fn id(&self) -> u64 {
+        match self {
+            WorkerEvent::Loaded { id, .. }
+            | WorkerEvent::Token { id, .. }
+            | WorkerEvent::Done { id, .. }
+            | WorkerEvent::DoneMany { id, .. }
+            | WorkerEvent::Scored { id, .. }
+            | WorkerEvent::Failed { id, .. } => *id,
+        }
+    }
+}
+
 /// An event from the worker to the parent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]

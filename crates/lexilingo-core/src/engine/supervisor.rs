@@ -199,25 +199,19 @@ impl Engine {
         if let Some(remote) = &self.inner.remote {
             return Ok(remote.generate(request, &mut on_text, cancel).await?);
         }
-        let mut guard = self.inner.worker.lock().await;
-        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        let worker = self.ensure_worker(&mut guard).await?;
-        let outcome = exchange(worker, id, request, &mut on_text, cancel).await;
-        match outcome {
-            Ok(generation) => Ok(generation),
-            Err(Broken::Failed(e)) => Err(e.into()),
-            Err(Broken::Died) => {
-                let status = match guard.take() {
-                    Some(w) => {
-                        drop(w.stdin);
-                        reap(w.child).await
-                    }
-                    None => "no worker".into(),
-                };
-                tracing::warn!(%status, "model worker died during a request");
-                Err(EngineError::WorkerDied { status }.into())
-            }
-        }
+        self.request(
+            |id| WorkerRequest::Generate { id, request },
+            Some(cancel),
+            |event| match event {
+                WorkerEvent::Token { text, .. } => {
+                    on_text(&text);
+                    None
+                }
+                WorkerEvent::Done { generation, .. } => Some(generation),
+                _ => None,
+            },
+        )
+        .await
     }
 
     /// Generates answers to several requests at once (parallel sequences of one batch in the
@@ -234,43 +228,15 @@ impl Engine {
             }
             return Ok(out);
         }
-        let mut guard = self.inner.worker.lock().await;
-        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        let worker = self.ensure_worker(&mut guard).await?;
-        let outcome = async {
-            send(
-                &mut worker.stdin,
-                &WorkerRequest::GenerateMany { id, requests },
-            )
-            .await
-            .map_err(|()| Broken::Died)?;
-            let mut cancel_sent = false;
-            loop {
-                let event = tokio::select! {
-                    biased;
-                    () = cancel.cancelled(), if !cancel_sent => {
-                        cancel_sent = true;
-                        send(&mut worker.stdin, &WorkerRequest::Cancel { id })
-                            .await
-                            .map_err(|()| Broken::Died)?;
-                        continue;
-                    }
-                    event = read_event(&mut worker.stdout) => event.map_err(|()| Broken::Died)?,
-                };
-                match event {
-                    WorkerEvent::DoneMany {
-                        id: eid,
-                        generations,
-                    } if eid == id => return Ok(generations),
-                    WorkerEvent::Failed { id: eid, error } if eid == id => {
-                        return Err(Broken::Failed(error))
-                    }
-                    other => tracing::debug!(?other, "ignoring an event for another request"),
-                }
-            }
-        }
-        .await;
-        self.settle(guard, outcome).await
+        self.request(
+            |id| WorkerRequest::GenerateMany { id, requests },
+            Some(cancel),
+            |event| match event {
+                WorkerEvent::DoneMany { generations, .. } => Some(generations),
+                _ => None,
+            },
+        )
+        .await
     }
 
     /// Turns a broken exchange into an error, reaping a dead worker.
@@ -307,23 +273,57 @@ impl Engine {
             }
             .into());
         }
+        self.request(
+            |id| WorkerRequest::Score { id, texts },
+            None,
+            |event| match event {
+                WorkerEvent::Scored { scores, .. } => Some(scores),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    /// One request to the worker: sends it, passes the worker's events for it to `handle`
+    /// until `handle` returns the answer (a `Failed` event ends it as an error), and forwards a
+    /// cancellation once. A worker that dies meanwhile is reaped and reported.
+    async fn request<T>(
+        &self,
+        make: impl FnOnce(u64) -> WorkerRequest,
+        cancel: Option<&CancellationToken>,
+        mut handle: impl FnMut(WorkerEvent) -> Option<T>,
+    ) -> Result<T> {
         let mut guard = self.inner.worker.lock().await;
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let worker = self.ensure_worker(&mut guard).await?;
         let outcome = async {
-            send(&mut worker.stdin, &WorkerRequest::Score { id, texts })
+            send(&mut worker.stdin, &make(id))
                 .await
                 .map_err(|()| Broken::Died)?;
+            let never = CancellationToken::new();
+            let cancel = cancel.unwrap_or(&never);
+            let mut cancel_sent = false;
             loop {
-                match read_event(&mut worker.stdout)
-                    .await
-                    .map_err(|()| Broken::Died)?
-                {
-                    WorkerEvent::Scored { id: eid, scores } if eid == id => return Ok(scores),
-                    WorkerEvent::Failed { id: eid, error } if eid == id => {
-                        return Err(Broken::Failed(error))
+                let event = tokio::select! {
+                    biased;
+                    () = cancel.cancelled(), if !cancel_sent => {
+                        cancel_sent = true;
+                        send(&mut worker.stdin, &WorkerRequest::Cancel { id })
+                            .await
+                            .map_err(|()| Broken::Died)?;
+                        continue;
                     }
-                    other => tracing::debug!(?other, "ignoring an event for another request"),
+                    event = read_event(&mut worker.stdout) => event.map_err(|()| Broken::Died)?,
+                };
+                if event.id() != id {
+                    tracing::debug!(?event, "ignoring an event for another request");
+                    continue;
+                }
+                if let WorkerEvent::Failed { error, .. } = event {
+                    return Err(Broken::Failed(error));
+                }
+                if let Some(answer) = handle(event) {
+                    return Ok(answer);
                 }
             }
         }
@@ -409,44 +409,6 @@ impl Engine {
             message: format!("the worker stopped while loading the model ({status})"),
         }
         .into())
-    }
-}
-
-/// Sends one generate request and relays its events until it ends.
-async fn exchange(
-    worker: &mut WorkerProcess,
-    id: u64,
-    request: GenerateRequest,
-    on_text: &mut (impl FnMut(&str) + Send),
-    cancel: &CancellationToken,
-) -> std::result::Result<Generation, Broken> {
-    send(&mut worker.stdin, &WorkerRequest::Generate { id, request })
-        .await
-        .map_err(|()| Broken::Died)?;
-    let mut cancel_sent = false;
-    loop {
-        let event = tokio::select! {
-            biased;
-            () = cancel.cancelled(), if !cancel_sent => {
-                cancel_sent = true;
-                send(&mut worker.stdin, &WorkerRequest::Cancel { id })
-                    .await
-                    .map_err(|()| Broken::Died)?;
-                continue;
-            }
-            event = read_event(&mut worker.stdout) => event.map_err(|()| Broken::Died)?,
-        };
-        match event {
-            WorkerEvent::Token { id: eid, text } if eid == id => on_text(&text),
-            WorkerEvent::Done {
-                id: eid,
-                generation,
-            } if eid == id => return Ok(generation),
-            WorkerEvent::Failed { id: eid, error } if eid == id => {
-                return Err(Broken::Failed(error))
-            }
-            other => tracing::debug!(?other, "ignoring an event for another request"),
-        }
     }
 }
 

@@ -179,17 +179,8 @@ pub fn changed_share(original: &str, corrected: &str) -> f32 {
 /// a correction that changed more than [`MAX_CHANGED_SHARE`] of the sentence.
 pub fn build(original: &str, corrected: &str) -> CorrectionResult {
     let raw = edits::diff(original, corrected);
-    let tokens = edits::tokenize(original).len().max(1);
-    let changed: usize = raw
-        .iter()
-        .map(|e| {
-            edits::tokenize(&e.original)
-                .len()
-                .max(edits::tokenize(&e.replacement).len())
-        })
-        .sum();
-    let share = changed as f32 / tokens as f32;
-    if share > MAX_CHANGED_SHARE && tokens >= 3 {
+    let share = changed_share(original, corrected);
+    if share > MAX_CHANGED_SHARE && edits::tokenize(original).len() >= 3 {
         tracing::info!(
             share,
             corrected,

@@ -151,15 +151,7 @@ impl Tutor {
             .generate(rating_request(sentence, reason), |_| {}, cancel)
             .await?;
         let rating = rating_result(&generation, reason)?;
-        let score = if self.engine.is_local() {
-            self.engine
-                .score(vec![sentence.to_string()])
-                .await?
-                .first()
-                .copied()
-        } else {
-            None
-        };
+        let score = self.own_score(sentence).await?;
         let hints = crate::rules::hints(sentence);
         Ok(self.signals_from(sentence, &hints, rating, score.as_ref()))
     }

@@ -47,6 +47,23 @@ impl Tutor {
         &self.engine
     }
 
+    /// The model's log-probability of `sentence`, or `None` on a backend that cannot score
+    /// (a remote server).
+    pub(crate) async fn own_score(
+        &self,
+        sentence: &str,
+    ) -> Result<Option<crate::engine::TextScore>> {
+        if !self.engine.is_local() {
+            return Ok(None);
+        }
+        Ok(self
+            .engine
+            .score(vec![sentence.to_string()])
+            .await?
+            .first()
+            .copied())
+    }
+
     /// The loaded model's name (`general.name`), which selects its calibration.
     pub async fn model_name(&self) -> Result<String> {
         Ok(self.engine.model_info().await?.name)

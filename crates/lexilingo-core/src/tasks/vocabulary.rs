@@ -69,11 +69,7 @@ impl Tutor {
     ) -> Result<VocabularyResult> {
         let sentence = crate::input::validate(sentence)?;
         let score = if self.engine.is_local() && self.model_calibrated_for_levels().await? {
-            self.engine
-                .score(vec![sentence.to_string()])
-                .await?
-                .first()
-                .copied()
+            self.own_score(sentence).await?
         } else {
             None
         };
