@@ -252,6 +252,10 @@ pub enum EvalSet {
         /// Also ask the model itself for each level (the slow "model only" pipeline).
         #[arg(long)]
         model_level: bool,
+        /// Lexicon features only: no model log-probabilities (fits and saves only the `*`
+        /// entry; seconds instead of an hour for all of CEFR-SP train).
+        #[arg(long)]
+        lexicon_only: bool,
     },
 }
 

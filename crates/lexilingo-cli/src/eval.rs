@@ -294,6 +294,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             fit,
             save_calibration,
             model_level,
+            lexicon_only,
         } => {
             let tutor = tutor.context("cefr-sp needs a model")?;
             let read = |files: &[std::path::PathBuf]| -> anyhow::Result<Vec<(String, u8, u8)>> {
@@ -317,8 +318,8 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             if !fit.is_empty() {
                 let train = read(fit)?;
                 eprintln!("fitting on {} sentences", train.len());
-                let x = level_features(&tutor, &train).await?;
-                let (lexical, combined) = fit_levels(&x, &train);
+                let x = level_features(&tutor, &train, !lexicon_only).await?;
+                let (lexical, combined) = fit_levels(&x, &train, !lexicon_only);
                 let fitted_on = format!("CEFR-SP train ({} sentences)", train.len());
                 calibration.upsert(Entry {
                     model: ANY_MODEL.into(),
@@ -326,18 +327,20 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                     cefr: Some(lexical),
                     fluency: None,
                 });
-                calibration.upsert(Entry {
-                    model: model.clone(),
-                    fitted_on,
-                    cefr: Some(combined),
-                    fluency: None,
-                });
+                if let Some(combined) = combined {
+                    calibration.upsert(Entry {
+                        model: model.clone(),
+                        fitted_on,
+                        cefr: Some(combined),
+                        fluency: None,
+                    });
+                }
                 if let Some(path) = save_calibration {
                     save(path, &calibration)?;
                 }
             }
             eprintln!("reporting on {} sentences", rows.len());
-            let x = level_features(&tutor, &rows).await?;
+            let x = level_features(&tutor, &rows, !lexicon_only).await?;
             let a: Vec<u8> = rows.iter().map(|r| r.1).collect();
             let b: Vec<u8> = rows.iter().map(|r| r.2).collect();
             let mut table = serde_json::Map::new();
@@ -426,21 +429,26 @@ fn fit_fluency(signals: &[FluencySignals], y: &[f64]) -> (LinearModel, LinearMod
 }
 
 /// Lexicon features followed by the model's log-probability features, per sentence.
-async fn level_features(tutor: &Tutor, rows: &[(String, u8, u8)]) -> anyhow::Result<Vec<Vec<f64>>> {
+/// Without `with_model`, the lexicon features only (no model call: seconds for all of CEFR-SP).
+async fn level_features(
+    tutor: &Tutor,
+    rows: &[(String, u8, u8)],
+    with_model: bool,
+) -> anyhow::Result<Vec<Vec<f64>>> {
     let lexicon = lexilingo_core::lexicon::Lexicon::builtin();
     let mut out = Vec::with_capacity(rows.len());
-    // Prototyping the lexicon features: skip the model (its features become zeros).
-    let skip_model = std::env::var_os("LEXILINGO_EVAL_NO_MODEL").is_some();
     for (i, chunk) in rows.chunks(32).enumerate() {
         let texts: Vec<String> = chunk.iter().map(|r| r.0.clone()).collect();
-        let scores = if skip_model {
-            vec![Default::default(); texts.len()]
-        } else {
+        let scores = if with_model {
             tutor.engine().score(texts).await?
+        } else {
+            Vec::new()
         };
-        for (row, score) in chunk.iter().zip(&scores) {
+        for (k, row) in chunk.iter().enumerate() {
             let mut x = calibration::cefr_features(lexicon, &row.0);
-            x.extend(calibration::model_features(score));
+            if let Some(score) = scores.get(k) {
+                x.extend(calibration::model_features(score));
+            }
             out.push(x);
         }
         progress((i + 1) * 32, rows.len());
@@ -449,8 +457,13 @@ async fn level_features(tutor: &Tutor, rows: &[(String, u8, u8)]) -> anyhow::Res
     Ok(out)
 }
 
-/// Fits the lexicon-only and the lexicon + model level models on CEFR-SP train.
-fn fit_levels(x: &[Vec<f64>], rows: &[(String, u8, u8)]) -> (LevelModel, LevelModel) {
+/// Fits the lexicon-only and (with `with_model`) the lexicon + model level models on CEFR-SP
+/// train.
+fn fit_levels(
+    x: &[Vec<f64>],
+    rows: &[(String, u8, u8)],
+    with_model: bool,
+) -> (LevelModel, Option<LevelModel>) {
     let y: Vec<f64> = rows
         .iter()
         .map(|r| (f64::from(r.1) + f64::from(r.2)) / 2.0)
@@ -469,10 +482,8 @@ fn fit_levels(x: &[Vec<f64>], rows: &[(String, u8, u8)]) -> (LevelModel, LevelMo
     let lexical_names = calibration::CEFR_LEXICON_FEATURES.to_vec();
     let mut all_names = lexical_names.clone();
     all_names.extend(calibration::MODEL_FEATURES);
-    (
-        fit(lexical_names.len(), lexical_names),
-        fit(all_names.len(), all_names),
-    )
+    let combined = with_model.then(|| fit(all_names.len(), all_names));
+    (fit(lexical_names.len(), lexical_names), combined)
 }
 
 /// The calibration to add to: the file being written if it exists (so fitting CEFR and then
