@@ -37,18 +37,26 @@ pub async fn run(
     let load_wall_ms = load_started.elapsed().as_millis() as u64;
 
     // Prompt processing: one token generated, so the time is the prompt's.
-    let (mut pp_tokens, mut pp_ms) = (0u64, 0u64);
+    let (mut pp_tokens, mut pp_ms, mut pp_samples) = (0u64, 0u64, Vec::new());
     for r in 0..repetitions {
         let words = prompt_words(n_prompt.saturating_sub(12), r);
         let req = GenerateRequest::text(vec![ChatMessage::new(Role::User, words)], 1);
         let g = engine.generate(req, |_| {}, &cancel).await?;
-        pp_tokens += u64::from(g.prompt_tokens - g.cached_tokens);
+        let n = u64::from(g.prompt_tokens - g.cached_tokens);
+        pp_tokens += n;
         pp_ms += g.prompt_ms.max(1);
+        pp_samples.push(n as f64 * 1000.0 / g.prompt_ms.max(1) as f64);
     }
     // Generation: greedy, as every tutoring task decodes (llama-bench does not sample at all;
     // a top-k/top-p chain over a 49k vocabulary would measure the sampler, not the stack). A
     // story prompt keeps the model from stopping before `n_gen` tokens.
+    // llama-bench runs each test in a fresh context. Start generation from an empty KV cache
+    // too (a new worker): the prompts cached above would otherwise widen the span of cells
+    // every generated token attends over, which is a different workload, not the stack's cost.
+    engine.shutdown().await;
+    engine.model_info().await?;
     let (mut tg_tokens, mut tg_ms, mut ttft_ms) = (0u64, 0u64, Vec::new());
+    let mut tg_samples = Vec::new();
     for r in 0..repetitions {
         let req = GenerateRequest {
             ..GenerateRequest::text(
@@ -72,11 +80,14 @@ pub async fn run(
             .await?;
         tg_tokens += u64::from(g.generated_tokens);
         tg_ms += g.generation_ms.max(1);
+        tg_samples.push(f64::from(g.generated_tokens) * 1000.0 / g.generation_ms.max(1) as f64);
         ttft_ms.extend(first);
     }
     // The same generation constrained by a JSON schema (a grammar), as the tutoring tasks
     // decode: the cost of the grammar per token.
-    let (mut cg_tokens, mut cg_ms) = (0u64, 0u64);
+    engine.shutdown().await;
+    engine.model_info().await?;
+    let (mut cg_tokens, mut cg_ms, mut cg_samples) = (0u64, 0u64, Vec::new());
     for r in 0..repetitions {
         let schema = json!({
             "type": "object",
@@ -94,6 +105,7 @@ pub async fn run(
         let g = engine.generate(req, |_| {}, &cancel).await?;
         cg_tokens += u64::from(g.generated_tokens);
         cg_ms += g.generation_ms.max(1);
+        cg_samples.push(f64::from(g.generated_tokens) * 1000.0 / g.generation_ms.max(1) as f64);
     }
     let constrained_tg = cg_tokens as f64 * 1000.0 / cg_ms as f64;
     let pp = pp_tokens as f64 * 1000.0 / pp_ms as f64;
@@ -134,21 +146,28 @@ pub async fn run(
     let t = Instant::now();
     tutor.analyze("I have two apple.", &cancel).await?;
     time("analyze", t);
-    // Warm: the same analysis again, with every task's system prompt in the KV cache.
-    let t = Instant::now();
-    tutor.analyze("I have two apple.", &cancel).await?;
-    time("analyze_warm", t);
-    // The slowest single sub-task, warm, for the "analyze ≤ 1.5 × slowest sub-task" target.
-    let mut slowest = 0u64;
-    for _ in 0..2 {
+    // Warm: the same analysis again, with every task's system prompt in the KV cache, against
+    // the slowest single sub-task, warm. Each is the fastest of three runs: on a shared machine
+    // interference only ever adds time, so the minimum is the least noisy estimate, and both
+    // sides get the same estimator.
+    let sentence = "I have two apple.";
+    let mut analyze_warm = u64::MAX;
+    let (mut correction_warm, mut fluency_warm) = (u64::MAX, u64::MAX);
+    for _ in 0..3 {
         let t = Instant::now();
-        tutor.correct_grammar("I have two apple.", &cancel).await?;
-        let c = t.elapsed().as_millis() as u64;
+        tutor.analyze(sentence, &cancel).await?;
+        analyze_warm = analyze_warm.min(t.elapsed().as_millis() as u64);
         let t = Instant::now();
-        tutor.analyze_fluency("I have two apple.", &cancel).await?;
-        let f = t.elapsed().as_millis() as u64;
-        slowest = c.max(f);
+        tutor.correct_grammar(sentence, &cancel).await?;
+        correction_warm = correction_warm.min(t.elapsed().as_millis() as u64);
+        let t = Instant::now();
+        tutor.analyze_fluency(sentence, &cancel).await?;
+        fluency_warm = fluency_warm.min(t.elapsed().as_millis() as u64);
     }
+    tasks.insert("analyze_warm".into(), json!(analyze_warm));
+    tasks.insert("correction_warm".into(), json!(correction_warm));
+    tasks.insert("fluency_warm".into(), json!(fluency_warm));
+    let slowest = correction_warm.max(fluency_warm);
     tasks.insert("slowest_subtask_warm".into(), json!(slowest));
 
     let peak_rss_mb = engine
@@ -164,6 +183,10 @@ pub async fn run(
         "repetitions": repetitions,
         "pp_tokens_per_s": pp,
         "tg_tokens_per_s": tg,
+        "pp_samples_tokens_per_s": pp_samples,
+        "tg_samples_tokens_per_s": tg_samples,
+        "constrained_tg_samples_tokens_per_s": cg_samples,
+        "analyze_over_slowest_subtask": analyze_warm as f64 / slowest.max(1) as f64,
         "constrained_tg_tokens_per_s": constrained_tg,
         "constrained_slowdown": 1.0 - constrained_tg / tg,
         "time_to_first_token_ms": ttft,

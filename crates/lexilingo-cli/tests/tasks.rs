@@ -28,7 +28,11 @@ async fn fluency_is_a_score_in_range_with_a_reason() {
         assert!((0.0..=5.0).contains(&r.score), "{s}: {}", r.score);
         let model = r.model_score.expect("the model's own rating is kept");
         assert_eq!((model * 2.0).fract(), 0.0, "the model rates in half points");
-        assert!(!r.reason.trim().is_empty());
+        assert!(
+            r.reason.starts_with("Câu"),
+            "a Vietnamese reason: {}",
+            r.reason
+        );
     }
 }
 
@@ -53,6 +57,8 @@ async fn calibrated_fluency_ranks_a_broken_sentence_below_a_clean_one() {
         clean.score,
         broken.score
     );
+    // The reason names what the rules found ("becuse", "tird" are misspelt).
+    assert!(broken.reason.contains("chính tả"), "{}", broken.reason);
 }
 
 #[tokio::test]

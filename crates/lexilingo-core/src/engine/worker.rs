@@ -87,13 +87,11 @@ fn run_worker() -> i32 {
     for request in rx {
         match request {
             WorkerRequest::Generate { id, request } => {
-                let result =
-                    model.generate(&mut ctx, &mut cache, id, &request, &cancelled, |text| {
-                        emit(&WorkerEvent::Token {
-                            id,
-                            text: text.to_string(),
-                        })
-                    });
+                let mut tokens = Coalescer::new(id);
+                let result = model.generate(&mut ctx, &mut cache, id, &request, &cancelled, |t| {
+                    tokens.push(t)
+                });
+                tokens.flush();
                 match result {
                     Ok(generation) => emit(&WorkerEvent::Done { id, generation }),
                     Err(error) => emit(&WorkerEvent::Failed { id, error }),
@@ -148,6 +146,49 @@ fn spawn_stdin_reader(tx: mpsc::Sender<WorkerRequest>, cancelled: Arc<AtomicU64>
         }
         cancelled.store(CANCEL_ALL, Ordering::SeqCst);
     });
+}
+
+/// How long streamed text may wait to be sent with the text after it.
+const COALESCE: std::time::Duration = std::time::Duration::from_millis(30);
+
+/// Sends streamed text in pieces of at most [`COALESCE`] worth of tokens.
+///
+/// One event per token wakes the parent process 100+ times a second; on a 2-core laptop that
+/// wake-up steals a core from llama.cpp's threads, which wait for each other at every layer,
+/// so generation measured 4–5 % slower than llama-bench. Reading speed cannot tell 30 ms
+/// apart, and the first piece still goes out at once (time to first token is unchanged).
+struct Coalescer {
+    id: u64,
+    text: String,
+    last_sent: Option<std::time::Instant>,
+}
+
+impl Coalescer {
+    fn new(id: u64) -> Self {
+        Self {
+            id,
+            text: String::new(),
+            last_sent: None,
+        }
+    }
+
+    fn push(&mut self, piece: &str) {
+        self.text.push_str(piece);
+        if self.last_sent.is_none_or(|t| t.elapsed() >= COALESCE) {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.text.is_empty() {
+            return;
+        }
+        emit(&WorkerEvent::Token {
+            id: self.id,
+            text: std::mem::take(&mut self.text),
+        });
+        self.last_sent = Some(std::time::Instant::now());
+    }
 }
 
 /// Writes one event line. If the parent is gone there is nobody to answer: exit quietly.

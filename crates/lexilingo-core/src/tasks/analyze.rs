@@ -67,7 +67,8 @@ impl Tutor {
             .generate_many(
                 vec![
                     correction::model_request(sentence),
-                    fluency::rating_request(sentence, true),
+                    // The score only: the reason is written from the edits, in Vietnamese.
+                    fluency::rating_request(sentence, false),
                 ],
                 cancel,
             )
@@ -80,7 +81,7 @@ impl Tutor {
         };
         let generated_ms = ms(started);
         let model_correction = correction::model_result(sentence, correction_gen)?;
-        let rating = fluency::rating_result(rating_gen, true)?;
+        let rating = fluency::rating_result(rating_gen, false)?;
         let t = Instant::now();
         let (rules_fix, hints) = rules_work.await.unwrap_or_else(|e| {
             tracing::error!("the rule check failed: {e}");
@@ -93,7 +94,8 @@ impl Tutor {
         let correction_ms = generated_ms + ms(t);
         let t = Instant::now();
         let signals = self.signals_from(sentence, &hints, rating, own_score.as_ref());
-        let fluency = self.fluency_from(signals).await?;
+        let mistakes: Vec<_> = correction.edits.iter().map(|e| e.error_type).collect();
+        let fluency = self.fluency_from(signals, &mistakes).await?;
         let fluency_ms = generated_ms + ms(t);
         let t = Instant::now();
         let vocabulary = self.vocabulary_from(sentence, own_score.as_ref()).await?;

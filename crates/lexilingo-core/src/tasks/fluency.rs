@@ -1,4 +1,5 @@
-//! Fluency: how natural and correct a sentence is, 0.0–5.0, with a one-line reason.
+//! Fluency: how natural and correct a sentence is, 0.0–5.0, with a one-line reason in
+//! Vietnamese.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -7,6 +8,7 @@ use super::Tutor;
 use crate::calibration;
 use crate::engine::{CancellationToken, ChatMessage, GenerateRequest, Generation, Role, TextScore};
 use crate::error::{ParseError, Result};
+use crate::ErrorType;
 
 /// The fluency of one sentence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,7 +16,10 @@ pub struct FluencyResult {
     /// 0.0 (not English) … 5.0 (natural, error-free), to one decimal: the calibrated
     /// combination of the signals in [`FluencySignals`].
     pub score: f32,
-    /// One line on why (the model's words).
+    /// One line on why, in Vietnamese: the score's band and the kinds of mistakes found
+    /// ([`reason_vi`]). The model's own rating model writes only a number: a small model's
+    /// one-line reason was English a Vietnamese learner may not read, and writing it made the
+    /// rating several times slower than the score alone.
     pub reason: String,
     /// The model's own rating, in steps of 0.5, before calibration.
     #[serde(default)]
@@ -112,12 +117,21 @@ impl Tutor {
         sentence: &str,
         cancel: &CancellationToken,
     ) -> Result<FluencyResult> {
-        let signals = self.fluency_signals(sentence, true, cancel).await?;
-        self.fluency_from(signals).await
+        let sentence = crate::input::validate(sentence)?;
+        let hints = crate::rules::hints(sentence);
+        let signals = self
+            .signals_with_hints(sentence, &hints, false, cancel)
+            .await?;
+        let mistakes: Vec<ErrorType> = hints.iter().map(|h| h.error_type).collect();
+        self.fluency_from(signals, &mistakes).await
     }
 
-    /// The calibrated score from `signals`.
-    pub(crate) async fn fluency_from(&self, signals: FluencySignals) -> Result<FluencyResult> {
+    /// The calibrated score from `signals`, with a Vietnamese reason naming `mistakes`.
+    pub(crate) async fn fluency_from(
+        &self,
+        signals: FluencySignals,
+        mistakes: &[ErrorType],
+    ) -> Result<FluencyResult> {
         // A remote backend gives no log-probabilities: only the model-independent entry fits.
         let model = if self.engine.is_local() {
             self.model_name().await?
@@ -129,10 +143,11 @@ impl Tutor {
             .iter()
             .filter_map(|m| calibration.for_model(m))
             .find_map(|entry| signals.score(entry));
+        let score = score.unwrap_or(signals.rating.score);
         Ok(FluencyResult {
-            score: score.unwrap_or(signals.rating.score),
+            score,
             model_score: Some(signals.rating.score),
-            reason: signals.rating.reason,
+            reason: reason_vi(score, mistakes),
         })
     }
 
@@ -146,14 +161,25 @@ impl Tutor {
         cancel: &CancellationToken,
     ) -> Result<FluencySignals> {
         let sentence = crate::input::validate(sentence)?;
+        let hints = crate::rules::hints(sentence);
+        self.signals_with_hints(sentence, &hints, reason, cancel)
+            .await
+    }
+
+    async fn signals_with_hints(
+        &self,
+        sentence: &str,
+        hints: &[crate::rules::Hint],
+        reason: bool,
+        cancel: &CancellationToken,
+    ) -> Result<FluencySignals> {
         let generation = self
             .engine
             .generate(rating_request(sentence, reason), |_| {}, cancel)
             .await?;
         let rating = rating_result(&generation, reason)?;
         let score = self.own_score(sentence).await?;
-        let hints = crate::rules::hints(sentence);
-        Ok(self.signals_from(sentence, &hints, rating, score.as_ref()))
+        Ok(self.signals_from(sentence, hints, rating, score.as_ref()))
     }
 
     /// Assembles the signals from their parts.
@@ -186,6 +212,38 @@ impl Tutor {
             .await?;
         rating_result(&generation, true)
     }
+}
+
+/// A one-line Vietnamese reason for `score`: its band, then the kinds of mistakes found (each
+/// kind once, in the order found), in the tutor's voice (the learner is "em").
+pub fn reason_vi(score: f32, mistakes: &[ErrorType]) -> String {
+    let band = if score >= 4.5 {
+        "Câu của em tự nhiên và dễ hiểu."
+    } else if score >= 3.5 {
+        "Câu của em khá tốt, chỉ cần sửa một chút."
+    } else if score >= 2.5 {
+        "Câu của em hiểu được nhưng còn vài chỗ chưa đúng."
+    } else if score >= 1.5 {
+        "Câu của em còn nhiều lỗi nên người đọc khó hiểu."
+    } else {
+        "Câu này còn rất khó hiểu, em thử viết lại ngắn và đơn giản hơn nhé."
+    };
+    let mut kinds: Vec<ErrorType> = Vec::new();
+    for m in mistakes {
+        if !kinds.contains(m) {
+            kinds.push(*m);
+        }
+    }
+    if kinds.is_empty() {
+        return if score >= 3.5 {
+            format!("{band} Không thấy lỗi ngữ pháp hay chính tả nào.")
+        } else {
+            format!("{band} Lỗi không nằm ở một từ cụ thể: em xem lại cách sắp xếp cả câu nhé.")
+        };
+    }
+    let names: Vec<String> = kinds.iter().map(|k| k.name_vi().to_lowercase()).collect();
+    let count = mistakes.len();
+    format!("{band} Có {count} chỗ cần sửa: {}.", names.join(", "))
 }
 
 /// The request for the model's rating, with or without its one-line reason.
@@ -261,6 +319,24 @@ mod tests {
             parse(json!({"score": "4", "reason": "x"})),
             Err(ParseError::InvalidJson { .. })
         ));
+    }
+
+    #[test]
+    fn the_reason_is_vietnamese_and_names_each_kind_once() {
+        let r = reason_vi(
+            3.0,
+            &[ErrorType::Article, ErrorType::Article, ErrorType::Spelling],
+        );
+        assert!(r.starts_with("Câu của em hiểu được"), "{r}");
+        assert!(
+            r.contains("Có 3 chỗ cần sửa: mạo từ (a / an / the), chính tả."),
+            "{r}"
+        );
+        let r = reason_vi(4.8, &[]);
+        assert!(r.contains("không thấy lỗi"), "{r}");
+        // A low score without a located mistake must not claim the sentence is error-free.
+        let r = reason_vi(1.0, &[]);
+        assert!(!r.contains("không thấy lỗi"), "{r}");
     }
 
     #[test]
