@@ -31,6 +31,11 @@ pub fn run() {
             commands::engine_status,
             commands::analyze_sentence,
             commands::rule_hints,
+            commands::cancel_request,
+            commands::history_list,
+            commands::history_get,
+            commands::history_delete,
+            commands::progress_stats,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

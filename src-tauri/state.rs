@@ -1,6 +1,10 @@
 //! The app's state: one tutor (and so one model worker) and one history database for the app.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use lexilingo_core::engine::CancellationToken;
 
 use lexilingo_core::engine::{Engine, EngineConfig};
 use lexilingo_core::store::Store;
@@ -16,6 +20,7 @@ pub struct AppState {
     data_dir: Option<PathBuf>,
     tutor: OnceCell<Tutor>,
     store: OnceCell<Store>,
+    running: Mutex<HashMap<u64, CancellationToken>>,
 }
 
 impl AppState {
@@ -38,6 +43,7 @@ impl AppState {
             data_dir,
             tutor: OnceCell::new(),
             store: OnceCell::new(),
+            running: Mutex::new(HashMap::new()),
         }
     }
 
@@ -64,6 +70,13 @@ impl AppState {
                 Ok(Tutor::new(engine))
             })
             .await
+    }
+
+    /// Checks in flight, by the window's request id, so they can be cancelled.
+    pub fn running(&self) -> MutexGuard<'_, HashMap<u64, CancellationToken>> {
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The history database, opened on first call.

@@ -187,7 +187,7 @@ fn window_checks_a_sentence_with_the_real_model() {
     );
     let shown = wd.wait_for(
         "const r = document.getElementById('result'); return !r.hidden && { \
-           score: document.getElementById('fluency-score').textContent, \
+           score: document.querySelector('#result .gauge').getAttribute('aria-label'), \
            level: document.getElementById('cefr-level').textContent, \
            removed: [...document.querySelectorAll('#diff del')].map(e => e.textContent), \
            added: [...document.querySelectorAll('#diff ins')].map(e => e.textContent), \
@@ -196,7 +196,7 @@ fn window_checks_a_sentence_with_the_real_model() {
         Duration::from_secs(120),
     );
     let score = shown["score"].as_str().unwrap_or_default();
-    assert!(score.ends_with("/5"), "{shown}");
+    assert!(score.ends_with("/ 5"), "{shown}");
     let level = shown["level"].as_str().unwrap_or_default();
     assert!(
         ["A1", "A2", "B1", "B2", "C1", "C2"].contains(&level),
@@ -215,6 +215,21 @@ fn window_checks_a_sentence_with_the_real_model() {
         .chars()
         .any(|c| "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ".contains(c));
     assert!(vietnamese, "Vietnamese explanation expected: {shown}");
+
+    // The attempt appears on the History screen of the same window.
+    wd.script("location.hash = '#history'; return true;");
+    let listed = wd.wait_for(
+        "const li = document.querySelector('#history-list li[data-id]'); return li && li.textContent;",
+        "the attempt in History",
+        Duration::from_secs(30),
+    );
+    assert!(
+        listed
+            .as_str()
+            .unwrap_or_default()
+            .contains("She don't like apples."),
+        "{listed}"
+    );
 
     let _ = wd.call("DELETE", "", None);
 

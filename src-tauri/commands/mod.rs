@@ -1,7 +1,7 @@
 //! Tauri commands: deserialize → core → typed result or [`CommandError`].
 
 use lexilingo_core::engine::{CancellationToken, ModelInfo};
-use lexilingo_core::store::NewAttempt;
+use lexilingo_core::store::{Attempt, HistoryPage, HistoryQuery, NewAttempt, Progress};
 use lexilingo_core::tasks::AnalyzeResult;
 use serde::Serialize;
 use tauri::State;
@@ -40,6 +40,15 @@ impl CommandError {
         }
     }
 
+    /// No attempt with this id.
+    pub fn not_found(id: i64) -> Self {
+        Self {
+            code: "not_found".into(),
+            message: "Không tìm thấy lần luyện tập này (có thể đã bị xoá).".into(),
+            detail: format!("no attempt {id}"),
+        }
+    }
+
     /// The history database failed.
     pub fn from_store(e: lexilingo_core::store::StoreError) -> Self {
         Self {
@@ -68,14 +77,24 @@ pub async fn engine_status(state: State<'_, AppState>) -> Result<ModelInfo, Comm
     Ok(info)
 }
 
-/// Fluency, level, correction and Vietnamese explanations for one sentence.
+/// Fluency, level, correction and Vietnamese explanations for one sentence. With a
+/// `request_id`, [`cancel_request`] can stop it.
 #[tauri::command]
 pub async fn analyze_sentence(
     state: State<'_, AppState>,
     sentence: String,
+    request_id: Option<u64>,
 ) -> Result<AnalyzeResult, CommandError> {
     let tutor = state.tutor().await?;
-    let result = tutor.analyze(&sentence, &CancellationToken::new()).await?;
+    let cancel = CancellationToken::new();
+    if let Some(id) = request_id {
+        state.running().insert(id, cancel.clone());
+    }
+    let result = tutor.analyze(&sentence, &cancel).await;
+    if let Some(id) = request_id {
+        state.running().remove(&id);
+    }
+    let result = result?;
     let model = tutor.engine().config().model_id();
     // The learner sees the result even if saving fails; the failure is logged for diagnostics.
     match state.store().await {
@@ -109,4 +128,64 @@ pub async fn rule_hints(
             .await
             .unwrap_or_default(),
     )
+}
+
+/// Cancels a running check started with this `request_id` (nothing if it already finished).
+#[tauri::command]
+pub fn cancel_request(state: State<'_, AppState>, request_id: u64) {
+    if let Some(token) = state.running().remove(&request_id) {
+        token.cancel();
+    }
+}
+
+/// A page of past attempts, newest first, filtered.
+#[tauri::command]
+pub async fn history_list(
+    state: State<'_, AppState>,
+    query: HistoryQuery,
+) -> Result<HistoryPage, CommandError> {
+    let store = state.store().await?;
+    store
+        .list_attempts(&query)
+        .await
+        .map_err(CommandError::from_store)
+}
+
+/// One attempt with its edits and explanations.
+#[tauri::command]
+pub async fn history_get(state: State<'_, AppState>, id: i64) -> Result<Attempt, CommandError> {
+    let store = state.store().await?;
+    store
+        .get_attempt(id)
+        .await
+        .map_err(CommandError::from_store)?
+        .ok_or_else(|| CommandError::not_found(id))
+}
+
+/// Deletes one attempt (and its review card).
+#[tauri::command]
+pub async fn history_delete(state: State<'_, AppState>, id: i64) -> Result<(), CommandError> {
+    let store = state.store().await?;
+    if store
+        .delete_attempt(id)
+        .await
+        .map_err(CommandError::from_store)?
+    {
+        Ok(())
+    } else {
+        Err(CommandError::not_found(id))
+    }
+}
+
+/// Progress for the charts, grouping days in the learner's time zone.
+#[tauri::command]
+pub async fn progress_stats(
+    state: State<'_, AppState>,
+    utc_offset_minutes: i32,
+) -> Result<Progress, CommandError> {
+    let store = state.store().await?;
+    store
+        .progress(lexilingo_core::store::now_ms(), utc_offset_minutes)
+        .await
+        .map_err(CommandError::from_store)
 }

@@ -234,6 +234,13 @@ pub enum EvalSet {
         /// Only the correction of perfect sentences (no fluency).
         #[arg(long)]
         corrections_only: bool,
+        /// Write each perfect sentence's correction candidates (JSON lines) here.
+        #[arg(long)]
+        dump: Option<PathBuf>,
+        /// Recompute the corrections of perfect sentences from a --dump file instead of running
+        /// the model.
+        #[arg(long)]
+        replay: Option<PathBuf>,
     },
     /// Sentence levels against CEFR-SP's two annotators.
     CefrSp {

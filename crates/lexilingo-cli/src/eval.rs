@@ -91,6 +91,10 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             for m in MARGINS {
                 variants.push((format!("combined, margin {m}"), Vec::new()));
             }
+            let first_veto = variants.len();
+            for (name, _) in vetoes() {
+                variants.push((name, Vec::new()));
+            }
             let mut failures = 0;
             let mut combined = Vec::new();
             let mut dumped = Vec::new();
@@ -116,9 +120,15 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                         for (k, m) in MARGINS.iter().enumerate() {
                             variants[3 + k].1.push(tok(&c.choose(*m).0));
                         }
-                        let chosen = c.choose(correction::MODEL_MARGIN_NATS).0;
+                        for (k, (_, veto)) in vetoes().into_iter().enumerate() {
+                            let v = correction::with_veto(&c, veto).corrected;
+                            variants[first_veto + k].1.push(tok(&v));
+                        }
+                        let production =
+                            correction::with_veto(&c, correction::EditVeto::PRODUCTION);
+                        let chosen = production.corrected.clone();
                         // Every edit shown to a learner must come with an explanation of its type.
-                        for e in correction::build(&c.original, &chosen).edits {
+                        for e in production.edits {
                             edit_count += 1;
                             let x = explain_edit(e.clone(), TypeSource::Rules);
                             if x.error_type == e.error_type && !x.explanation_vi.trim().is_empty() {
@@ -151,6 +161,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                 .collect();
             json!({ "set": "jfleg", "sentences": sources.len(), "failures": failures,
                     "pipeline": "combined", "margin": correction::MODEL_MARGIN_NATS,
+                    "edit_veto": format!("{:?}", correction::EditVeto::PRODUCTION),
                     "gleu": gleu(&combined), "variants": table,
                     "edits": edit_count,
                     "edits_explained_with_matching_type": if edit_count == 0 { 1.0 } else { f64::from(explained) / f64::from(edit_count) } })
@@ -164,6 +175,8 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             save_calibration,
             no_corrections,
             corrections_only,
+            dump,
+            replay,
         } => {
             let tutor = tutor.context("gug needs a model")?;
             let text = std::fs::read_to_string(tsv)
@@ -241,17 +254,33 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             let mut report = json!({ "set": "gug", "split": split, "sentences": rows.len(),
                                      "model": model, "spearman": spearman });
             if !no_corrections {
-                let (mut perfect, mut changed_by) = (0u32, vec![0u32; 2 + MARGINS.len()]);
+                let names = gug_variant_names();
+                let (mut perfect, mut changed_by) = (0u32, vec![0u32; names.len()]);
                 // GUG's ratings judge grammar; its "perfect" sentences keep their misspellings
                 // (Harper finds 174 spelling mistakes in the 498 perfect train sentences), so
                 // changes are also counted without spelling fixes.
-                let mut grammar_changed_by = vec![0u32; 2 + MARGINS.len()];
+                let mut grammar_changed_by = vec![0u32; names.len()];
+                let mut replayed = match replay {
+                    Some(path) => Some(lines(path)?.into_iter()),
+                    None => None,
+                };
+                let mut dumped = Vec::new();
                 for (i, (sentence, expert, _)) in rows.iter().enumerate() {
                     if *expert != 4 {
                         continue;
                     }
                     perfect += 1;
-                    if let Ok(c) = tutor.correction_candidates(sentence, &cancel).await {
+                    let candidates = match replayed.as_mut() {
+                        Some(lines) => {
+                            let line = lines.next().context("the replay file is too short")?;
+                            let c: correction::Candidates =
+                                serde_json::from_str(&line).context("not a candidates line")?;
+                            anyhow::ensure!(c.original == sentence.trim(), "replay out of step");
+                            Ok(c)
+                        }
+                        None => tutor.correction_candidates(sentence, &cancel).await,
+                    };
+                    if let Ok(c) = candidates {
                         let changed = |t: &str| !edits::diff(sentence, t).is_empty();
                         let grammar_changed = |t: &str| {
                             correction::build(sentence, t)
@@ -261,16 +290,25 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                         };
                         let mut texts = vec![c.rules.clone(), c.model.clone()];
                         texts.extend(MARGINS.iter().map(|m| c.choose(*m).0));
+                        texts.extend(
+                            vetoes()
+                                .into_iter()
+                                .map(|(_, v)| correction::with_veto(&c, v).corrected),
+                        );
                         for (k, t) in texts.iter().enumerate() {
                             changed_by[k] += u32::from(changed(t));
                             grammar_changed_by[k] += u32::from(grammar_changed(t));
                         }
+                        dumped.push(serde_json::to_string(&c)?);
                     }
                     progress(i + 1, rows.len());
                 }
+                if let Some(dump) = dump {
+                    write_lines(dump, &dumped)?;
+                }
                 report["perfect_sentences"] = json!(perfect);
                 let share = |counts: &[u32]| {
-                    json!(variant_names()
+                    json!(gug_variant_names()
                         .into_iter()
                         .zip(counts)
                         .map(|(n, c)| {
@@ -385,6 +423,47 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
 
 /// Margins (nats) the combined pipeline is measured at, besides the production one.
 const MARGINS: [f64; 5] = [0.0, 1.0, 2.0, 4.0, 8.0];
+
+/// Edit-veto settings measured besides the production one (names as in the tables).
+fn vetoes() -> Vec<(String, correction::EditVeto)> {
+    let mut out = vec![("combined, no veto".to_string(), correction::EditVeto::NONE)];
+    let inf = f64::NEG_INFINITY;
+    for (rules, model, no_model_drops) in [
+        (inf, inf, true),
+        (inf, 0.0, true),
+        (inf, 2.0, true),
+        (inf, 4.0, true),
+        (inf, 8.0, true),
+        (inf, 4.0, false),
+        (-5.0, 4.0, true),
+        (-2.0, 4.0, true),
+        (0.0, 4.0, true),
+        (2.0, 2.0, true),
+    ] {
+        out.push((
+            format!(
+                "veto rules {rules} model {model}{}",
+                if no_model_drops {
+                    ", no model drops"
+                } else {
+                    ""
+                }
+            ),
+            correction::EditVeto {
+                rules,
+                model,
+                no_model_drops,
+            },
+        ));
+    }
+    out
+}
+
+fn gug_variant_names() -> Vec<String> {
+    let mut names = variant_names();
+    names.extend(vetoes().into_iter().map(|(n, _)| n));
+    names
+}
 
 fn variant_names() -> Vec<String> {
     let mut names = vec!["rules only".to_string(), "model only".to_string()];

@@ -149,8 +149,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             drop(out);
             let store = history::open_store(&cli).await?;
+            // The built UI (`npm run build` in ui/) beside the repository, if present.
             let ui_dir = ui.clone().or_else(|| {
-                let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui");
+                let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist");
                 dir.join("index.html").is_file().then_some(dir)
             });
             let options = serve::ServeOptions {

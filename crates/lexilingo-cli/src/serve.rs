@@ -113,6 +113,7 @@ pub async fn run(tutor: Tutor, store: Store, options: ServeOptions) -> anyhow::R
 fn router(state: Shared, ui_dir: Option<PathBuf>) -> Router {
     let api = Router::new()
         .route("/v1/models", get(models))
+        .route("/v1/engine", get(engine_info))
         .route("/v1/chat/completions", post(chat_completions))
         .route("/v1/tutor/analyze", post(tutor_analyze))
         .route("/v1/tutor/fluency", post(tutor_fluency))
@@ -301,6 +302,17 @@ fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// Starts the model if needed and describes it (the window's status line).
+async fn engine_info(State(state): State<Shared>) -> ApiResult<Json<Value>> {
+    let info = state
+        .tutor
+        .engine()
+        .model_info()
+        .await
+        .map_err(ApiError::from)?;
+    Ok(Json(json!(info)))
 }
 
 async fn models(State(state): State<Shared>) -> Json<Value> {

@@ -6,11 +6,13 @@
 
 use serde::{Deserialize, Serialize};
 use similar::{capture_diff_slices, Algorithm, DiffOp};
+use ts_rs::TS;
 
 use crate::error_types::ErrorType;
 
 /// One change from the original sentence to the corrected one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Edit {
     /// Byte offset in the original where the change starts. For an insertion, the offset of the
     /// token the new text goes before (or the end of the sentence).

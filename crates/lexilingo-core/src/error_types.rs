@@ -5,11 +5,13 @@
 //! rather than disappearing into "grammar".
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::edits::{tokenize, RawEdit};
 
 /// What kind of mistake an edit fixes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorType {
     /// Wrong tense (go → went).

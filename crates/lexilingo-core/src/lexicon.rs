@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::cefr::CefrLevel;
 
@@ -17,7 +18,8 @@ const OCTANOVE_CSV: &str =
     include_str!("../../../models/lexicon/octanove-vocabulary-profile-c1c2-1.0.csv");
 
 /// A word's level from the lists, or "unknown".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "lowercase")]
 pub enum LexLevel {
     /// In no list.
@@ -38,7 +40,8 @@ impl LexLevel {
 }
 
 /// One word of a sentence with its level.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct WordLevel {
     /// The word as written.
     pub word: String,

@@ -14,13 +14,15 @@ use harper_core::linting::{Lint, LintGroup, LintKind, Linter, Suggestion};
 use harper_core::spell::FstDictionary;
 use harper_core::{Dialect, Document};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::edits::{self, Edit};
 use crate::error_types::{self, ErrorType};
 use crate::explain_vi;
 
 /// One mistake the rules found, ready to show while the learner types.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Hint {
     /// Byte offset where the marked text starts.
     pub start: usize,

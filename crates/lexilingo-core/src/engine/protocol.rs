@@ -5,6 +5,7 @@
 //! Keeping the wire types in one module lets both sides (and tests) agree on the shape.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::error::EngineError;
 
@@ -132,13 +133,16 @@ pub enum StopReason {
 }
 
 /// What the worker reports about its model once loaded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct ModelInfo {
     /// `general.name` or the file name.
     pub name: String,
     /// Parameter count.
+    #[ts(type = "number")]
     pub n_params: u64,
     /// Size of the weights in bytes.
+    #[ts(type = "number")]
     pub size_bytes: u64,
     /// Context the model was trained with.
     pub n_ctx_train: u32,
@@ -147,6 +151,7 @@ pub struct ModelInfo {
     /// Threads in use.
     pub threads: u32,
     /// Milliseconds the load took.
+    #[ts(type = "number")]
     pub load_ms: u64,
 }
 

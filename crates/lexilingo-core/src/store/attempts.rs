@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
+use ts_rs::TS;
 
 use super::{now_ms, Store, StoreError};
 use crate::cefr::CefrLevel;
@@ -10,7 +11,8 @@ use crate::error_types::ErrorType;
 use crate::tasks::{AnalyzeResult, CorrectionResult};
 
 /// Where an attempt came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// A sentence checked on the practice screen or with `lexilingo analyze`.
@@ -36,7 +38,8 @@ impl Mode {
 }
 
 /// An edit as stored, with its Vietnamese explanation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct StoredEdit {
     /// Byte offset in the attempt's text.
     pub start: usize,
@@ -175,9 +178,11 @@ impl From<Attempt> for NewAttempt {
 }
 
 /// A saved attempt with its edits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Attempt {
     /// Row id.
+    #[ts(type = "number")]
     pub id: i64,
     /// Stable id.
     pub uuid: String,
@@ -188,6 +193,7 @@ pub struct Attempt {
     /// The model that judged it.
     pub model_id: String,
     /// Unix milliseconds.
+    #[ts(type = "number")]
     pub created_at: i64,
     /// Fluency 0–5.
     pub fluency: Option<f32>,
@@ -198,17 +204,21 @@ pub struct Attempt {
     /// The correction.
     pub corrected: Option<String>,
     /// Milliseconds the tutor took.
+    #[ts(type = "number")]
     pub latency_ms: u64,
     /// The conversation, for dialogue messages.
+    #[ts(type = "number | null")]
     pub conversation_id: Option<i64>,
     /// The edits, in order.
     pub edits: Vec<StoredEdit>,
 }
 
 /// One line of the history list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct AttemptSummary {
     /// Row id.
+    #[ts(type = "number")]
     pub id: i64,
     /// Stable id.
     pub uuid: String,
@@ -219,6 +229,7 @@ pub struct AttemptSummary {
     /// Practice or dialogue.
     pub mode: Mode,
     /// Unix milliseconds.
+    #[ts(type = "number")]
     pub created_at: i64,
     /// Fluency 0–5.
     pub fluency: Option<f32>,
@@ -229,13 +240,15 @@ pub struct AttemptSummary {
 }
 
 /// Filters and paging for the history list. Newest first.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct HistoryQuery {
     /// Full-text search over the sentence, its correction and the explanations.
     pub search: Option<String>,
     /// Only attempts with an edit of this type.
     pub error_type: Option<ErrorType>,
     /// Only attempts at or after this time (Unix milliseconds).
+    #[ts(type = "number | null")]
     pub since: Option<i64>,
     /// Only attempts rated at this level.
     pub level: Option<CefrLevel>,
@@ -246,7 +259,8 @@ pub struct HistoryQuery {
 }
 
 /// A page of the history list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct HistoryPage {
     /// The attempts, newest first.
     pub items: Vec<AttemptSummary>,

@@ -3,46 +3,56 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use ts_rs::TS;
 
 use super::{Store, StoreError};
 use crate::cefr::CefrLevel;
 use crate::error_types::ErrorType;
 
 /// Average fluency over one day or week.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct DayFluency {
     /// `YYYY-MM-DD` for days, `YYYY-Www` for weeks, in the learner's time zone.
     pub period: String,
     /// Mean fluency score.
     pub average: f64,
     /// Attempts in the period.
+    #[ts(type = "number")]
     pub attempts: i64,
 }
 
 /// How many attempts were rated at a level.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct LevelCount {
     /// The level.
     pub level: CefrLevel,
     /// Attempts.
+    #[ts(type = "number")]
     pub attempts: i64,
 }
 
 /// A mistake type with its counts now and before.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct ErrorTrend {
     /// The type.
     pub error_type: ErrorType,
     /// All time.
+    #[ts(type = "number")]
     pub total: i64,
     /// In the last 7 days.
+    #[ts(type = "number")]
     pub last_7_days: i64,
     /// In the 7 days before those.
+    #[ts(type = "number")]
     pub previous_7_days: i64,
 }
 
 /// The learner's progress.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Progress {
     /// Per day, oldest first.
     pub fluency_by_day: Vec<DayFluency>,

@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::explanation::{explain_edit, Explanation, TypeSource};
 use super::{correction, fluency, CorrectionResult, FluencyResult, Tutor, VocabularyResult};
@@ -10,7 +11,8 @@ use crate::engine::CancellationToken;
 use crate::error::Result;
 
 /// Everything the tutor says about one sentence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct AnalyzeResult {
     /// The sentence as analysed (trimmed).
     pub sentence: String,
@@ -28,15 +30,20 @@ pub struct AnalyzeResult {
 
 /// Wall-clock milliseconds of each part of an analysis. The correction and fluency parts both
 /// include the batched generation they share, so the parts do not add up to the total.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, TS)]
+#[ts(export)]
 pub struct AnalyzeTimings {
     /// Fluency task.
+    #[ts(type = "number")]
     pub fluency: u64,
     /// Vocabulary task.
+    #[ts(type = "number")]
     pub vocabulary: u64,
     /// Correction task.
+    #[ts(type = "number")]
     pub correction: u64,
     /// The whole analysis.
+    #[ts(type = "number")]
     pub total: u64,
 }
 

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use ts_rs::TS;
 
 use super::{clean_sentence, Tutor};
 use crate::edits::{self, Edit};
@@ -10,7 +11,8 @@ use crate::error::{ParseError, Result};
 use crate::error_types;
 
 /// A corrected sentence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct CorrectionResult {
     /// The learner's sentence.
     pub original: String,
@@ -27,7 +29,8 @@ pub struct CorrectionResult {
 }
 
 /// Where a correction came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum CorrectionSource {
     /// The rule-based checker (also when the rules found nothing and the model was not better).
@@ -63,6 +66,79 @@ pub struct Candidates {
     /// Log-probabilities of `original`, `rules`, `model`, `model_and_rules` (NaN when the
     /// backend cannot score).
     pub logprobs: [f64; 4],
+    /// For each edit of the candidate chosen at [`MODEL_MARGIN_NATS`] (in `edits::diff`
+    /// order): how much more likely, in nats, the model finds that candidate than the same
+    /// candidate with only this edit undone. Empty when the backend cannot score.
+    #[serde(default)]
+    pub edit_gains: Vec<f64>,
+}
+
+/// Which edits of the chosen candidate the learner sees.
+///
+/// GUG's sentences that experts rated perfect must not come back changed, yet Harper flags
+/// words it does not know (names, rare words) and some correct constructions, and the small
+/// model paraphrases. Each edit is therefore checked on its own: undone, does the model find
+/// the sentence less likely by at least the threshold (its *gain*, in nats)? Harper's edits
+/// and the model's get separate thresholds: on JFLEG dev any threshold on Harper's edits cost
+/// more correct fixes than it saved (GLEU 45.5 → 44.8 at 0 nats), while the model's edits are
+/// where the paraphrases come from; an edit of its own must at least not make the sentence
+/// less likely to the model itself (0 nats: JFLEG dev 45.55 against Harper's 45.45; 4 nats
+/// changed fewer perfect GUG sentences but fell to 45.19, below Harper).
+///
+/// A log-probability favours shorter texts, so the model's own edits that drop words look
+/// like gains whatever they drop ("As far as I am concerned, however" → "However" gained
+/// 19.5 nats on a sentence rated perfect). Those are never taken: dropping a learner's words
+/// is a rewrite, not a correction. Joining a split word ("with out" → "without") is not a
+/// drop. Chosen on GUG train and JFLEG dev (docs/QUALITY.md).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EditVeto {
+    /// Least gain for an edit Harper also makes.
+    pub rules: f64,
+    /// Least gain for an edit only the model makes.
+    pub model: f64,
+    /// Whether the model's edits that drop words are refused.
+    pub no_model_drops: bool,
+}
+
+impl EditVeto {
+    /// What the tutor uses.
+    pub const PRODUCTION: EditVeto = EditVeto {
+        rules: f64::NEG_INFINITY,
+        model: 0.0,
+        no_model_drops: true,
+    };
+    /// No veto: every edit of the chosen candidate is kept.
+    pub const NONE: EditVeto = EditVeto {
+        rules: f64::NEG_INFINITY,
+        model: f64::NEG_INFINITY,
+        no_model_drops: false,
+    };
+
+    fn keeps(&self, edit: &Edit, gain: f64, from_rules: bool) -> bool {
+        if from_rules {
+            return gain >= self.rules;
+        }
+        !(self.no_model_drops && drops_words(edit)) && gain >= self.model
+    }
+}
+
+/// The edit leaves out words of the original: fewer words in the replacement, unless it only
+/// joins them ("with out" → "without", "every one" → "everyone").
+fn drops_words(edit: &Edit) -> bool {
+    let words = |t: &str| {
+        edits::tokenize(t)
+            .iter()
+            .filter(|(_, w)| w.chars().any(char::is_alphanumeric))
+            .count()
+    };
+    let letters = |t: &str| -> String {
+        t.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    words(&edit.replacement) < words(&edit.original)
+        && letters(&edit.replacement) != letters(&edit.original)
 }
 
 impl Candidates {
@@ -276,25 +352,84 @@ impl Tutor {
             Vec::new()
         };
         let lp = |i: usize| scores.get(i).map_or(f64::NAN, |s| s.logprob);
-        let candidates = Candidates {
+        let mut candidates = Candidates {
             original: sentence.to_string(),
             rules,
             model: model.corrected,
             model_and_rules,
             rejected_rewrite: model.rejected_rewrite,
             logprobs: [lp(0), lp(1), lp(2), lp(3)],
+            edit_gains: Vec::new(),
         };
+        if !scores.is_empty() {
+            candidates.edit_gains = self.edit_gains(&candidates).await?;
+        }
         Ok((candidates, scores.first().copied()))
+    }
+
+    /// [`Candidates::edit_gains`]: one more scoring request, of the chosen candidate with each
+    /// edit undone in turn (they share their prefix with the sentence, so it is cheap).
+    async fn edit_gains(&self, candidates: &Candidates) -> Result<Vec<f64>> {
+        let (chosen, _) = candidates.choose(MODEL_MARGIN_NATS);
+        let result = build(&candidates.original, &chosen);
+        if result.edits.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The chosen text rebuilt from its edits first, so both sides of each gain are spelt
+        // by the same `edits::apply` (white space included).
+        let mut texts = vec![edits::apply(&candidates.original, &result.edits)];
+        texts.extend((0..result.edits.len()).map(|skip| {
+            let kept: Vec<Edit> = result
+                .edits
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, e)| e.clone())
+                .collect();
+            edits::apply(&candidates.original, &kept)
+        }));
+        let scores = self.engine.score(texts).await?;
+        let Some((all, each)) = scores.split_first() else {
+            return Ok(Vec::new());
+        };
+        Ok(each.iter().map(|s| all.logprob - s.logprob).collect())
     }
 }
 
-/// The correction from the chosen candidate.
+/// The correction from the chosen candidate, with the edits the model does not support
+/// undone ([`EditVeto::PRODUCTION`]).
 pub(crate) fn from_candidates(candidates: Candidates) -> CorrectionResult {
+    with_veto(&candidates, EditVeto::PRODUCTION)
+}
+
+/// The correction from the candidate chosen at [`MODEL_MARGIN_NATS`], keeping only the edits
+/// `veto` lets through (all of them when there are no gains, e.g. on a remote backend).
+pub fn with_veto(candidates: &Candidates, veto: EditVeto) -> CorrectionResult {
     let (chosen, source) = candidates.choose(MODEL_MARGIN_NATS);
     let mut result = build(&candidates.original, &chosen);
+    if result.edits.len() == candidates.edit_gains.len() {
+        // An edit is the rules' when Harper's correction makes the very same change.
+        let rule_edits = edits::diff(&candidates.original, &candidates.rules);
+        let from_rules = |e: &Edit| {
+            rule_edits
+                .iter()
+                .any(|r| r.start == e.start && r.end == e.end && r.replacement == e.replacement)
+        };
+        let kept: Vec<Edit> = result
+            .edits
+            .iter()
+            .zip(&candidates.edit_gains)
+            .filter(|(e, g)| veto.keeps(e, **g, from_rules(e)))
+            .map(|(e, _)| e.clone())
+            .collect();
+        if kept.len() < result.edits.len() {
+            let corrected = edits::apply(&candidates.original, &kept);
+            result = build(&candidates.original, &corrected);
+        }
+    }
     result.source = source;
     if result.rejected_rewrite.is_none() {
-        result.rejected_rewrite = candidates.rejected_rewrite;
+        result.rejected_rewrite = candidates.rejected_rewrite.clone();
     }
     result
 }
@@ -355,7 +490,63 @@ mod tests {
             model_and_rules: model.into(),
             rejected_rewrite: None,
             logprobs,
+            edit_gains: Vec::new(),
         }
+    }
+
+    #[test]
+    fn the_veto_undoes_only_the_edits_the_model_does_not_support() {
+        // Two rule edits: "go" → "goes" (a real fix) and "an" → "the" (not supported).
+        let mut c = Candidates {
+            original: "He go to an school every day.".into(),
+            rules: "He goes to the school every day.".into(),
+            model: "He go to an school every day.".into(),
+            model_and_rules: "He goes to the school every day.".into(),
+            rejected_rewrite: None,
+            logprobs: [-30.0, -25.0, -30.0, -25.0],
+            edit_gains: vec![6.0, 0.5],
+        };
+        let veto = EditVeto {
+            rules: 2.0,
+            model: 2.0,
+            no_model_drops: true,
+        };
+        let r = with_veto(&c, veto);
+        assert_eq!(r.corrected, "He goes to an school every day.");
+        assert_eq!(r.edits.len(), 1);
+        assert_eq!(r.edits[0].replacement, "goes");
+        let all = "He goes to the school every day.";
+        assert_eq!(with_veto(&c, EditVeto::NONE).corrected, all);
+        // Without gains (a remote backend) nothing is vetoed.
+        c.edit_gains.clear();
+        assert_eq!(with_veto(&c, veto).corrected, all);
+    }
+
+    #[test]
+    fn the_models_edits_may_not_drop_the_learners_words() {
+        let original = "I think that in fact it is really better to travel with a guide.";
+        let shorter = "I think it is better to travel with a guide.";
+        let n = build(original, shorter).edits.len();
+        assert!(n > 0);
+        let c = Candidates {
+            original: original.into(),
+            rules: original.into(),
+            model: shorter.into(),
+            model_and_rules: shorter.into(),
+            rejected_rewrite: None,
+            logprobs: [-40.0, -40.0, -20.0, -20.0],
+            edit_gains: vec![19.5; n],
+        };
+        assert_eq!(with_veto(&c, EditVeto::NONE).corrected, shorter);
+        assert_eq!(with_veto(&c, EditVeto::PRODUCTION).corrected, original);
+        let join = Edit {
+            start: 0,
+            end: 8,
+            original: "with out".into(),
+            replacement: "without".into(),
+            error_type: error_types::ErrorType::Spelling,
+        };
+        assert!(!drops_words(&join));
     }
 
     #[test]

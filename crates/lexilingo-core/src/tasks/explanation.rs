@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use ts_rs::TS;
 
 use super::Tutor;
 use crate::edits::{self, Edit, RawEdit};
@@ -11,7 +12,8 @@ use crate::error_types::{self, ErrorType};
 use crate::explain_vi;
 
 /// One mistake explained.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Explanation {
     /// The edit that fixes it.
     pub edit: Edit,
@@ -26,7 +28,8 @@ pub struct Explanation {
 }
 
 /// Who decided an edit's error type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum TypeSource {
     /// The rule-based classifier.

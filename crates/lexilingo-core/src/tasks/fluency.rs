@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use ts_rs::TS;
 
 use super::Tutor;
 use crate::calibration;
@@ -11,7 +12,8 @@ use crate::error::{ParseError, Result};
 use crate::ErrorType;
 
 /// The fluency of one sentence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct FluencyResult {
     /// 0.0 (not English) … 5.0 (natural, error-free), to one decimal: the calibrated
     /// combination of the signals in [`FluencySignals`].
@@ -220,11 +222,11 @@ pub fn reason_vi(score: f32, mistakes: &[ErrorType]) -> String {
     let band = if score >= 4.5 {
         "Câu của em tự nhiên và dễ hiểu."
     } else if score >= 3.5 {
-        "Câu của em khá tốt, chỉ cần sửa một chút."
+        "Câu của em khá tốt."
     } else if score >= 2.5 {
-        "Câu của em hiểu được nhưng còn vài chỗ chưa đúng."
+        "Câu của em hiểu được nhưng chưa thật tự nhiên."
     } else if score >= 1.5 {
-        "Câu của em còn nhiều lỗi nên người đọc khó hiểu."
+        "Câu của em còn khó hiểu với người đọc."
     } else {
         "Câu này còn rất khó hiểu, em thử viết lại ngắn và đơn giản hơn nhé."
     };
@@ -333,10 +335,10 @@ mod tests {
             "{r}"
         );
         let r = reason_vi(4.8, &[]);
-        assert!(r.contains("không thấy lỗi"), "{r}");
+        assert!(r.contains("Không thấy lỗi"), "{r}");
         // A low score without a located mistake must not claim the sentence is error-free.
         let r = reason_vi(1.0, &[]);
-        assert!(!r.contains("không thấy lỗi"), "{r}");
+        assert!(!r.contains("Không thấy lỗi"), "{r}");
     }
 
     #[test]

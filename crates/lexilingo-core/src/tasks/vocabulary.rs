@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use ts_rs::TS;
 
 use super::Tutor;
 use crate::calibration;
@@ -12,7 +13,8 @@ use crate::error::{ParseError, Result};
 use crate::lexicon::WordLevel;
 
 /// The level of a sentence and its words.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct VocabularyResult {
     /// The sentence's level (see [`Tutor::classify_vocabulary`]).
     pub level: CefrLevel,

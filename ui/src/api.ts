@@ -1,0 +1,149 @@
+// The one module that talks to the backend, with two transports:
+// - in the desktop app, Tauri IPC (`window.__TAURI__`, injected by Tauri);
+// - in a browser, HTTP against `lexilingo serve` (same origin).
+// Both return the same Rust-generated types (./bindings) and the same error shape.
+
+import type { AnalyzeResult } from "./bindings/AnalyzeResult";
+import type { Attempt } from "./bindings/Attempt";
+import type { HistoryPage } from "./bindings/HistoryPage";
+import type { HistoryQuery } from "./bindings/HistoryQuery";
+import type { Hint } from "./bindings/Hint";
+import type { ModelInfo } from "./bindings/ModelInfo";
+import type { Progress } from "./bindings/Progress";
+
+/** An error as the UI shows it: a stable code, the Vietnamese and the English message. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    readonly messageVi: string,
+    readonly messageEn: string,
+  ) {
+    super(messageEn);
+  }
+}
+
+declare global {
+  interface Window {
+    __TAURI__?: { core: { invoke: (cmd: string, args?: Record<string, unknown>) => Promise<unknown> } };
+  }
+}
+
+const OFFLINE = new ApiError(
+  "offline",
+  "Không kết nối được với LexiLingo. Hãy kiểm tra ứng dụng hoặc máy chủ còn chạy không.",
+  "Cannot reach LexiLingo. Check that the app or the server is still running.",
+);
+
+export const transport: "tauri" | "http" = window.__TAURI__ ? "tauri" : "http";
+
+async function invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return (await window.__TAURI__!.core.invoke(cmd, args)) as T;
+  } catch (e) {
+    // Tauri commands reject with `CommandError { code, message (vi), detail (en) }`.
+    const err = e as { code?: string; message?: string; detail?: string };
+    throw new ApiError(err.code ?? "error", err.message ?? String(e), err.detail ?? String(e));
+  }
+}
+
+async function http<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+  } catch (e) {
+    if ((e as Error).name === "AbortError") throw e;
+    throw OFFLINE;
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let value: unknown = null;
+  try {
+    value = text ? JSON.parse(text) : null;
+  } catch {
+    // fall through: a non-JSON answer is an error below
+  }
+  if (!response.ok || value === null) {
+    const err = (value as { error?: { code?: string; message?: string; message_vi?: string } } | null)?.error;
+    throw new ApiError(
+      err?.code ?? `http_${response.status}`,
+      err?.message_vi ?? `Máy chủ trả lời lỗi ${response.status}.`,
+      err?.message ?? `The server answered ${response.status}.`,
+    );
+  }
+  return value as T;
+}
+
+function queryString(q: HistoryQuery): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) {
+    if (v !== null && v !== undefined && v !== "") params.set(k, String(v));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : "";
+}
+
+let nextRequest = 1;
+
+/** A running check that can be cancelled. */
+export interface Running<T> {
+  result: Promise<T>;
+  cancel: () => void;
+}
+
+export const api = {
+  /** Starts the model if needed and describes it. */
+  status(): Promise<ModelInfo> {
+    return transport === "tauri" ? invoke("engine_status") : http("GET", "/v1/engine");
+  },
+
+  /** Fluency, level, correction and explanations; saved to the history. Cancellable. */
+  analyze(sentence: string): Running<AnalyzeResult> {
+    if (transport === "tauri") {
+      const requestId = nextRequest++;
+      return {
+        result: invoke("analyze_sentence", { sentence, requestId }),
+        cancel: () => void invoke("cancel_request", { requestId }).catch(() => undefined),
+      };
+    }
+    // Closing the HTTP request cancels the generation on the server.
+    const abort = new AbortController();
+    return {
+      result: http("POST", "/v1/tutor/analyze", { sentence }, abort.signal),
+      cancel: () => abort.abort(),
+    };
+  },
+
+  /** Rule-based hints (no model; milliseconds). */
+  async hints(sentence: string): Promise<Hint[]> {
+    if (!sentence.trim()) return [];
+    if (transport === "tauri") return invoke("rule_hints", { sentence });
+    const r = await http<{ hints: Hint[] }>("POST", "/v1/tutor/hints", { sentence });
+    return r.hints;
+  },
+
+  history(query: HistoryQuery): Promise<HistoryPage> {
+    return transport === "tauri"
+      ? invoke("history_list", { query })
+      : http("GET", `/v1/history${queryString(query)}`);
+  },
+
+  attempt(id: number): Promise<Attempt> {
+    return transport === "tauri" ? invoke("history_get", { id }) : http("GET", `/v1/history/${id}`);
+  },
+
+  deleteAttempt(id: number): Promise<void> {
+    return transport === "tauri" ? invoke("history_delete", { id }) : http("DELETE", `/v1/history/${id}`);
+  },
+
+  progress(): Promise<Progress> {
+    const offset = -new Date().getTimezoneOffset();
+    return transport === "tauri"
+      ? invoke("progress_stats", { utcOffsetMinutes: offset })
+      : http("GET", `/v1/stats?utc_offset_minutes=${offset}`);
+  },
+};

@@ -1,0 +1,62 @@
+// A tiny element builder. Text is always set with `textContent` (never innerHTML): model output
+// and learner text are shown as text, so nothing they contain can run as markup.
+
+type Child = Node | string | null | undefined | false;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | boolean | number | undefined> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    if (k === "class") el.className = String(v);
+    else if (k === "text") el.textContent = String(v);
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(typeof c === "string" ? document.createTextNode(c) : c);
+  }
+  return el;
+}
+
+/** Byte offsets (Rust strings) → the text between them (JS strings are UTF-16). */
+export function byteSlicer(text: string): (start: number, end?: number) => string {
+  const bytes = new TextEncoder().encode(text);
+  const dec = new TextDecoder();
+  return (start, end) => dec.decode(bytes.slice(start, end ?? bytes.length));
+}
+
+/** The sentence with each edit shown inline: removed words struck out, new words underlined. */
+export function renderDiff(
+  original: string,
+  edits: ReadonlyArray<{ start: number; end: number; original: string; replacement: string }>,
+): DocumentFragment {
+  const out = document.createDocumentFragment();
+  const slice = byteSlicer(original);
+  let cursor = 0;
+  for (const e of edits) {
+    out.append(slice(cursor, e.start));
+    if (e.original) out.append(h("del", { text: e.original }));
+    if (e.original && e.replacement) out.append(" ");
+    if (e.replacement) out.append(h("ins", { text: e.replacement }));
+    if (!e.original && e.replacement) out.append(" ");
+    cursor = e.end;
+  }
+  out.append(slice(cursor));
+  return out;
+}
+
+export function formatDate(ms: number, lang: string): string {
+  return new Date(ms).toLocaleString(lang === "vi" ? "vi-VN" : "en-GB", {
+    dateStyle: "medium",
+    timeStyle: "short",
+  });
+}
+
+/** The children worth appending (drops null/false), for `replaceChildren`. */
+export function nodes(...children: Child[]): Array<Node | string> {
+  return children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false);
+}

@@ -1,0 +1,20 @@
+// The one error line at the bottom of the window, in the UI's language.
+
+import { ApiError } from "./api";
+import { lang, t } from "./i18n";
+
+export function showError(e: unknown): void {
+  const box = document.getElementById("error");
+  if (!box) return;
+  let text: string;
+  if (e instanceof ApiError) text = lang() === "vi" ? e.messageVi : e.messageEn;
+  else if (typeof e === "string") text = e;
+  else text = t().errors.generic;
+  box.textContent = text;
+  box.hidden = false;
+}
+
+export function clearError(): void {
+  const box = document.getElementById("error");
+  if (box) box.hidden = true;
+}

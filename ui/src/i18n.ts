@@ -1,0 +1,186 @@
+// The UI's words in Vietnamese (the default) and English. Error messages from the backend come
+// with their own Vietnamese text (`message_vi`); the English UI shows the backend's English one.
+
+export type Lang = "vi" | "en";
+
+const vi = {
+  skip: "Bỏ qua thanh điều hướng",
+  starting: "Đang khởi động mô hình…",
+  ready: (name: string, threads: number, ms: number) =>
+    `Mô hình: ${name} · ${threads} luồng · nạp trong ${ms} ms`,
+  notReady: "Chưa sẵn sàng",
+  navLabel: "Màn hình",
+  nav: { practice: "Luyện tập", history: "Lịch sử", progress: "Tiến bộ", settings: "Cài đặt" },
+  practice: {
+    title: "Luyện viết câu",
+    label: "Nhập một câu tiếng Anh",
+    placeholder: "She don't like apples.",
+    check: "Kiểm tra",
+    checking: "Đang kiểm tra…",
+    cancel: "Huỷ",
+    cancelled: "Đã huỷ lần kiểm tra.",
+    hints: "Gợi ý khi gõ",
+    fluency: "Độ trôi chảy",
+    level: "Trình độ CEFR",
+    correction: "Câu đã sửa",
+    noMistakes: "Câu đúng rồi, giỏi lắm!",
+    explanations: "Giải thích",
+    words: "Từ theo trình độ",
+    unknownWord: "không có trong danh sách",
+    removed: "(bỏ)",
+    took: (ms: number) => `Mất ${(ms / 1000).toFixed(1)} giây`,
+  },
+  history: {
+    title: "Lịch sử luyện tập",
+    search: "Tìm trong lịch sử",
+    searchPlaceholder: "ví dụ: apple, giới từ",
+    type: "Loại lỗi",
+    anyType: "Mọi loại lỗi",
+    level: "Trình độ",
+    anyLevel: "Mọi trình độ",
+    since: "Thời gian",
+    anyTime: "Mọi lúc",
+    week: "7 ngày qua",
+    month: "30 ngày qua",
+    empty: "Chưa có lần luyện tập nào phù hợp.",
+    more: "Xem thêm",
+    delete: "Xoá",
+    confirmDelete: "Xoá lần luyện tập này? Không thể hoàn tác.",
+    deleted: "Đã xoá.",
+    back: "Quay lại danh sách",
+    detail: "Chi tiết",
+    written: "Em đã viết",
+    noEdits: "Không có lỗi nào.",
+    open: "Xem chi tiết",
+  },
+  progress: {
+    title: "Tiến bộ của em",
+    fluency: "Độ trôi chảy theo ngày",
+    levels: "Phân bố trình độ CEFR",
+    errors: "Các lỗi hay gặp nhất",
+    attempts: "Số lần",
+    average: "Điểm trung bình",
+    empty: "Chưa có dữ liệu. Hãy kiểm tra vài câu ở màn hình Luyện tập nhé.",
+  },
+  settings: {
+    title: "Cài đặt",
+    language: "Ngôn ngữ giao diện",
+    model: "Mô hình đang dùng",
+    noModel: "Chưa có mô hình.",
+    params: (n: number, mb: number, ctx: number, threads: number) =>
+      `${(n / 1e6).toFixed(0)} triệu tham số · ${mb.toFixed(0)} MB · ngữ cảnh ${ctx} token · ${threads} luồng`,
+    about: "Giới thiệu",
+    aboutText:
+      "LexiLingo chạy mô hình ngôn ngữ ngay trên máy của em, không gửi câu viết đi đâu cả.",
+    licences: "Giấy phép",
+  },
+  errors: {
+    offline:
+      "Không kết nối được với LexiLingo. Hãy kiểm tra ứng dụng hoặc máy chủ còn chạy không.",
+    generic: "Có lỗi xảy ra.",
+  },
+};
+
+type Strings = typeof vi;
+
+const en: Strings = {
+  skip: "Skip navigation",
+  starting: "Starting the model…",
+  ready: (name, threads, ms) => `Model: ${name} · ${threads} threads · loaded in ${ms} ms`,
+  notReady: "Not ready",
+  navLabel: "Screens",
+  nav: { practice: "Practice", history: "History", progress: "Progress", settings: "Settings" },
+  practice: {
+    title: "Practise a sentence",
+    label: "Type an English sentence",
+    placeholder: "She don't like apples.",
+    check: "Check",
+    checking: "Checking…",
+    cancel: "Cancel",
+    cancelled: "The check was cancelled.",
+    hints: "Hints while typing",
+    fluency: "Fluency",
+    level: "CEFR level",
+    correction: "Correction",
+    noMistakes: "No mistakes, well done!",
+    explanations: "Explanations",
+    words: "Words by level",
+    unknownWord: "in no word list",
+    removed: "(remove)",
+    took: (ms) => `Took ${(ms / 1000).toFixed(1)} s`,
+  },
+  history: {
+    title: "Practice history",
+    search: "Search the history",
+    searchPlaceholder: "e.g. apple, preposition",
+    type: "Mistake type",
+    anyType: "Any type",
+    level: "Level",
+    anyLevel: "Any level",
+    since: "When",
+    anyTime: "Any time",
+    week: "Last 7 days",
+    month: "Last 30 days",
+    empty: "No attempts match.",
+    more: "Show more",
+    delete: "Delete",
+    confirmDelete: "Delete this attempt? This cannot be undone.",
+    deleted: "Deleted.",
+    back: "Back to the list",
+    detail: "Details",
+    written: "You wrote",
+    noEdits: "No mistakes.",
+    open: "Open",
+  },
+  progress: {
+    title: "Your progress",
+    fluency: "Fluency by day",
+    levels: "CEFR levels",
+    errors: "Most frequent mistakes",
+    attempts: "Attempts",
+    average: "Average score",
+    empty: "No data yet. Check a few sentences on the Practice screen.",
+  },
+  settings: {
+    title: "Settings",
+    language: "Interface language",
+    model: "Model in use",
+    noModel: "No model yet.",
+    params: (n, mb, ctx, threads) =>
+      `${(n / 1e6).toFixed(0)} M parameters · ${mb.toFixed(0)} MB · context ${ctx} tokens · ${threads} threads`,
+    about: "About",
+    aboutText:
+      "LexiLingo runs its language model on your own computer; your sentences never leave it.",
+    licences: "Licences",
+  },
+  errors: {
+    offline: "Cannot reach LexiLingo. Check that the app or the server is still running.",
+    generic: "Something went wrong.",
+  },
+};
+
+const STORAGE_KEY = "lexilingo.lang";
+
+let current: Lang = (localStorage.getItem(STORAGE_KEY) as Lang | null) ?? "vi";
+const listeners: Array<() => void> = [];
+
+/** The strings of the current language. */
+export function t(): Strings {
+  return current === "vi" ? vi : en;
+}
+
+export function lang(): Lang {
+  return current;
+}
+
+/** Switches the language, remembers it, and re-renders whoever listens. */
+export function setLang(next: Lang): void {
+  current = next;
+  localStorage.setItem(STORAGE_KEY, next);
+  document.documentElement.lang = next;
+  for (const l of listeners) l();
+}
+
+export function onLangChange(listener: () => void): void {
+  listeners.push(listener);
+}

@@ -1,0 +1,91 @@
+// LexiLingo's window: navigation between screens, the model's status, the language.
+
+import "@fontsource/be-vietnam-pro/vietnamese-400.css";
+import "@fontsource/be-vietnam-pro/vietnamese-600.css";
+import "@fontsource/be-vietnam-pro/latin-400.css";
+import "@fontsource/be-vietnam-pro/latin-600.css";
+import "./style.css";
+
+import { api } from "./api";
+import { h } from "./dom";
+import { showError, clearError } from "./errors";
+import { onLangChange, setLang, lang, t } from "./i18n";
+import { historyScreen } from "./screens/history";
+import { practiceScreen } from "./screens/practice";
+import { progressScreen } from "./screens/progress";
+import { settingsScreen } from "./screens/settings";
+
+const SCREENS = {
+  practice: practiceScreen,
+  history: historyScreen,
+  progress: progressScreen,
+  settings: settingsScreen,
+} as const;
+type ScreenName = keyof typeof SCREENS;
+const LAST_SCREEN = "lexilingo.screen";
+
+function currentScreen(): ScreenName {
+  const name = location.hash.replace(/^#/, "");
+  if (name in SCREENS) return name as ScreenName;
+  const last = localStorage.getItem(LAST_SCREEN);
+  return last && last in SCREENS ? (last as ScreenName) : "practice";
+}
+
+function renderNav(active: ScreenName): void {
+  const nav = document.getElementById("nav")!;
+  nav.setAttribute("aria-label", t().navLabel);
+  nav.replaceChildren(
+    h("ul", {}, ...(Object.keys(SCREENS) as ScreenName[]).map((name) =>
+      h("li", {}, h("a", {
+        href: `#${name}`,
+        id: `nav-${name}`,
+        "aria-current": name === active ? "page" : undefined,
+        text: t().nav[name],
+      })))),
+  );
+}
+
+function render(): void {
+  const name = currentScreen();
+  localStorage.setItem(LAST_SCREEN, name);
+  clearError();
+  renderNav(name);
+  document.querySelectorAll<HTMLElement>("[data-i18n]").forEach((el) => {
+    const key = el.dataset.i18n as "skip" | "starting";
+    if (key === "skip") el.textContent = t().skip;
+  });
+  const main = document.getElementById("screen")!;
+  SCREENS[name](main);
+  main.dataset.screen = name;
+}
+
+let status: { name: string; threads: number; load_ms: number } | null = null;
+function renderStatus(): void {
+  const el = document.getElementById("engine-status")!;
+  el.textContent = status ? t().ready(status.name, status.threads, status.load_ms) : t().starting;
+}
+
+async function loadStatus(): Promise<void> {
+  const el = document.getElementById("engine-status")!;
+  try {
+    const info = await api.status();
+    status = { name: info.name, threads: info.threads, load_ms: info.load_ms };
+    renderStatus();
+    el.dataset.ready = "true";
+  } catch (e) {
+    el.textContent = t().notReady;
+    showError(e);
+  }
+}
+
+setLang(lang());
+onLangChange(() => {
+  render();
+  renderStatus();
+});
+window.addEventListener("hashchange", () => {
+  render();
+  document.getElementById("screen")?.focus();
+});
+render();
+void loadStatus();

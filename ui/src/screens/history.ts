@@ -1,0 +1,130 @@
+// History: search and filter past attempts, open one, delete one.
+
+import { api } from "../api";
+import type { Attempt } from "../bindings/Attempt";
+import type { AttemptSummary } from "../bindings/AttemptSummary";
+import type { CefrLevel } from "../bindings/CefrLevel";
+import type { ErrorType } from "../bindings/ErrorType";
+import type { HistoryQuery } from "../bindings/HistoryQuery";
+import { formatDate, h, nodes, renderDiff } from "../dom";
+import { clearError, showError } from "../errors";
+import { lang, t } from "../i18n";
+import { ERROR_TYPES, LEVELS, errorTypeName } from "../labels";
+
+const PAGE = 20;
+const DAY_MS = 86_400_000;
+
+export function historyScreen(root: HTMLElement): void {
+  const s = t().history;
+  const search = h("input", { id: "history-search", type: "search", placeholder: s.searchPlaceholder });
+  const type = h("select", { id: "history-type" }, h("option", { value: "", text: s.anyType }),
+    ...ERROR_TYPES.map((e) => h("option", { value: e, text: errorTypeName(e) })));
+  const level = h("select", { id: "history-level" }, h("option", { value: "", text: s.anyLevel }),
+    ...LEVELS.map((l) => h("option", { value: l, text: l })));
+  const since = h("select", { id: "history-since" },
+    h("option", { value: "", text: s.anyTime }),
+    h("option", { value: "7", text: s.week }),
+    h("option", { value: "30", text: s.month }));
+  const list = h("ul", { id: "history-list", class: "history" });
+  const more = h("button", { type: "button", class: "secondary", text: s.more, hidden: true });
+  const filters = h("form", { class: "filters", role: "search" },
+    h("label", {}, s.search, search),
+    h("label", {}, s.type, type),
+    h("label", {}, s.level, level),
+    h("label", {}, s.since, since));
+  const listView = h("div", {}, filters, list, more);
+  const detailView = h("div", { id: "history-detail", hidden: true });
+  root.replaceChildren(h("h2", { text: s.title }), listView, detailView);
+
+  let offset = 0;
+  let seq = 0;
+  const query = (): HistoryQuery => ({
+    search: search.value.trim() || null,
+    error_type: (type.value || null) as ErrorType | null,
+    level: (level.value || null) as CefrLevel | null,
+    since: since.value ? Date.now() - Number(since.value) * DAY_MS : null,
+    limit: PAGE,
+    offset,
+  });
+  const load = async (append: boolean) => {
+    const mine = ++seq;
+    if (!append) offset = 0;
+    try {
+      const page = await api.history(query());
+      if (mine !== seq) return;
+      const rows = page.items.map((a) => row(a));
+      if (append) list.append(...rows);
+      else list.replaceChildren(...rows);
+      if (!append && rows.length === 0) list.replaceChildren(h("li", { class: "empty", text: s.empty }));
+      more.hidden = !page.has_more;
+      offset += page.items.length;
+    } catch (e) {
+      showError(e);
+    }
+  };
+  const row = (a: AttemptSummary): HTMLElement => {
+    const open = h("button", { type: "button", class: "link", text: a.text, "aria-label": `${s.open}: ${a.text}` });
+    open.addEventListener("click", () => void showDetail(a.id));
+    return h("li", { "data-id": a.id },
+      open,
+      h("div", { class: "meta" },
+        h("span", { text: formatDate(a.created_at, lang()) }),
+        a.fluency !== null ? h("span", { class: "score", text: `${a.fluency.toFixed(1)}/5` }) : null,
+        a.cefr ? h("span", { class: `badge level-${a.cefr}`, text: a.cefr }) : null,
+        ...[...new Set(a.error_types)].map((e) => h("span", { class: "tag", text: errorTypeName(e) }))));
+  };
+  const showDetail = async (id: number) => {
+    clearError();
+    let a: Attempt;
+    try {
+      a = await api.attempt(id);
+    } catch (e) {
+      showError(e);
+      return;
+    }
+    const back = h("button", { type: "button", class: "secondary", text: s.back });
+    const del = h("button", { type: "button", class: "danger", id: "delete-attempt", text: s.delete });
+    back.addEventListener("click", () => {
+      detailView.hidden = true;
+      listView.hidden = false;
+    });
+    del.addEventListener("click", async () => {
+      if (!window.confirm(s.confirmDelete)) return;
+      try {
+        await api.deleteAttempt(id);
+        detailView.hidden = true;
+        listView.hidden = false;
+        await load(false);
+      } catch (e) {
+        showError(e);
+      }
+    });
+    const diff = h("p", { class: "diff" });
+    diff.append(a.edits.length ? renderDiff(a.text, a.edits) : s.noEdits);
+    detailView.replaceChildren(...nodes(
+      h("h3", { text: s.detail }),
+      h("p", { class: "muted", text: formatDate(a.created_at, lang()) }),
+      h("p", {}, h("strong", { text: `${s.written}: ` }), a.text),
+      diff,
+      a.fluency !== null ? h("p", {}, h("strong", { text: `${t().practice.fluency}: ` }), `${a.fluency.toFixed(1)}/5 — ${a.fluency_reason ?? ""}`) : null,
+      a.cefr ? h("p", {}, h("strong", { text: `${t().practice.level}: ` }), h("span", { class: `badge level-${a.cefr}`, text: a.cefr })) : null,
+      h("ol", { class: "cards" }, ...a.edits.map((e) => h("li", { class: "card" },
+        h("h4", {}, `${e.original || "∅"} → ${e.replacement || t().practice.removed} `, h("span", { class: "tag", text: errorTypeName(e.error_type) })),
+        h("p", { text: e.explanation_vi })))),
+      h("div", { class: "actions" }, back, del),
+    ));
+    listView.hidden = true;
+    detailView.hidden = false;
+    back.focus();
+  };
+
+  let timer: number | undefined;
+  search.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => void load(false), 250);
+  });
+  filters.addEventListener("submit", (e) => e.preventDefault());
+  for (const select of [type, level, since]) select.addEventListener("change", () => void load(false));
+  more.addEventListener("click", () => void load(true));
+  void load(false);
+}

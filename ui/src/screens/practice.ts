@@ -1,0 +1,179 @@
+// Practice: type a sentence, see hints while typing, "Kiểm tra" for the full analysis.
+
+import { api, ApiError, type Running } from "../api";
+import type { AnalyzeResult } from "../bindings/AnalyzeResult";
+import type { Hint } from "../bindings/Hint";
+import { h, nodes, renderDiff } from "../dom";
+import { t } from "../i18n";
+import { showError, clearError } from "../errors";
+
+/** Kept across screen changes, so going to History and back keeps the sentence and result. */
+const kept: { text: string; result: AnalyzeResult | null } = { text: "", result: null };
+
+export function practiceScreen(root: HTMLElement): void {
+  const s = t().practice;
+  const textarea = h("textarea", {
+    id: "sentence",
+    rows: 3,
+    maxlength: 1000,
+    placeholder: s.placeholder,
+    "aria-describedby": "hints",
+  });
+  textarea.value = kept.text;
+  const hints = h("ul", { id: "hints", class: "hints", "aria-live": "polite", "aria-label": s.hints });
+  const check = h("button", { type: "submit", id: "check", text: s.check });
+  const cancel = h("button", { type: "button", id: "cancel", class: "secondary", text: s.cancel, hidden: true });
+  const result = h("section", { id: "result", "aria-live": "polite", hidden: true });
+  const form = h(
+    "form",
+    { id: "check-form" },
+    h("label", { for: "sentence", text: s.label }),
+    textarea,
+    hints,
+    h("div", { class: "actions" }, check, cancel),
+  );
+  root.replaceChildren(h("h2", { text: s.title }), form, result);
+  if (kept.result) renderResult(result, kept.result);
+
+  // Hints while typing: asked after a short pause; a reply to an older text is dropped, so
+  // hints never describe words the learner has already changed.
+  let timer: number | undefined;
+  let seq = 0;
+  const refreshHints = async () => {
+    const text = textarea.value;
+    const mine = ++seq;
+    let found: Hint[] = [];
+    try {
+      found = await api.hints(text);
+    } catch {
+      found = []; // blank or too long: the check reports it properly
+    }
+    if (mine === seq) hints.replaceChildren(...found.map(renderHint));
+  };
+  textarea.addEventListener("input", () => {
+    kept.text = textarea.value;
+    window.clearTimeout(timer);
+    timer = window.setTimeout(refreshHints, 250);
+  });
+  if (textarea.value) void refreshHints();
+
+  let running: Running<AnalyzeResult> | null = null;
+  cancel.addEventListener("click", () => running?.cancel());
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearError();
+    check.disabled = true;
+    check.textContent = s.checking;
+    cancel.hidden = false;
+    result.setAttribute("aria-busy", "true");
+    running = api.analyze(textarea.value);
+    try {
+      const r = await running.result;
+      kept.result = r;
+      renderResult(result, r);
+    } catch (e) {
+      if ((e as Error).name === "AbortError" || (e instanceof ApiError && e.code === "cancelled")) {
+        showError(s.cancelled);
+      } else {
+        showError(e);
+      }
+    } finally {
+      running = null;
+      result.removeAttribute("aria-busy");
+      check.disabled = false;
+      check.textContent = s.check;
+      cancel.hidden = true;
+    }
+  });
+}
+
+function renderHint(hint: Hint): HTMLElement {
+  const s = t().practice;
+  const what =
+    hint.replacement !== null ? `${hint.original} → ${hint.replacement || s.removed}` : hint.original;
+  return h(
+    "li",
+    {},
+    h("strong", { text: what }),
+    h("span", { class: "hint-type", text: ` · ${hint.error_type_vi}` }),
+    h("p", { text: hint.explanation_vi }),
+  );
+}
+
+/** The score as a half-circle gauge (SVG) with the number in the middle. */
+function gauge(score: number): SVGSVGElement {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 120 70");
+  svg.setAttribute("class", "gauge");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `${score.toFixed(1)} / 5`);
+  const arc = (fraction: number, cls: string) => {
+    const angle = Math.PI * (1 - fraction);
+    const x = 60 + 50 * Math.cos(angle);
+    const y = 60 - 50 * Math.sin(angle);
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", `M 10 60 A 50 50 0 0 1 ${x.toFixed(2)} ${y.toFixed(2)}`);
+    path.setAttribute("class", cls);
+    return path;
+  };
+  svg.append(arc(1, "gauge-track"));
+  if (score > 0) svg.append(arc(Math.min(score, 5) / 5, "gauge-value"));
+  const text = document.createElementNS(ns, "text");
+  text.setAttribute("x", "60");
+  text.setAttribute("y", "58");
+  text.setAttribute("class", "gauge-text");
+  text.textContent = score.toFixed(1);
+  svg.append(text);
+  return svg;
+}
+
+export function renderResult(section: HTMLElement, r: AnalyzeResult): void {
+  const s = t().practice;
+  const words = h("p", { class: "words", "aria-label": s.words });
+  for (const w of r.vocabulary.words) {
+    const level = w.level === "unknown" ? "unknown" : w.level;
+    words.append(
+      h("span", {
+        class: `word level-${level}`,
+        title: level === "unknown" ? s.unknownWord : level,
+        text: w.word,
+      }),
+      " ",
+    );
+  }
+  const diff = h("p", { id: "diff", class: "diff" });
+  diff.append(r.correction.edits.length ? renderDiff(r.correction.original, r.correction.edits) : s.noMistakes);
+  const cards = r.explanations.map((e) =>
+    h(
+      "li",
+      { class: "card" },
+      h("h4", {}, h("span", { class: "edit-words", text: `${e.edit.original || "∅"} → ${e.edit.replacement || s.removed}` }), " ", h("span", { class: "tag", text: e.error_type_vi })),
+      h("p", { text: e.explanation_vi }),
+    ),
+  );
+  section.replaceChildren(...nodes(
+    h(
+      "div",
+      { class: "summary" },
+      h(
+        "div",
+        { class: "panel" },
+        h("h3", { text: s.fluency }),
+        gauge(r.fluency.score),
+        h("p", { id: "fluency-reason", text: r.fluency.reason }),
+      ),
+      h(
+        "div",
+        { class: "panel" },
+        h("h3", { text: s.level }),
+        h("p", {}, h("span", { id: "cefr-level", class: `badge level-${r.vocabulary.level}`, text: r.vocabulary.level })),
+        words,
+      ),
+    ),
+    h("div", { class: "panel" }, h("h3", { text: s.correction }), diff),
+    cards.length ? h("div", { class: "panel" }, h("h3", { text: s.explanations }), h("ol", { id: "explanations", class: "cards" }, ...cards)) : null,
+    h("p", { class: "muted", text: s.took(r.timings_ms.total) }),
+  ));
+  section.hidden = false;
+}

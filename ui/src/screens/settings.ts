@@ -1,0 +1,40 @@
+// Settings: the interface language, the model in use, and the licences.
+
+import { api } from "../api";
+import { h } from "../dom";
+import { lang, setLang, t, type Lang } from "../i18n";
+
+export function settingsScreen(root: HTMLElement): void {
+  const s = t().settings;
+  const choice = (value: Lang, label: string) => {
+    const input = h("input", { type: "radio", name: "lang", value, id: `lang-${value}`, checked: lang() === value });
+    input.addEventListener("change", () => setLang(value));
+    return h("label", { for: `lang-${value}` }, input, ` ${label}`);
+  };
+  const model = h("p", { id: "model-info", text: "…" });
+  root.replaceChildren(
+    h("h2", { text: s.title }),
+    h("fieldset", { class: "panel" }, h("legend", { text: s.language }), choice("vi", "Tiếng Việt"), " ", choice("en", "English")),
+    h("section", { class: "panel" }, h("h3", { text: s.model }), model),
+    h("section", { class: "panel", id: "about" },
+      h("h3", { text: s.about }),
+      h("p", { text: s.aboutText }),
+      h("h4", { text: s.licences }),
+      h("ul", {},
+        h("li", { text: "LexiLingo — Apache-2.0" }),
+        h("li", { text: "llama.cpp (ggml) — MIT; llama-cpp-2 — MIT/Apache-2.0" }),
+        h("li", { text: "Harper (harper-core) — Apache-2.0" }),
+        h("li", { text: "The CEFR-J Wordlist Version 1.5. Compiled by Yukio Tono, Tokyo University of Foreign Studies. © Tono Laboratory, TUFS" }),
+        h("li", { text: "Octanove Vocabulary Profile C1/C2 1.0 — Octanove Labs, CC BY-SA 4.0" }),
+        h("li", { text: "Be Vietnam Pro font — SIL Open Font License 1.1" }),
+        h("li", { text: "Chart.js — MIT" }))),
+  );
+  api.status().then(
+    (m) => {
+      model.textContent = `${m.name} — ${s.params(m.n_params, m.size_bytes / 1048576, m.n_ctx, m.threads)}`;
+    },
+    () => {
+      model.textContent = s.noModel;
+    },
+  );
+}

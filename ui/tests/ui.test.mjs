@@ -1,0 +1,164 @@
+// The window's UI in Debian's Chromium (Playwright, playwright-core: no browser download),
+// against a real `lexilingo serve` with the real test model and a fresh SQLite history:
+// every screen, the error states, the language toggle. Screenshots go to docs/screenshots/.
+//
+// Needs: LEXILINGO_BIN (the built CLI), LEXILINGO_TEST_MODEL (the GGUF), ui/dist (npm run
+// build), /usr/bin/chromium. scripts/test provides all of them.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, "..", "..");
+const shots = join(repo, "docs", "screenshots");
+const bin = process.env.LEXILINGO_BIN;
+const model = process.env.LEXILINGO_TEST_MODEL;
+assert.ok(bin && model, "set LEXILINGO_BIN and LEXILINGO_TEST_MODEL (scripts/test does)");
+
+let server;
+let base;
+let browser;
+let page;
+const data = mkdtempSync(join(tmpdir(), "lexilingo-ui-"));
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ["--model", model, "--data-dir", data, "--threads", "2",
+      "serve", "--port", "0", "--ui", join(repo, "ui", "dist")], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
+    });
+    child.on("exit", (code) => reject(new Error(`lexilingo serve exited (${code}): ${out}`)));
+  });
+}
+
+before(async () => {
+  ({ child: server, url: base } = await startServer());
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  rmSync(data, { recursive: true, force: true });
+});
+
+test("opens in Vietnamese with the model's status", async () => {
+  await page.goto(base);
+  await page.waitForSelector('#engine-status[data-ready="true"]', { timeout: 60_000 });
+  assert.match(await page.textContent("#engine-status"), /^Mô hình: /);
+  assert.equal(await page.textContent("#nav-practice"), "Luyện tập");
+  assert.equal(await page.getAttribute("html", "lang"), "vi");
+  // The font is bundled, not fetched from a CDN.
+  const fonts = await page.evaluate(() => performance.getEntriesByType("resource")
+    .map((r) => r.name).filter((n) => /\.woff2?$/.test(n)));
+  assert.ok(fonts.length > 0 && fonts.every((f) => f.startsWith(base)), fonts.join(", "));
+});
+
+test("practice: hints while typing, then a full check", async () => {
+  await page.goto(`${base}/#practice`);
+  await page.fill("#sentence", "She don't like apples.");
+  await page.waitForSelector("#hints li", { timeout: 30_000 });
+  await page.click("#check");
+  await page.waitForSelector("#result:not([hidden]) .gauge", { timeout: 120_000 });
+  assert.match(await page.textContent("#cefr-level"), /^(A1|A2|B1|B2|C1|C2)$/);
+  assert.ok(await page.$("#diff ins"), "the correction is shown as a diff");
+  const explanation = await page.textContent("#explanations li");
+  assert.match(explanation, /[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/i, "Vietnamese text");
+  assert.match(await page.textContent("#fluency-reason"), /^Câu/);
+  await page.screenshot({ path: join(shots, "practice.png"), fullPage: true });
+});
+
+test("practice: a blank sentence gets a clear Vietnamese error", async () => {
+  await page.goto(`${base}/#practice`);
+  await page.fill("#sentence", "   ");
+  await page.click("#check");
+  await page.waitForSelector("#error:not([hidden])");
+  const text = await page.textContent("#error");
+  assert.ok(text.length > 5 && /[ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđ]/i.test(text), text);
+});
+
+test("history: the attempt is listed, searchable, opens, and progress charts it", async () => {
+  await page.goto(`${base}/#history`);
+  await page.waitForSelector("#history-list li[data-id]");
+  assert.match(await page.textContent("#history-list"), /She don't like apples\./);
+  await page.fill("#history-search", "zebra");
+  await page.waitForSelector("#history-list li.empty");
+  await page.fill("#history-search", "apples");
+  await page.waitForSelector("#history-list li[data-id]");
+  await page.click("#history-list li[data-id] button.link");
+  await page.waitForSelector("#history-detail:not([hidden])");
+  await page.screenshot({ path: join(shots, "history.png"), fullPage: true });
+
+  await page.goto(`${base}/#progress`);
+  await page.waitForSelector("#chart-fluency");
+  await page.waitForSelector("#chart-errors");
+  await page.screenshot({ path: join(shots, "progress.png"), fullPage: true });
+});
+
+test("history: delete asks first, then removes the attempt", async () => {
+  await page.goto(`${base}/#history`);
+  await page.waitForSelector("#history-list li[data-id]");
+  await page.click("#history-list li[data-id] button.link");
+  page.once("dialog", (d) => d.dismiss());
+  await page.click("#delete-attempt");
+  assert.ok(await page.isVisible("#history-detail"), "dismissing keeps the attempt");
+  page.once("dialog", (d) => d.accept());
+  await page.click("#delete-attempt");
+  await page.waitForSelector("#history-list li.empty");
+});
+
+test("settings: the language toggle switches the whole window and is remembered", async () => {
+  await page.goto(`${base}/#settings`);
+  await page.waitForSelector("#model-info");
+  await page.check("#lang-en");
+  assert.equal(await page.textContent("#nav-practice"), "Practice");
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  await page.reload();
+  await page.waitForSelector("#nav-practice");
+  assert.equal(await page.textContent("#nav-practice"), "Practice");
+  assert.match(await page.textContent("#about"), /CEFR-J Wordlist/);
+  await page.screenshot({ path: join(shots, "settings-en.png"), fullPage: true });
+  await page.check("#lang-vi");
+  assert.equal(await page.textContent("#nav-practice"), "Luyện tập");
+});
+
+test("keyboard: every screen is reachable with Tab and Enter", async () => {
+  await page.goto(`${base}/#practice`);
+  await page.waitForSelector("#nav-history");
+  await page.focus("#nav-history");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector('main[data-screen="history"]');
+  const outline = await page.evaluate(() => {
+    const el = document.getElementById("nav-progress");
+    el.focus();
+    return getComputedStyle(el).outlineStyle;
+  });
+  assert.notEqual(outline, "none", "focus is visible");
+});
+
+test("the server going away gives a clear message, not a crash", async () => {
+  await page.goto(`${base}/#practice`);
+  await page.waitForSelector("#sentence");
+  server.kill();
+  await new Promise((r) => server.once("exit", r));
+  await page.fill("#sentence", "I like tea.");
+  await page.click("#check");
+  await page.waitForSelector("#error:not([hidden])");
+  assert.match(await page.textContent("#error"), /Không kết nối được/);
+});
