@@ -14,18 +14,14 @@ pub fn run() {
     if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
         std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
     }
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("LEXILINGO_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
+    // Keeps the log file's writer thread alive until the app exits (it flushes on drop).
+    let _log_guard = init_logging();
 
     // Hints while typing must be instant from the first keystroke: build Harper's structures
     // (seconds on first use) in the background while the window opens.
     std::thread::spawn(lexilingo_core::rules::warm_up);
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(state::AppState::from_env())
         .invoke_handler(tauri::generate_handler![
             commands::engine_status,
@@ -36,10 +32,47 @@ pub fn run() {
             commands::history_get,
             commands::history_delete,
             commands::progress_stats,
+            commands::diagnostics,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         tracing::error!("the app stopped with an error: {e}");
         std::process::exit(1);
     }
+}
+
+/// Logs to stderr and to a daily file in `<data folder>/logs` (seven days kept), which
+/// Settings → "copy diagnostics" quotes from. `LEXILINGO_LOG` sets the filter (default: info).
+fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LEXILINGO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let file = state::log_dir().and_then(|dir| {
+        std::fs::create_dir_all(&dir).ok()?;
+        tracing_appender::rolling::Builder::new()
+            .rotation(tracing_appender::rolling::Rotation::DAILY)
+            .filename_prefix("lexilingo")
+            .filename_suffix("log")
+            .max_log_files(7)
+            .build(&dir)
+            .ok()
+    });
+    let (file_layer, guard) = match file {
+        Some(appender) => {
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let layer = tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(writer);
+            (Some(layer), Some(guard))
+        }
+        None => (None, None),
+    };
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(file_layer)
+        .try_init();
+    guard
 }

@@ -72,6 +72,16 @@ impl AppState {
             .await
     }
 
+    /// The data folder, if there is one.
+    pub fn data_dir(&self) -> Option<&std::path::Path> {
+        self.data_dir.as_deref()
+    }
+
+    /// The tutor if it was already started (diagnostics must not start the model).
+    pub fn started_tutor(&self) -> Option<&Tutor> {
+        self.tutor.get()
+    }
+
     /// Checks in flight, by the window's request id, so they can be cancelled.
     pub fn running(&self) -> MutexGuard<'_, HashMap<u64, CancellationToken>> {
         self.running
@@ -91,4 +101,10 @@ impl AppState {
             })
             .await
     }
+}
+
+/// Where the app writes its log files: `<data folder>/logs`.
+pub fn log_dir() -> Option<PathBuf> {
+    lexilingo_core::paths::data_dir(std::env::var_os("LEXILINGO_DATA_DIR").map(PathBuf::from))
+        .map(|d| d.join("logs"))
 }

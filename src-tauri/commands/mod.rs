@@ -189,3 +189,17 @@ pub async fn progress_stats(
         .await
         .map_err(CommandError::from_store)
 }
+
+/// A plain-text report for bug reports: versions, machine, model, the last log lines.
+#[tauri::command]
+pub async fn diagnostics(state: State<'_, AppState>) -> Result<String, CommandError> {
+    let model = match state.started_tutor() {
+        Some(tutor) => tutor.engine().model_info().await.ok(),
+        None => None,
+    };
+    Ok(lexilingo_core::diagnostics::report(
+        model.as_ref(),
+        state.data_dir(),
+        crate::state::log_dir().as_deref(),
+    ))
+}

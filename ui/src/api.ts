@@ -140,6 +140,13 @@ export const api = {
     return transport === "tauri" ? invoke("history_delete", { id }) : http("DELETE", `/v1/history/${id}`);
   },
 
+  /** Versions, machine, model and (in the app) the last log lines, as plain text. */
+  async diagnostics(): Promise<string> {
+    if (transport === "tauri") return invoke("diagnostics");
+    const r = await http<{ report: string }>("GET", "/v1/diagnostics");
+    return r.report;
+  },
+
   progress(): Promise<Progress> {
     const offset = -new Date().getTimezoneOffset();
     return transport === "tauri"

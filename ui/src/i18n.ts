@@ -73,6 +73,10 @@ const vi = {
     aboutText:
       "LexiLingo chạy mô hình ngôn ngữ ngay trên máy của em, không gửi câu viết đi đâu cả.",
     licences: "Giấy phép",
+    diagnostics: "Chẩn đoán",
+    copyDiagnostics: "Sao chép thông tin chẩn đoán",
+    copied: "Đã sao chép. Em có thể dán vào thư báo lỗi.",
+    copyByHand: "Không sao chép tự động được: hãy chọn nội dung bên dưới và nhấn Ctrl+C.",
   },
   errors: {
     offline:
@@ -152,6 +156,10 @@ const en: Strings = {
     aboutText:
       "LexiLingo runs its language model on your own computer; your sentences never leave it.",
     licences: "Licences",
+    diagnostics: "Diagnostics",
+    copyDiagnostics: "Copy diagnostics",
+    copied: "Copied. Paste it into your bug report.",
+    copyByHand: "Could not copy automatically: select the text below and press Ctrl+C.",
   },
   errors: {
     offline: "Cannot reach LexiLingo. Check that the app or the server is still running.",

@@ -138,6 +138,17 @@ test("settings: the language toggle switches the whole window and is remembered"
   assert.equal(await page.textContent("#nav-practice"), "Luyện tập");
 });
 
+test("settings: copy diagnostics gives versions, machine and model", async () => {
+  await page.goto(`${base}/#settings`);
+  await page.click("#copy-diagnostics");
+  await page.waitForSelector("#diagnostics:not([hidden])");
+  const report = await page.inputValue("#diagnostics");
+  assert.match(report, /^LexiLingo \d+\.\d+\.\d+/);
+  assert.match(report, /cpu: .*logical/);
+  assert.match(report, /model: .*parameters/);
+  assert.ok((await page.textContent("#diagnostics-status")).length > 0);
+});
+
 test("keyboard: every screen is reachable with Tab and Enter", async () => {
   await page.goto(`${base}/#practice`);
   await page.waitForSelector("#nav-history");

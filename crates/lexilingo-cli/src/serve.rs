@@ -114,6 +114,7 @@ fn router(state: Shared, ui_dir: Option<PathBuf>) -> Router {
     let api = Router::new()
         .route("/v1/models", get(models))
         .route("/v1/engine", get(engine_info))
+        .route("/v1/diagnostics", get(diagnostics))
         .route("/v1/chat/completions", post(chat_completions))
         .route("/v1/tutor/analyze", post(tutor_analyze))
         .route("/v1/tutor/fluency", post(tutor_fluency))
@@ -313,6 +314,13 @@ async fn engine_info(State(state): State<Shared>) -> ApiResult<Json<Value>> {
         .await
         .map_err(ApiError::from)?;
     Ok(Json(json!(info)))
+}
+
+/// The same plain-text report as the app's "copy diagnostics" (the server logs to stderr, so
+/// no log lines).
+async fn diagnostics(State(state): State<Shared>) -> Json<Value> {
+    let model = state.tutor.engine().model_info().await.ok();
+    Json(json!({ "report": lexilingo_core::diagnostics::report(model.as_ref(), None, None) }))
 }
 
 async fn models(State(state): State<Shared>) -> Json<Value> {

@@ -21,6 +21,7 @@
 
 pub mod calibration;
 pub mod cefr;
+pub mod diagnostics;
 pub mod edits;
 pub mod engine;
 pub mod error;

@@ -2,6 +2,7 @@
 
 import { api } from "../api";
 import { h } from "../dom";
+import { showError } from "../errors";
 import { lang, setLang, t, type Lang } from "../i18n";
 
 export function settingsScreen(root: HTMLElement): void {
@@ -12,10 +13,30 @@ export function settingsScreen(root: HTMLElement): void {
     return h("label", { for: `lang-${value}` }, input, ` ${label}`);
   };
   const model = h("p", { id: "model-info", text: "…" });
+  const copy = h("button", { type: "button", id: "copy-diagnostics", class: "secondary", text: s.copyDiagnostics });
+  const copied = h("p", { id: "diagnostics-status", role: "status", class: "muted" });
+  const report = h("textarea", { id: "diagnostics", rows: 8, readonly: true, hidden: true, "aria-label": s.diagnostics });
+  copy.addEventListener("click", async () => {
+    try {
+      report.value = await api.diagnostics();
+    } catch (e) {
+      showError(e);
+      return;
+    }
+    report.hidden = false;
+    try {
+      await navigator.clipboard.writeText(report.value);
+      copied.textContent = s.copied;
+    } catch {
+      report.select();
+      copied.textContent = s.copyByHand;
+    }
+  });
   root.replaceChildren(
     h("h2", { text: s.title }),
     h("fieldset", { class: "panel" }, h("legend", { text: s.language }), choice("vi", "Tiếng Việt"), " ", choice("en", "English")),
     h("section", { class: "panel" }, h("h3", { text: s.model }), model),
+    h("section", { class: "panel" }, h("h3", { text: s.diagnostics }), copy, copied, report),
     h("section", { class: "panel", id: "about" },
       h("h3", { text: s.about }),
       h("p", { text: s.aboutText }),
