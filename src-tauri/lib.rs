@@ -33,6 +33,8 @@ pub fn run() {
             commands::history_delete,
             commands::progress_stats,
             commands::diagnostics,
+            commands::review_due,
+            commands::review_answer,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -203,3 +203,32 @@ pub async fn diagnostics(state: State<'_, AppState>) -> Result<String, CommandEr
         crate::state::log_dir().as_deref(),
     ))
 }
+
+/// Review cards due now (the learner's own past mistakes), most overdue first.
+#[tauri::command]
+pub async fn review_due(
+    state: State<'_, AppState>,
+    limit: u32,
+) -> Result<Vec<lexilingo_core::store::DueCard>, CommandError> {
+    let store = state.store().await?;
+    store
+        .due_cards(lexilingo_core::store::now_ms(), limit.min(200))
+        .await
+        .map_err(CommandError::from_store)
+}
+
+/// Grades the learner's fix of a review card and schedules the card's next review.
+#[tauri::command]
+pub async fn review_answer(
+    state: State<'_, AppState>,
+    attempt_id: i64,
+    answer: String,
+) -> Result<lexilingo_core::tasks::review::ReviewFeedback, CommandError> {
+    let store = state.store().await?;
+    // Grading a different but correct fix needs the model; an exact fix does not.
+    let tutor = state.tutor().await.ok();
+    lexilingo_core::tasks::review::answer(store, tutor, attempt_id, &answer)
+        .await
+        .map_err(CommandError::from_store)?
+        .ok_or_else(|| CommandError::not_found(attempt_id))
+}

@@ -10,6 +10,8 @@ import type { HistoryQuery } from "./bindings/HistoryQuery";
 import type { Hint } from "./bindings/Hint";
 import type { ModelInfo } from "./bindings/ModelInfo";
 import type { Progress } from "./bindings/Progress";
+import type { DueCard } from "./bindings/DueCard";
+import type { ReviewFeedback } from "./bindings/ReviewFeedback";
 
 /** An error as the UI shows it: a stable code, the Vietnamese and the English message. */
 export class ApiError extends Error {
@@ -145,6 +147,18 @@ export const api = {
     if (transport === "tauri") return invoke("diagnostics");
     const r = await http<{ report: string }>("GET", "/v1/diagnostics");
     return r.report;
+  },
+
+  reviewDue(limit: number): Promise<DueCard[]> {
+    return transport === "tauri"
+      ? invoke("review_due", { limit })
+      : http("GET", `/v1/review/due?limit=${limit}`);
+  },
+
+  reviewAnswer(attemptId: number, answer: string): Promise<ReviewFeedback> {
+    return transport === "tauri"
+      ? invoke("review_answer", { attemptId, answer })
+      : http("POST", `/v1/review/${attemptId}`, { answer });
   },
 
   progress(): Promise<Progress> {

@@ -13,11 +13,13 @@ import { onLangChange, setLang, lang, t } from "./i18n";
 import { historyScreen } from "./screens/history";
 import { practiceScreen } from "./screens/practice";
 import { progressScreen } from "./screens/progress";
+import { reviewScreen } from "./screens/review";
 import { settingsScreen } from "./screens/settings";
 
 const SCREENS = {
   practice: practiceScreen,
   history: historyScreen,
+  review: reviewScreen,
   progress: progressScreen,
   settings: settingsScreen,
 } as const;

@@ -84,6 +84,19 @@ test("practice: hints while typing, then a full check", async () => {
   await page.screenshot({ path: join(shots, "practice.png"), fullPage: true });
 });
 
+test("review: the mistake comes back as a card; the right fix is graded correct", async () => {
+  await page.goto(`${base}/#review`);
+  await page.waitForSelector("#review-sentence");
+  assert.equal(await page.textContent("#review-sentence"), "She don't like apples.");
+  await page.fill("#review-answer", "She doesn't like apples.");
+  await page.click("#review-check");
+  await page.waitForSelector("#review-feedback:has-text('Chính xác')");
+  await page.screenshot({ path: join(shots, "review.png"), fullPage: true });
+  await page.click("#review-next");
+  await page.waitForSelector("#review-done");
+  assert.match(await page.textContent("#review-done"), /Xong/);
+});
+
 test("practice: a blank sentence gets a clear Vietnamese error", async () => {
   await page.goto(`${base}/#practice`);
   await page.fill("#sentence", "   ");

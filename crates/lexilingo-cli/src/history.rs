@@ -3,8 +3,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::Context;
-use lexilingo_core::engine::CancellationToken;
-use lexilingo_core::store::{answer_matches, ExportFormat, HistoryQuery, ReviewGrade, Store};
+use lexilingo_core::store::{ExportFormat, HistoryQuery, ReviewGrade, Store};
 use lexilingo_core::Tutor;
 
 use crate::cli::{HistoryAction, HistoryArgs};
@@ -207,29 +206,8 @@ pub async fn review(
     Ok(())
 }
 
-/// Exact (normalised) match → Good. Otherwise, with a model, an answer that changed the
-/// sentence and that the model finds nothing wrong with → Hard. Anything else → Again.
 async fn grade(tutor: &Option<Tutor>, wrong: &str, expected: &str, answer: &str) -> ReviewGrade {
-    if answer_matches(answer, expected) {
-        return ReviewGrade::Good;
-    }
-    if answer.is_empty() || answer_matches(answer, wrong) {
-        return ReviewGrade::Again;
-    }
-    let Some(tutor) = tutor else {
-        return ReviewGrade::Again;
-    };
-    match tutor
-        .correct_grammar(answer, &CancellationToken::new())
-        .await
-    {
-        Ok(c) if c.edits.is_empty() && c.rejected_rewrite.is_none() => ReviewGrade::Hard,
-        Ok(_) => ReviewGrade::Again,
-        Err(e) => {
-            tracing::warn!("could not check the answer with the model: {e}");
-            ReviewGrade::Again
-        }
-    }
+    lexilingo_core::tasks::review::grade(tutor.as_ref(), wrong, expected, answer).await
 }
 
 /// `lexilingo stats`

@@ -126,6 +126,8 @@ fn router(state: Shared, ui_dir: Option<PathBuf>) -> Router {
         .route("/v1/history", get(history_list).delete(history_clear))
         .route("/v1/history/{id}", get(history_get).delete(history_delete))
         .route("/v1/stats", get(stats))
+        .route("/v1/review/due", get(review_due))
+        .route("/v1/review/{id}", post(review_answer))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     let mut app = Router::new()
         .route("/health", get(health))
@@ -701,6 +703,45 @@ async fn stats(State(state): State<Shared>, Query(q): Query<StatsQuery>) -> ApiR
             .progress(now, q.utc_offset_minutes.unwrap_or(420))
             .await?
     )))
+}
+
+#[derive(Debug, Deserialize)]
+struct DueQuery {
+    limit: Option<u32>,
+}
+
+/// Review cards due now, most overdue first.
+async fn review_due(
+    State(state): State<Shared>,
+    Query(q): Query<DueQuery>,
+) -> ApiResult<Json<Value>> {
+    let now = lexilingo_core::store::now_ms();
+    let limit = q.limit.unwrap_or(20).min(200);
+    Ok(Json(json!(state.store.due_cards(now, limit).await?)))
+}
+
+#[derive(Debug, Deserialize)]
+struct AnswerBody {
+    answer: String,
+}
+
+/// Grades an answer to a review card (a different but correct fix needs the model) and
+/// schedules the card's next review.
+async fn review_answer(
+    State(state): State<Shared>,
+    Path(id): Path<i64>,
+    Json(body): Json<AnswerBody>,
+) -> ApiResult<Response> {
+    let answer = body.answer;
+    let store = state.store.clone();
+    let feedback = on_model(&state, move |tutor, _cancel| async move {
+        Ok(lexilingo_core::tasks::review::answer(&store, Some(&tutor), id, &answer).await)
+    })
+    .await?;
+    Ok(match feedback? {
+        Some(f) => Json(json!(f)).into_response(),
+        None => not_found(id),
+    })
 }
 
 async fn openapi() -> Response {

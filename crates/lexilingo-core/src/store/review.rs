@@ -8,15 +8,18 @@ use chrono::{DateTime, TimeZone, Utc};
 use rs_fsrs::{Card, Rating, State, FSRS};
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, Sqlite};
+use ts_rs::TS;
 
 use super::{Store, StoreError};
 use crate::edits;
 use crate::error_types::ErrorType;
 
 /// A card due for review.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct DueCard {
     /// The attempt the card practises.
+    #[ts(type = "number")]
     pub attempt_id: i64,
     /// The learner's original, wrong sentence.
     pub text: String,
@@ -25,13 +28,15 @@ pub struct DueCard {
     /// The types of the mistakes in it, as hints.
     pub error_types: Vec<ErrorType>,
     /// When it was due (Unix milliseconds).
+    #[ts(type = "number")]
     pub due_at: i64,
     /// Times reviewed before.
     pub reps: i32,
 }
 
 /// How well the learner fixed the sentence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewGrade {
     /// Not fixed.

@@ -9,6 +9,7 @@ pub mod correction;
 pub mod dialogue;
 pub mod explanation;
 pub mod fluency;
+pub mod review;
 pub mod vocabulary;
 
 use serde::de::DeserializeOwned;
