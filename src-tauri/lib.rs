@@ -35,6 +35,7 @@ pub fn run() {
             commands::diagnostics,
             commands::review_due,
             commands::review_answer,
+            commands::dialogue_reply,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

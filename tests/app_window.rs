@@ -167,6 +167,14 @@ fn window_checks_a_sentence_with_the_real_model() {
         "{status}"
     );
 
+    // The window reopens on the last screen used (kept across restarts): go to Practice.
+    wd.script("location.hash = '#practice'; return true;");
+    wd.wait_for(
+        "return !!document.getElementById('sentence');",
+        "the Practice screen",
+        Duration::from_secs(10),
+    );
+
     // Hints while typing: the rule-based checker answers without the model.
     wd.script(
         "const t = document.getElementById('sentence'); t.value = 'This is an test.'; \

@@ -232,3 +232,43 @@ pub async fn review_answer(
         .map_err(CommandError::from_store)?
         .ok_or_else(|| CommandError::not_found(attempt_id))
 }
+
+/// The conversation partner's reply to `message`, streamed piece by piece over `on_token`.
+/// With a `request_id`, [`cancel_request`] stops it (the reply so far is returned).
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub async fn dialogue_reply(
+    state: State<'_, AppState>,
+    history: Vec<lexilingo_core::engine::ChatMessage>,
+    message: String,
+    scenario: lexilingo_core::tasks::Scenario,
+    level: lexilingo_core::cefr::CefrLevel,
+    request_id: Option<u64>,
+    on_token: tauri::ipc::Channel<String>,
+) -> Result<lexilingo_core::tasks::DialogueReply, CommandError> {
+    let tutor = state.tutor().await?;
+    let settings = lexilingo_core::tasks::DialogueSettings {
+        scenario,
+        level,
+        ..Default::default()
+    };
+    let cancel = CancellationToken::new();
+    if let Some(id) = request_id {
+        state.running().insert(id, cancel.clone());
+    }
+    let result = tutor
+        .generate_dialogue(
+            &history,
+            &message,
+            &settings,
+            |text| {
+                let _ = on_token.send(text.to_string());
+            },
+            &cancel,
+        )
+        .await;
+    if let Some(id) = request_id {
+        state.running().remove(&id);
+    }
+    Ok(result?)
+}

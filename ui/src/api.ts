@@ -11,6 +11,9 @@ import type { Hint } from "./bindings/Hint";
 import type { ModelInfo } from "./bindings/ModelInfo";
 import type { Progress } from "./bindings/Progress";
 import type { DueCard } from "./bindings/DueCard";
+import type { ChatMessage } from "./bindings/ChatMessage";
+import type { DialogueReply } from "./bindings/DialogueReply";
+import type { Scenario } from "./bindings/Scenario";
 import type { ReviewFeedback } from "./bindings/ReviewFeedback";
 
 /** An error as the UI shows it: a stable code, the Vietnamese and the English message. */
@@ -26,7 +29,12 @@ export class ApiError extends Error {
 
 declare global {
   interface Window {
-    __TAURI__?: { core: { invoke: (cmd: string, args?: Record<string, unknown>) => Promise<unknown> } };
+    __TAURI__?: {
+      core: {
+        invoke: (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
+        Channel: new () => { onmessage: (message: string) => void };
+      };
+    };
   }
 }
 
@@ -91,6 +99,46 @@ function queryString(q: HistoryQuery): string {
 
 let nextRequest = 1;
 
+/** Reads a server-sent-event stream of the streaming dialogue endpoint. */
+async function streamDialogue(body: unknown, onToken: (piece: string) => void, signal: AbortSignal): Promise<DialogueReply> {
+  let response: Response;
+  try {
+    response = await fetch("/v1/tutor/dialogue", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      signal,
+    });
+  } catch (e) {
+    if ((e as Error).name === "AbortError") throw e;
+    throw OFFLINE;
+  }
+  if (!response.ok || !response.body) {
+    const err = ((await response.json().catch(() => null)) as { error?: { code?: string; message?: string; message_vi?: string } } | null)?.error;
+    throw new ApiError(err?.code ?? `http_${response.status}`, err?.message_vi ?? `Máy chủ trả lời lỗi ${response.status}.`, err?.message ?? `The server answered ${response.status}.`);
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut: number;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const event = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const data = event.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trimStart()).join("\n");
+      if (!data || data === "[DONE]") continue;
+      const msg = JSON.parse(data) as { token?: string; reply?: DialogueReply; error?: { code: string; message: string; message_vi: string } };
+      if (msg.token !== undefined) onToken(msg.token);
+      if (msg.reply) return msg.reply;
+      if (msg.error) throw new ApiError(msg.error.code, msg.error.message_vi, msg.error.message);
+    }
+  }
+  throw OFFLINE;
+}
+
 /** A running check that can be cancelled. */
 export interface Running<T> {
   result: Promise<T>;
@@ -147,6 +195,24 @@ export const api = {
     if (transport === "tauri") return invoke("diagnostics");
     const r = await http<{ report: string }>("GET", "/v1/diagnostics");
     return r.report;
+  },
+
+  /** The conversation partner's reply, streamed through `onToken`; Stop cancels it. */
+  dialogue(history: ChatMessage[], message: string, scenario: Scenario, level: string, onToken: (piece: string) => void): Running<DialogueReply> {
+    if (transport === "tauri") {
+      const requestId = nextRequest++;
+      const channel = new window.__TAURI__!.core.Channel();
+      channel.onmessage = onToken;
+      return {
+        result: invoke("dialogue_reply", { history, message, scenario, level, requestId, onToken: channel }),
+        cancel: () => void invoke("cancel_request", { requestId }).catch(() => undefined),
+      };
+    }
+    const abort = new AbortController();
+    return {
+      result: streamDialogue({ history, message, scenario, level, stream: true }, onToken, abort.signal),
+      cancel: () => abort.abort(),
+    };
   },
 
   reviewDue(limit: number): Promise<DueCard[]> {

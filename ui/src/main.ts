@@ -10,6 +10,7 @@ import { api } from "./api";
 import { h } from "./dom";
 import { showError, clearError } from "./errors";
 import { onLangChange, setLang, lang, t } from "./i18n";
+import { conversationScreen } from "./screens/conversation";
 import { historyScreen } from "./screens/history";
 import { practiceScreen } from "./screens/practice";
 import { progressScreen } from "./screens/progress";
@@ -18,6 +19,7 @@ import { settingsScreen } from "./screens/settings";
 
 const SCREENS = {
   practice: practiceScreen,
+  conversation: conversationScreen,
   history: historyScreen,
   review: reviewScreen,
   progress: progressScreen,

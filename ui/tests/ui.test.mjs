@@ -97,6 +97,37 @@ test("review: the mistake comes back as a card; the right fix is graded correct"
   assert.match(await page.textContent("#review-done"), /Xong/);
 });
 
+test("conversation: a reply streams in, the learner's mistake gets a tip, Stop works", async () => {
+  await page.goto(`${base}/#conversation`);
+  await page.selectOption("#chat-scenario", "ordering_food");
+  await page.fill("#chat-input", "This is an test.");
+  await page.click("#chat-send");
+  await page.waitForSelector("#chat-log .msg.user .tips li");
+  assert.match(await page.textContent("#chat-log .msg.user .tips"), /an → a/);
+  await page.waitForSelector("#chat-log .msg.assistant:not(.streaming)", { timeout: 120_000 });
+  assert.ok((await page.textContent("#chat-log .msg.assistant")).trim().length > 0);
+  // A second message, stopped as soon as it starts streaming: the partial reply is kept.
+  await page.fill("#chat-input", "Can you tell me a very long story about your café?");
+  // Press Stop at the first streamed piece (in the page, so a fast reply cannot finish first).
+  await page.evaluate(() => new Promise((resolve) => {
+    const log = document.getElementById("chat-log");
+    const watch = new MutationObserver(() => {
+      const streaming = document.querySelector("#chat-log .msg.streaming");
+      if (streaming && streaming.textContent.length > 0) {
+        watch.disconnect();
+        document.getElementById("chat-stop").click();
+        resolve();
+      }
+    });
+    watch.observe(log, { subtree: true, childList: true, characterData: true });
+    document.getElementById("chat-send").click();
+  }));
+  await page.waitForSelector("#chat-send:not([disabled])");
+  assert.equal(await page.$$eval("#chat-log .msg.assistant", (l) => l.length), 2, "the stopped reply is kept");
+  assert.equal(await page.$$eval("#chat-log .msg.user", (l) => l.length), 2);
+  await page.screenshot({ path: join(shots, "conversation.png"), fullPage: true });
+});
+
 test("practice: a blank sentence gets a clear Vietnamese error", async () => {
   await page.goto(`${base}/#practice`);
   await page.fill("#sentence", "   ");

@@ -613,26 +613,74 @@ struct DialogueBody {
     scenario: Option<Scenario>,
     #[serde(default)]
     level: Option<CefrLevel>,
+    /// Stream the reply as server-sent events: `{"token": …}` per piece, then
+    /// `{"reply": DialogueReply}` (or `{"error": …}`), then `[DONE]`.
+    #[serde(default)]
+    stream: bool,
 }
 
 async fn tutor_dialogue(
     State(state): State<Shared>,
     Json(body): Json<DialogueBody>,
-) -> ApiResult<Json<Value>> {
-    let r = on_model(&state, move |tutor, cancel| async move {
-        let mut settings = DialogueSettings::default();
-        if let Some(s) = body.scenario {
-            settings.scenario = s;
-        }
-        if let Some(l) = body.level {
-            settings.level = l;
-        }
-        tutor
-            .generate_dialogue(&body.history, &body.message, &settings, |_| {}, &cancel)
+) -> ApiResult<Response> {
+    let mut settings = DialogueSettings::default();
+    if let Some(s) = body.scenario {
+        settings.scenario = s;
+    }
+    if let Some(l) = body.level {
+        settings.level = l;
+    }
+    if !body.stream {
+        let r = on_model(&state, move |tutor, cancel| async move {
+            tutor
+                .generate_dialogue(&body.history, &body.message, &settings, |_| {}, &cancel)
+                .await
+        })
+        .await?;
+        return Ok(Json(json!(r)).into_response());
+    }
+    // Streaming, as for chat completions: a disconnect drops the receiver, the next send
+    // fails, and the generation is cancelled at its next token.
+    let slot = enqueue(&state)?;
+    let (tx, rx) = mpsc::unbounded_channel::<Event>();
+    let cancel = CancellationToken::new();
+    let tutor = state.tutor.clone();
+    tokio::spawn(async move {
+        let _slot = slot;
+        let token_tx = tx.clone();
+        let token_cancel = cancel.clone();
+        let result = tutor
+            .generate_dialogue(
+                &body.history,
+                &body.message,
+                &settings,
+                move |text| {
+                    let event = Event::default().data(json!({ "token": text }).to_string());
+                    if token_tx.send(event).is_err() {
+                        token_cancel.cancel();
+                    }
+                },
+                &cancel,
+            )
+            .await;
+        let last = match result {
+            Ok(reply) => json!({ "reply": reply }),
+            Err(e) => {
+                let e = ApiError::from(e);
+                json!({ "error": { "code": e.code, "message": e.message, "message_vi": e.message_vi } })
+            }
+        };
+        let _ = tx.send(Event::default().data(last.to_string()));
+        let _ = tx.send(Event::default().data("[DONE]"));
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
             .await
-    })
-    .await?;
-    Ok(Json(json!(r)))
+            .map(|e| (Ok::<_, std::convert::Infallible>(e), rx))
+    });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }
 
 async fn history_list(

@@ -13,7 +13,8 @@ use crate::error::EngineError;
 pub const WORKER_ARG: &str = "__lexilingo-engine-worker";
 
 /// One chat message, in the roles llama.cpp's templates know.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct ChatMessage {
     /// `system`, `user` or `assistant`.
     pub role: Role,
@@ -32,7 +33,8 @@ impl ChatMessage {
 }
 
 /// Who said a [`ChatMessage`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Instructions to the model.

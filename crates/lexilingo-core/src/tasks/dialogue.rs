@@ -1,6 +1,7 @@
 //! Dialogue: a conversation partner that replies to the learner, streamed token by token.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::Tutor;
 use crate::cefr::CefrLevel;
@@ -8,7 +9,8 @@ use crate::engine::{CancellationToken, ChatMessage, GenerateRequest, Role, StopR
 use crate::error::{ParseError, Result};
 
 /// A practice situation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Scenario {
     /// Chat about anything.
@@ -95,7 +97,8 @@ impl Default for DialogueSettings {
 }
 
 /// The partner's reply.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct DialogueReply {
     /// The reply text (what was produced so far, if cancelled).
     pub reply: String,
