@@ -36,6 +36,8 @@ pub fn run() {
             commands::review_due,
             commands::review_answer,
             commands::dialogue_reply,
+            commands::history_export,
+            commands::history_import,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

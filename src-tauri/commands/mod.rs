@@ -272,3 +272,56 @@ pub async fn dialogue_reply(
     }
     Ok(result?)
 }
+
+/// Writes the whole history to `<data folder>/exports/lexilingo-history-<day>.<json|csv>` and
+/// returns the path (the window has no file dialog; the folder is shown in Settings).
+#[tauri::command]
+pub async fn history_export(
+    state: State<'_, AppState>,
+    format: String,
+) -> Result<String, CommandError> {
+    let store = state.store().await?;
+    let dir = state
+        .data_dir()
+        .ok_or_else(CommandError::no_data_dir)?
+        .join("exports");
+    let (format, ext) = if format == "csv" {
+        (lexilingo_core::store::ExportFormat::Csv, "csv")
+    } else {
+        (lexilingo_core::store::ExportFormat::Json, "json")
+    };
+    let out = store
+        .export_bytes(format, None)
+        .await
+        .map_err(CommandError::from_store)?;
+    let day = chrono::Local::now().format("%Y-%m-%d");
+    let path = dir.join(format!("lexilingo-history-{day}.{ext}"));
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&path, out))
+        .map_err(|e| CommandError {
+            code: "export_failed".into(),
+            message: "Không ghi được tệp xuất. Lịch sử của em vẫn an toàn.".into(),
+            detail: format!("{}: {e}", path.display()),
+        })?;
+    Ok(path.display().to_string())
+}
+
+/// Adds the attempts of a JSON export (attempts already present are left alone).
+#[tauri::command]
+pub async fn history_import(
+    state: State<'_, AppState>,
+    data: String,
+) -> Result<lexilingo_core::store::ImportReport, CommandError> {
+    let store = state.store().await?;
+    store
+        .import_json(data.as_bytes())
+        .await
+        .map_err(|e| match e {
+            lexilingo_core::store::StoreError::BadImport(why) => CommandError {
+                code: "bad_import".into(),
+                message: "Tệp này không phải bản xuất lịch sử của LexiLingo. Lịch sử hiện có không bị thay đổi.".into(),
+                detail: why,
+            },
+            other => CommandError::from_store(other),
+        })
+}

@@ -11,6 +11,7 @@ import type { Hint } from "./bindings/Hint";
 import type { ModelInfo } from "./bindings/ModelInfo";
 import type { Progress } from "./bindings/Progress";
 import type { DueCard } from "./bindings/DueCard";
+import type { ImportReport } from "./bindings/ImportReport";
 import type { ChatMessage } from "./bindings/ChatMessage";
 import type { DialogueReply } from "./bindings/DialogueReply";
 import type { Scenario } from "./bindings/Scenario";
@@ -213,6 +214,46 @@ export const api = {
       result: streamDialogue({ history, message, scenario, level, stream: true }, onToken, abort.signal),
       cancel: () => abort.abort(),
     };
+  },
+
+  /**
+   * Exports the whole history. In the app the file goes to `<data folder>/exports` and the
+   * path comes back; in a browser the file is downloaded and `null` comes back.
+   */
+  async exportHistory(format: "json" | "csv"): Promise<string | null> {
+    if (transport === "tauri") return invoke("history_export", { format });
+    const response = await fetch(`/v1/history/export?format=${format}`).catch(() => {
+      throw OFFLINE;
+    });
+    if (!response.ok) throw new ApiError(`http_${response.status}`, `Máy chủ trả lời lỗi ${response.status}.`, `The server answered ${response.status}.`);
+    const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? `lexilingo-history.${format}`;
+    const url = URL.createObjectURL(await response.blob());
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    return null;
+  },
+
+  /** Adds the attempts of a JSON export; those already present are left alone. */
+  importHistory(data: string): Promise<ImportReport> {
+    return transport === "tauri"
+      ? invoke("history_import", { data })
+      : fetch("/v1/history/import", { method: "POST", headers: { "Content-Type": "application/json" }, body: data })
+          .catch(() => {
+            throw OFFLINE;
+          })
+          .then(async (r) => {
+            const value = await r.json().catch(() => null);
+            if (!r.ok) {
+              const err = value?.error;
+              throw new ApiError(err?.code ?? `http_${r.status}`, err?.message_vi ?? `Máy chủ trả lời lỗi ${r.status}.`, err?.message ?? `The server answered ${r.status}.`);
+            }
+            return value as ImportReport;
+          });
   },
 
   reviewDue(limit: number): Promise<DueCard[]> {

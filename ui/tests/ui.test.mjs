@@ -8,7 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -153,6 +153,32 @@ test("history: the attempt is listed, searchable, opens, and progress charts it"
   await page.waitForSelector("#chart-fluency");
   await page.waitForSelector("#chart-errors");
   await page.screenshot({ path: join(shots, "progress.png"), fullPage: true });
+});
+
+test("settings: export, then import restores a deleted attempt; a wrong file is refused", async () => {
+  await page.goto(`${base}/#settings`);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export-json")]);
+  assert.match(download.suggestedFilename(), /^lexilingo-history-\d{4}-\d{2}-\d{2}\.json$/);
+  const saved = join(data, "export.json");
+  await download.saveAs(saved);
+  assert.match(readFileSync(saved, "utf8"), /She don't like apples\./);
+
+  // Delete the attempt, import the export: it comes back; importing again adds nothing.
+  const id = await page.evaluate(async () => (await (await fetch("/v1/history")).json()).items[0].id);
+  await page.evaluate(async (n) => fetch(`/v1/history/${n}`, { method: "DELETE" }), id);
+  await page.setInputFiles("#import-file", saved);
+  await page.waitForSelector("#data-status:has-text('Đã nhập 1')");
+  await page.setInputFiles("#import-file", saved);
+  await page.waitForSelector("#data-status:has-text('bỏ qua 1')");
+
+  const wrong = join(data, "not-an-export.json");
+  writeFileSync(wrong, JSON.stringify({ hello: "world" }));
+  await page.setInputFiles("#import-file", wrong);
+  await page.waitForSelector("#error:not([hidden])");
+  assert.match(await page.textContent("#error"), /không phải bản xuất lịch sử/);
+  await page.goto(`${base}/#history`);
+  await page.waitForSelector("#history-list li[data-id]");
+  assert.match(await page.textContent("#history-list"), /She don't like apples\./);
 });
 
 test("history: delete asks first, then removes the attempt", async () => {

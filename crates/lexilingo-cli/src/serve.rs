@@ -125,6 +125,8 @@ fn router(state: Shared, ui_dir: Option<PathBuf>) -> Router {
         .route("/v1/tutor/dialogue", post(tutor_dialogue))
         .route("/v1/history", get(history_list).delete(history_clear))
         .route("/v1/history/{id}", get(history_get).delete(history_delete))
+        .route("/v1/history/export", get(history_export))
+        .route("/v1/history/import", post(history_import))
         .route("/v1/stats", get(stats))
         .route("/v1/review/due", get(review_due))
         .route("/v1/review/{id}", post(review_answer))
@@ -182,6 +184,13 @@ impl From<lexilingo_core::Error> for ApiError {
 
 impl From<lexilingo_core::store::StoreError> for ApiError {
     fn from(e: lexilingo_core::store::StoreError) -> Self {
+        if let lexilingo_core::store::StoreError::BadImport(why) = &e {
+            return ApiError::bad_request(
+                "bad_import",
+                format!("not a LexiLingo history export: {why}"),
+                "Tệp này không phải bản xuất lịch sử của LexiLingo. Lịch sử hiện có không bị thay đổi.",
+            );
+        }
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "history_error".into(),
@@ -790,6 +799,48 @@ async fn review_answer(
         Some(f) => Json(json!(f)).into_response(),
         None => not_found(id),
     })
+}
+
+#[derive(Debug, Deserialize)]
+struct ExportQuery {
+    format: Option<String>,
+}
+
+/// The whole history as a file: JSON (re-importable) or CSV (for spreadsheets).
+async fn history_export(
+    State(state): State<Shared>,
+    Query(q): Query<ExportQuery>,
+) -> ApiResult<Response> {
+    let csv = q.format.as_deref() == Some("csv");
+    let format = if csv {
+        lexilingo_core::store::ExportFormat::Csv
+    } else {
+        lexilingo_core::store::ExportFormat::Json
+    };
+    let out = state.store.export_bytes(format, None).await?;
+    let (kind, ext) = if csv {
+        ("text/csv; charset=utf-8", "csv")
+    } else {
+        ("application/json", "json")
+    };
+    let day = chrono::Local::now().format("%Y-%m-%d");
+    let disposition = format!("attachment; filename=\"lexilingo-history-{day}.{ext}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+/// Adds the attempts of a JSON export; attempts already present (same id) are left alone.
+async fn history_import(
+    State(state): State<Shared>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(state.store.import_json(&body).await?)))
 }
 
 async fn openapi() -> Response {

@@ -13,6 +13,31 @@ export function settingsScreen(root: HTMLElement): void {
     return h("label", { for: `lang-${value}` }, input, ` ${label}`);
   };
   const model = h("p", { id: "model-info", text: "…" });
+  const exportJson = h("button", { type: "button", id: "export-json", class: "secondary", text: s.exportJson });
+  const exportCsv = h("button", { type: "button", id: "export-csv", class: "secondary", text: s.exportCsv });
+  const importFile = h("input", { type: "file", id: "import-file", accept: ".json,application/json" });
+  const dataStatus = h("p", { id: "data-status", role: "status", class: "muted" });
+  for (const [button, format] of [[exportJson, "json"], [exportCsv, "csv"]] as const) {
+    button.addEventListener("click", async () => {
+      try {
+        dataStatus.textContent = s.exported(await api.exportHistory(format));
+      } catch (e) {
+        showError(e);
+      }
+    });
+  }
+  importFile.addEventListener("change", async () => {
+    const file = importFile.files?.[0];
+    if (!file) return;
+    try {
+      const r = await api.importHistory(await file.text());
+      dataStatus.textContent = s.imported(r.imported, r.skipped);
+    } catch (e) {
+      showError(e);
+    } finally {
+      importFile.value = "";
+    }
+  });
   const copy = h("button", { type: "button", id: "copy-diagnostics", class: "secondary", text: s.copyDiagnostics });
   const copied = h("p", { id: "diagnostics-status", role: "status", class: "muted" });
   const report = h("textarea", { id: "diagnostics", rows: 8, readonly: true, hidden: true, "aria-label": s.diagnostics });
@@ -36,6 +61,13 @@ export function settingsScreen(root: HTMLElement): void {
     h("h2", { text: s.title }),
     h("fieldset", { class: "panel" }, h("legend", { text: s.language }), choice("vi", "Tiếng Việt"), " ", choice("en", "English")),
     h("section", { class: "panel" }, h("h3", { text: s.model }), model),
+    h("section", { class: "panel", id: "data" },
+      h("h3", { text: s.data }),
+      h("p", { class: "muted", text: s.dataText }),
+      h("div", { class: "actions" }, exportJson, exportCsv),
+      h("label", { for: "import-file", text: s.importLabel }),
+      importFile,
+      dataStatus),
     h("section", { class: "panel" }, h("h3", { text: s.diagnostics }), copy, copied, report),
     h("section", { class: "panel", id: "about" },
       h("h3", { text: s.about }),

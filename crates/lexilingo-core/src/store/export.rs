@@ -29,7 +29,8 @@ struct ExportFile {
 const FORMAT_TAG: &str = "lexilingo-history";
 
 /// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ImportReport {
     /// Attempts added.
     pub imported: usize,
@@ -72,70 +73,20 @@ impl Store {
         out: &mut dyn std::io::Write,
     ) -> Result<usize, StoreError> {
         let attempts = self.all_attempts(since).await?;
-        let n = attempts.len();
-        let io = |e: std::io::Error| StoreError::Io {
-            path: "export".into(),
-            source: e,
-        };
-        match format {
-            ExportFormat::Json => {
-                let file = ExportFile {
-                    format: FORMAT_TAG.into(),
-                    version: 1,
-                    attempts,
-                };
-                serde_json::to_writer_pretty(&mut *out, &file).map_err(|e| io(e.into()))?;
-                writeln!(out).map_err(io)?;
-            }
-            ExportFormat::Csv => {
-                let mut w = csv::Writer::from_writer(out);
-                w.write_record([
-                    "uuid",
-                    "created_at",
-                    "mode",
-                    "text",
-                    "corrected",
-                    "fluency",
-                    "cefr",
-                    "model",
-                    "latency_ms",
-                    "error_types",
-                    "edits",
-                ])
-                .map_err(|e| io(e.into()))?;
-                for a in &attempts {
-                    let types: Vec<&str> = a.edits.iter().map(|e| e.error_type.as_str()).collect();
-                    let edits: Vec<String> = a
-                        .edits
-                        .iter()
-                        .map(|e| format!("{} → {}", e.original, e.replacement))
-                        .collect();
-                    let created = chrono::DateTime::from_timestamp_millis(a.created_at)
-                        .map(|t| t.to_rfc3339())
-                        .unwrap_or_default();
-                    w.write_record([
-                        a.uuid.as_str(),
-                        &created,
-                        if a.mode == super::Mode::Practice {
-                            "practice"
-                        } else {
-                            "dialogue"
-                        },
-                        &a.text,
-                        a.corrected.as_deref().unwrap_or(""),
-                        &a.fluency.map(|f| f.to_string()).unwrap_or_default(),
-                        a.cefr.map(|c| c.as_str()).unwrap_or(""),
-                        &a.model_id,
-                        &a.latency_ms.to_string(),
-                        &types.join(";"),
-                        &edits.join("; "),
-                    ])
-                    .map_err(|e| io(e.into()))?;
-                }
-                w.flush().map_err(io)?;
-            }
-        }
-        Ok(n)
+        write_export(format, attempts, out)
+    }
+
+    /// The whole export in memory. Unlike [`Store::export`] the future holds no writer, so it
+    /// can run on a multi-threaded runtime (the HTTP server, the app's commands).
+    pub async fn export_bytes(
+        &self,
+        format: ExportFormat,
+        since: Option<i64>,
+    ) -> Result<Vec<u8>, StoreError> {
+        let attempts = self.all_attempts(since).await?;
+        let mut out = Vec::new();
+        write_export(format, attempts, &mut out)?;
+        Ok(out)
     }
 
     /// Imports a JSON export, skipping attempts whose UUID is already here. All or nothing.
@@ -170,4 +121,76 @@ impl Store {
         tx.commit().await?;
         Ok(report)
     }
+}
+
+/// Writes `attempts` in `format` (shared by [`Store::export`] and [`Store::export_bytes`]).
+fn write_export(
+    format: ExportFormat,
+    attempts: Vec<Attempt>,
+    out: &mut dyn std::io::Write,
+) -> Result<usize, StoreError> {
+    let n = attempts.len();
+    let io = |e: std::io::Error| StoreError::Io {
+        path: "export".into(),
+        source: e,
+    };
+    match format {
+        ExportFormat::Json => {
+            let file = ExportFile {
+                format: FORMAT_TAG.into(),
+                version: 1,
+                attempts,
+            };
+            serde_json::to_writer_pretty(&mut *out, &file).map_err(|e| io(e.into()))?;
+            writeln!(out).map_err(io)?;
+        }
+        ExportFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record([
+                "uuid",
+                "created_at",
+                "mode",
+                "text",
+                "corrected",
+                "fluency",
+                "cefr",
+                "model",
+                "latency_ms",
+                "error_types",
+                "edits",
+            ])
+            .map_err(|e| io(e.into()))?;
+            for a in &attempts {
+                let types: Vec<&str> = a.edits.iter().map(|e| e.error_type.as_str()).collect();
+                let edits: Vec<String> = a
+                    .edits
+                    .iter()
+                    .map(|e| format!("{} → {}", e.original, e.replacement))
+                    .collect();
+                let created = chrono::DateTime::from_timestamp_millis(a.created_at)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default();
+                w.write_record([
+                    a.uuid.as_str(),
+                    &created,
+                    if a.mode == super::Mode::Practice {
+                        "practice"
+                    } else {
+                        "dialogue"
+                    },
+                    &a.text,
+                    a.corrected.as_deref().unwrap_or(""),
+                    &a.fluency.map(|f| f.to_string()).unwrap_or_default(),
+                    a.cefr.map(|c| c.as_str()).unwrap_or(""),
+                    &a.model_id,
+                    &a.latency_ms.to_string(),
+                    &types.join(";"),
+                    &edits.join("; "),
+                ])
+                .map_err(|e| io(e.into()))?;
+            }
+            w.flush().map_err(io)?;
+        }
+    }
+    Ok(n)
 }
