@@ -253,7 +253,10 @@ pub fn hints(text: &str) -> Vec<Hint> {
 /// `text` with every rule fix applied: the first suggestion of each lint, skipping a lint that
 /// overlaps one already applied. Whitespace-only fixes are applied too; they never show as edits.
 pub fn correct(text: &str) -> String {
-    let found = lints(text);
+    let found: Vec<Found> = lints(text)
+        .into_iter()
+        .filter(|f| !rewrites_a_name(text, f))
+        .collect();
     let mut chars: Vec<char> = text.chars().collect();
     // Apply from the end so earlier char offsets stay valid.
     let mut taken: Vec<(usize, usize)> = Vec::new();
@@ -274,9 +277,50 @@ pub fn correct(text: &str) -> String {
     chars.into_iter().collect()
 }
 
+/// A lint that would replace a capitalised word inside a sentence by a different word: almost
+/// always a name Harper does not know, or a place Harper would rename. Such fixes rewrote names
+/// in GUG sentences rated perfect ("Chittagong" → "Chattogram", "Scarlett Johanson" →
+/// "Scarlet Johnson", "BSc" → "BSA"), so the correction leaves them alone; the hint while
+/// typing still shows, for the learner to judge. Fixes that keep the word's letters (case,
+/// a comma after it) are not affected.
+fn rewrites_a_name(text: &str, found: &Found) -> bool {
+    let word = text.get(found.start..found.end).unwrap_or_default();
+    if !word.chars().next().is_some_and(char::is_uppercase) {
+        return false;
+    }
+    let Some(replacement) = replacement_of(word, found) else {
+        return false;
+    };
+    let letters = |t: &str| -> String {
+        t.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    if letters(&replacement) == letters(word) {
+        return false;
+    }
+    // Inside a sentence: something other than sentence-ending punctuation comes before it.
+    let before = text[..found.start].trim_end();
+    !before.is_empty() && !before.ends_with(['.', '!', '?', '"', '“', ':'])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_inside_a_sentence_are_not_respelt() {
+        assert_eq!(
+            correct("He was a professor at the University of Chittagong."),
+            "He was a professor at the University of Chittagong."
+        );
+        // A lower-case misspelling in the same sentence is still fixed.
+        assert_eq!(
+            correct("He was a profesor at the University of Chittagong."),
+            "He was a professor at the University of Chittagong."
+        );
+    }
 
     #[test]
     fn fixes_an_article_and_leaves_a_correct_sentence_alone() {
