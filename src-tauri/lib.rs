@@ -54,7 +54,8 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
 
     let filter = tracing_subscriber::EnvFilter::try_from_env("LEXILINGO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let file = state::log_dir().and_then(|dir| {
+    let logs = state::data_dir_from_env().map(|d| lexilingo_core::paths::logs_dir(&d));
+    let file = logs.and_then(|dir| {
         std::fs::create_dir_all(&dir).ok()?;
         tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)

@@ -27,9 +27,7 @@ impl AppState {
     /// The data directory (`LEXILINGO_DATA_DIR` or the per-OS default) and the model:
     /// `LEXILINGO_MODEL`, or the active model installed with `lexilingo models`.
     pub fn from_env() -> Self {
-        let data_dir = lexilingo_core::paths::data_dir(
-            std::env::var_os("LEXILINGO_DATA_DIR").map(PathBuf::from),
-        );
+        let data_dir = data_dir_from_env();
         let installed = data_dir.as_ref().and_then(|data| {
             lexilingo_core::models::ModelManager::new(lexilingo_core::paths::models_dir(data))
                 .active_path()
@@ -82,11 +80,31 @@ impl AppState {
         self.tutor.get()
     }
 
-    /// Checks in flight, by the window's request id, so they can be cancelled.
-    pub fn running(&self) -> MutexGuard<'_, HashMap<u64, CancellationToken>> {
+    fn running(&self) -> MutexGuard<'_, HashMap<u64, CancellationToken>> {
         self.running
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A cancellation token for a request; with the window's `request_id` it is registered so
+    /// [`AppState::cancel`] reaches it, until the returned guard is dropped.
+    pub fn track(&self, request_id: Option<u64>) -> Running<'_> {
+        let token = CancellationToken::new();
+        if let Some(id) = request_id {
+            self.running().insert(id, token.clone());
+        }
+        Running {
+            state: self,
+            id: request_id,
+            token,
+        }
+    }
+
+    /// Cancels the request with this id, if it is still running.
+    pub fn cancel(&self, request_id: u64) {
+        if let Some(token) = self.running().remove(&request_id) {
+            token.cancel();
+        }
     }
 
     /// The history database, opened on first call.
@@ -103,8 +121,29 @@ impl AppState {
     }
 }
 
-/// Where the app writes its log files: `<data folder>/logs`.
-pub fn log_dir() -> Option<PathBuf> {
+/// A request in flight (see [`AppState::track`]); dropping it unregisters it.
+pub struct Running<'a> {
+    state: &'a AppState,
+    id: Option<u64>,
+    token: CancellationToken,
+}
+
+impl Running<'_> {
+    /// The token the request checks.
+    pub fn token(&self) -> &CancellationToken {
+        &self.token
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id {
+            self.state.running().remove(&id);
+        }
+    }
+}
+
+/// The data folder: `LEXILINGO_DATA_DIR`, or the per-OS default.
+pub fn data_dir_from_env() -> Option<PathBuf> {
     lexilingo_core::paths::data_dir(std::env::var_os("LEXILINGO_DATA_DIR").map(PathBuf::from))
-        .map(|d| d.join("logs"))
 }

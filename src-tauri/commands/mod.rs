@@ -1,6 +1,6 @@
 //! Tauri commands: deserialize → core → typed result or [`CommandError`].
 
-use lexilingo_core::engine::{CancellationToken, ModelInfo};
+use lexilingo_core::engine::ModelInfo;
 use lexilingo_core::store::{Attempt, HistoryPage, HistoryQuery, NewAttempt, Progress};
 use lexilingo_core::tasks::AnalyzeResult;
 use serde::Serialize;
@@ -49,8 +49,15 @@ impl CommandError {
         }
     }
 
-    /// The history database failed.
+    /// The history database failed (or a file to import is not an export).
     pub fn from_store(e: lexilingo_core::store::StoreError) -> Self {
+        if let lexilingo_core::store::StoreError::BadImport(why) = e {
+            return Self {
+                code: "bad_import".into(),
+                message: "Tệp này không phải bản xuất lịch sử của LexiLingo. Lịch sử hiện có không bị thay đổi.".into(),
+                detail: why,
+            };
+        }
         Self {
             code: "history_unavailable".into(),
             message: "Không lưu được lịch sử luyện tập. Kết quả vẫn hiển thị bình thường.".into(),
@@ -86,15 +93,9 @@ pub async fn analyze_sentence(
     request_id: Option<u64>,
 ) -> Result<AnalyzeResult, CommandError> {
     let tutor = state.tutor().await?;
-    let cancel = CancellationToken::new();
-    if let Some(id) = request_id {
-        state.running().insert(id, cancel.clone());
-    }
-    let result = tutor.analyze(&sentence, &cancel).await;
-    if let Some(id) = request_id {
-        state.running().remove(&id);
-    }
-    let result = result?;
+    let running = state.track(request_id);
+    let result = tutor.analyze(&sentence, running.token()).await?;
+    drop(running);
     let model = tutor.engine().config().model_id();
     // The learner sees the result even if saving fails; the failure is logged for diagnostics.
     match state.store().await {
@@ -133,9 +134,7 @@ pub async fn rule_hints(
 /// Cancels a running check started with this `request_id` (nothing if it already finished).
 #[tauri::command]
 pub fn cancel_request(state: State<'_, AppState>, request_id: u64) {
-    if let Some(token) = state.running().remove(&request_id) {
-        token.cancel();
-    }
+    state.cancel(request_id);
 }
 
 /// A page of past attempts, newest first, filtered.
@@ -200,7 +199,10 @@ pub async fn diagnostics(state: State<'_, AppState>) -> Result<String, CommandEr
     Ok(lexilingo_core::diagnostics::report(
         model.as_ref(),
         state.data_dir(),
-        crate::state::log_dir().as_deref(),
+        state
+            .data_dir()
+            .map(lexilingo_core::paths::logs_dir)
+            .as_deref(),
     ))
 }
 
@@ -252,11 +254,8 @@ pub async fn dialogue_reply(
         level,
         ..Default::default()
     };
-    let cancel = CancellationToken::new();
-    if let Some(id) = request_id {
-        state.running().insert(id, cancel.clone());
-    }
-    let result = tutor
+    let running = state.track(request_id);
+    Ok(tutor
         .generate_dialogue(
             &history,
             &message,
@@ -264,13 +263,9 @@ pub async fn dialogue_reply(
             |text| {
                 let _ = on_token.send(text.to_string());
             },
-            &cancel,
+            running.token(),
         )
-        .await;
-    if let Some(id) = request_id {
-        state.running().remove(&id);
-    }
-    Ok(result?)
+        .await?)
 }
 
 /// Writes the whole history to `<data folder>/exports/lexilingo-history-<day>.<json|csv>` and
@@ -316,12 +311,5 @@ pub async fn history_import(
     store
         .import_json(data.as_bytes())
         .await
-        .map_err(|e| match e {
-            lexilingo_core::store::StoreError::BadImport(why) => CommandError {
-                code: "bad_import".into(),
-                message: "Tệp này không phải bản xuất lịch sử của LexiLingo. Lịch sử hiện có không bị thay đổi.".into(),
-                detail: why,
-            },
-            other => CommandError::from_store(other),
-        })
+        .map_err(CommandError::from_store)
 }

@@ -176,7 +176,13 @@ pub async fn review(
         let Some(answer) = lines.next().transpose()? else {
             break;
         };
-        let grade = grade(&tutor, &card.text, &card.corrected, answer.trim()).await;
+        let grade = lexilingo_core::tasks::review::grade(
+            tutor.as_ref(),
+            &card.text,
+            &card.corrected,
+            answer.trim(),
+        )
+        .await;
         let outcome = store
             .record_review(card.attempt_id, grade, lexilingo_core::store::now_ms())
             .await?;
@@ -204,10 +210,6 @@ pub async fn review(
         println!("{}", serde_json::Value::Array(results));
     }
     Ok(())
-}
-
-async fn grade(tutor: &Option<Tutor>, wrong: &str, expected: &str, answer: &str) -> ReviewGrade {
-    lexilingo_core::tasks::review::grade(tutor.as_ref(), wrong, expected, answer).await
 }
 
 /// `lexilingo stats`

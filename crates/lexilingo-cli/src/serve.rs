@@ -512,14 +512,21 @@ async fn chat_completions(
             }
         }
     });
+    Ok(sse(rx))
+}
+
+/// A server-sent-event response carrying the events a generation task sends into `rx`. When
+/// the client goes away the response, and with it `rx`, is dropped: the task's next send fails,
+/// which is how it notices and cancels.
+fn sse(rx: mpsc::UnboundedReceiver<Event>) -> Response {
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await
             .map(|e| (Ok::<_, std::convert::Infallible>(e), rx))
     });
-    Ok(Sse::new(stream)
+    Sse::new(stream)
         .keep_alive(KeepAlive::default())
-        .into_response())
+        .into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -682,14 +689,7 @@ async fn tutor_dialogue(
         let _ = tx.send(Event::default().data(last.to_string()));
         let _ = tx.send(Event::default().data("[DONE]"));
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv()
-            .await
-            .map(|e| (Ok::<_, std::convert::Infallible>(e), rx))
-    });
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response())
+    Ok(sse(rx))
 }
 
 async fn history_list(

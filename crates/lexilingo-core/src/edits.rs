@@ -158,6 +158,15 @@ pub fn apply(original: &str, edits: &[Edit]) -> String {
     out
 }
 
+/// The letters and digits of `text`, lower-cased: what stays when spaces, punctuation and case
+/// are set aside ("with out" and "Without" give the same).
+pub fn letters(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// The texts are the same sentence up to white space.
 pub fn same_tokens(a: &str, b: &str) -> bool {
     tokenize(a)

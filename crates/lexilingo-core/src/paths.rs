@@ -16,3 +16,8 @@ pub fn data_dir(overridden: Option<PathBuf>) -> Option<PathBuf> {
 pub fn models_dir(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("models")
 }
+
+/// Where the desktop app writes its daily log files (quoted by "copy diagnostics").
+pub fn logs_dir(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("logs")
+}

@@ -291,13 +291,7 @@ fn rewrites_a_name(text: &str, found: &Found) -> bool {
     let Some(replacement) = replacement_of(word, found) else {
         return false;
     };
-    let letters = |t: &str| -> String {
-        t.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    if letters(&replacement) == letters(word) {
+    if crate::edits::letters(&replacement) == crate::edits::letters(word) {
         return false;
     }
     // Inside a sentence: something other than sentence-ending punctuation comes before it.

@@ -131,14 +131,8 @@ fn drops_words(edit: &Edit) -> bool {
             .filter(|(_, w)| w.chars().any(char::is_alphanumeric))
             .count()
     };
-    let letters = |t: &str| -> String {
-        t.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
     words(&edit.replacement) < words(&edit.original)
-        && letters(&edit.replacement) != letters(&edit.original)
+        && edits::letters(&edit.replacement) != edits::letters(&edit.original)
 }
 
 impl Candidates {
