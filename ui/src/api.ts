@@ -57,35 +57,41 @@ async function invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T
   }
 }
 
-async function http<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  let response: Response;
+/** Sends a request; an unreachable server is [`OFFLINE`], an abort stays an `AbortError`. */
+async function send(method: string, path: string, body?: string, signal?: AbortSignal): Promise<Response> {
   try {
-    response = await fetch(path, {
+    return await fetch(path, {
       method,
       headers: body === undefined ? {} : { "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body,
       signal,
     });
   } catch (e) {
     if ((e as Error).name === "AbortError") throw e;
     throw OFFLINE;
   }
+}
+
+/** The server's error (`{ error: { code, message, message_vi } }`), or one made from the status. */
+async function serverError(response: Response): Promise<ApiError> {
+  const value = (await response.json().catch(() => null)) as
+    | { error?: { code?: string; message?: string; message_vi?: string } }
+    | null;
+  const err = value?.error;
+  return new ApiError(
+    err?.code ?? `http_${response.status}`,
+    err?.message_vi ?? `Máy chủ trả lời lỗi ${response.status}.`,
+    err?.message ?? `The server answered ${response.status}.`,
+  );
+}
+
+/** A JSON request with a JSON answer (`rawBody`: a body that is JSON text already). */
+async function http<T>(method: string, path: string, body?: unknown, signal?: AbortSignal, rawBody?: string): Promise<T> {
+  const response = await send(method, path, rawBody ?? (body === undefined ? undefined : JSON.stringify(body)), signal);
+  if (!response.ok) throw await serverError(response);
   if (response.status === 204) return undefined as T;
-  const text = await response.text();
-  let value: unknown = null;
-  try {
-    value = text ? JSON.parse(text) : null;
-  } catch {
-    // fall through: a non-JSON answer is an error below
-  }
-  if (!response.ok || value === null) {
-    const err = (value as { error?: { code?: string; message?: string; message_vi?: string } } | null)?.error;
-    throw new ApiError(
-      err?.code ?? `http_${response.status}`,
-      err?.message_vi ?? `Máy chủ trả lời lỗi ${response.status}.`,
-      err?.message ?? `The server answered ${response.status}.`,
-    );
-  }
+  const value = await response.json().catch(() => null);
+  if (value === null) throw await serverError(response);
   return value as T;
 }
 
@@ -102,22 +108,8 @@ let nextRequest = 1;
 
 /** Reads a server-sent-event stream of the streaming dialogue endpoint. */
 async function streamDialogue(body: unknown, onToken: (piece: string) => void, signal: AbortSignal): Promise<DialogueReply> {
-  let response: Response;
-  try {
-    response = await fetch("/v1/tutor/dialogue", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-      signal,
-    });
-  } catch (e) {
-    if ((e as Error).name === "AbortError") throw e;
-    throw OFFLINE;
-  }
-  if (!response.ok || !response.body) {
-    const err = ((await response.json().catch(() => null)) as { error?: { code?: string; message?: string; message_vi?: string } } | null)?.error;
-    throw new ApiError(err?.code ?? `http_${response.status}`, err?.message_vi ?? `Máy chủ trả lời lỗi ${response.status}.`, err?.message ?? `The server answered ${response.status}.`);
-  }
+  const response = await send("POST", "/v1/tutor/dialogue", JSON.stringify(body), signal);
+  if (!response.ok || !response.body) throw await serverError(response);
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
@@ -222,10 +214,8 @@ export const api = {
    */
   async exportHistory(format: "json" | "csv"): Promise<string | null> {
     if (transport === "tauri") return invoke("history_export", { format });
-    const response = await fetch(`/v1/history/export?format=${format}`).catch(() => {
-      throw OFFLINE;
-    });
-    if (!response.ok) throw new ApiError(`http_${response.status}`, `Máy chủ trả lời lỗi ${response.status}.`, `The server answered ${response.status}.`);
+    const response = await send("GET", `/v1/history/export?format=${format}`);
+    if (!response.ok) throw await serverError(response);
     const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? `lexilingo-history.${format}`;
     const url = URL.createObjectURL(await response.blob());
     const a = document.createElement("a");
@@ -242,18 +232,7 @@ export const api = {
   importHistory(data: string): Promise<ImportReport> {
     return transport === "tauri"
       ? invoke("history_import", { data })
-      : fetch("/v1/history/import", { method: "POST", headers: { "Content-Type": "application/json" }, body: data })
-          .catch(() => {
-            throw OFFLINE;
-          })
-          .then(async (r) => {
-            const value = await r.json().catch(() => null);
-            if (!r.ok) {
-              const err = value?.error;
-              throw new ApiError(err?.code ?? `http_${r.status}`, err?.message_vi ?? `Máy chủ trả lời lỗi ${r.status}.`, err?.message ?? `The server answered ${r.status}.`);
-            }
-            return value as ImportReport;
-          });
+      : http("POST", "/v1/history/import", undefined, undefined, data);
   },
 
   reviewDue(limit: number): Promise<DueCard[]> {
