@@ -80,10 +80,10 @@ pub struct Candidates {
 /// model paraphrases. Each edit is therefore checked on its own: undone, does the model find
 /// the sentence less likely by at least the threshold (its *gain*, in nats)? Harper's edits
 /// and the model's get separate thresholds: on JFLEG dev any threshold on Harper's edits cost
-/// more correct fixes than it saved (GLEU 45.5 → 44.8 at 0 nats), while the model's edits are
-/// where the paraphrases come from; an edit of its own must at least not make the sentence
-/// less likely to the model itself (0 nats: JFLEG dev 45.55 against Harper's 45.45; 4 nats
-/// changed fewer perfect GUG sentences but fell to 45.19, below Harper).
+/// more correct fixes than it saved (GLEU 45.55 → 44.83 with every edit at ≥ 0 nats), while the
+/// model's edits are where the paraphrases come from; an edit of its own must at least not make
+/// the sentence less likely to the model itself (0 nats: JFLEG dev 45.55 against Harper's
+/// 45.45; 4 nats changed fewer perfect GUG sentences but fell to 45.19, below Harper).
 ///
 /// A log-probability favours shorter texts, so the model's own edits that drop words look
 /// like gains whatever they drop ("As far as I am concerned, however" → "However" gained
