@@ -23,6 +23,10 @@ pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(state::AppState::from_env())
+        .setup(|app| {
+            forward_download_state(app.handle());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::engine_status,
             commands::analyze_sentence,
@@ -38,12 +42,36 @@ pub fn run() {
             commands::dialogue_reply,
             commands::history_export,
             commands::history_import,
+            commands::models_overview,
+            commands::model_download,
+            commands::model_pause,
+            commands::model_cancel,
+            commands::model_import,
+            commands::model_activate,
+            commands::engine_settings,
+            commands::engine_settings_save,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         tracing::error!("the app stopped with an error: {e}");
         std::process::exit(1);
     }
+}
+
+/// Sends every change of the model download to the window as a `download-state` event.
+fn forward_download_state(app: &tauri::AppHandle) {
+    use tauri::{Emitter, Manager};
+    let Ok(models) = app.state::<state::AppState>().models().cloned() else {
+        return;
+    };
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let mut status = models.subscribe();
+        while status.changed().await.is_ok() {
+            let now = status.borrow_and_update().clone();
+            let _ = app.emit("download-state", now);
+        }
+    });
 }
 
 /// Logs to stderr and to a daily file in `<data folder>/logs` (seven days kept), which

@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use lexilingo_core::active::{ActiveTutor, TutorSource};
 use lexilingo_core::engine::CancellationToken;
-
-use lexilingo_core::engine::{Engine, EngineConfig};
+use lexilingo_core::models::{DownloadOptions, ModelService};
 use lexilingo_core::store::Store;
 use lexilingo_core::Tutor;
 use tokio::sync::OnceCell;
@@ -14,60 +14,53 @@ use tokio::sync::OnceCell;
 use crate::commands::CommandError;
 
 /// Shared by every command. The tutor and the database open on first use, so the window
-/// appears at once.
+/// appears at once; the tutor is rebuilt when the learner installs or switches a model.
 pub struct AppState {
-    model: Option<PathBuf>,
     data_dir: Option<PathBuf>,
-    tutor: OnceCell<Tutor>,
+    tutor: ActiveTutor,
+    models: Option<Arc<ModelService>>,
     store: OnceCell<Store>,
     running: Mutex<HashMap<u64, CancellationToken>>,
 }
 
 impl AppState {
     /// The data directory (`LEXILINGO_DATA_DIR` or the per-OS default) and the model:
-    /// `LEXILINGO_MODEL`, or the active model installed with `lexilingo models`.
+    /// `LEXILINGO_MODEL`, or the active installed model.
     pub fn from_env() -> Self {
         let data_dir = data_dir_from_env();
-        let installed = data_dir.as_ref().and_then(|data| {
-            lexilingo_core::models::ModelManager::new(lexilingo_core::paths::models_dir(data))
-                .active_path()
-                .ok()
-                .flatten()
+        let models = data_dir.as_deref().map(|dir| {
+            ModelService::new(
+                dir,
+                lexilingo_core::models::endpoint_from_env(),
+                DownloadOptions::default(),
+            )
         });
         Self {
-            model: std::env::var_os("LEXILINGO_MODEL")
-                .map(PathBuf::from)
-                .or(installed),
+            tutor: ActiveTutor::new(TutorSource {
+                model: std::env::var_os("LEXILINGO_MODEL").map(PathBuf::from),
+                data_dir: data_dir.clone(),
+                ..TutorSource::default()
+            }),
             data_dir,
-            tutor: OnceCell::new(),
+            models,
             store: OnceCell::new(),
             running: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The tutor, created on first call.
-    pub async fn tutor(&self) -> Result<&Tutor, CommandError> {
-        self.tutor
-            .get_or_try_init(|| async {
-                // A remote server (Settings or LEXILINGO_REMOTE_URL) replaces the local model.
-                let settings = match &self.data_dir {
-                    Some(dir) => {
-                        lexilingo_core::settings::Settings::load(dir).unwrap_or_else(|e| {
-                            tracing::error!("{e}; using the defaults");
-                            Default::default()
-                        })
-                    }
-                    None => Default::default(),
-                };
-                if let Some(remote) = settings.effective_remote() {
-                    tracing::info!(url = %remote.base_url, "using a remote model server");
-                    return Ok(Tutor::new(Engine::remote(remote)?));
-                }
-                let model = self.model.clone().ok_or_else(CommandError::no_model)?;
-                let engine = Engine::new(EngineConfig::new(model)?)?;
-                Ok(Tutor::new(engine))
-            })
-            .await
+    /// The tutor, created on first call (after a model change, on the next call).
+    pub async fn tutor(&self) -> Result<Tutor, CommandError> {
+        Ok(self.tutor.get().await?)
+    }
+
+    /// The active tutor's holder (model switches reset it).
+    pub fn active(&self) -> &ActiveTutor {
+        &self.tutor
+    }
+
+    /// Model management (there is none without a data folder).
+    pub fn models(&self) -> Result<&Arc<ModelService>, CommandError> {
+        self.models.as_ref().ok_or_else(CommandError::no_data_dir)
     }
 
     /// The data folder, if there is one.
@@ -76,8 +69,8 @@ impl AppState {
     }
 
     /// The tutor if it was already started (diagnostics must not start the model).
-    pub fn started_tutor(&self) -> Option<&Tutor> {
-        self.tutor.get()
+    pub fn started_tutor(&self) -> Option<Tutor> {
+        self.tutor.running()
     }
 
     fn running(&self) -> MutexGuard<'_, HashMap<u64, CancellationToken>> {

@@ -8,6 +8,9 @@ use tauri::State;
 
 use crate::state::AppState;
 
+mod models;
+pub use models::*;
+
 /// An error as the UI receives it: a stable code to act on and a Vietnamese message to show.
 #[derive(Debug, Serialize)]
 pub struct CommandError {
@@ -17,17 +20,6 @@ pub struct CommandError {
     pub message: String,
     /// The technical detail, in English, for bug reports.
     pub detail: String,
-}
-
-impl CommandError {
-    /// No model is configured.
-    pub fn no_model() -> Self {
-        Self {
-            code: "no_model".into(),
-            message: "Chưa có mô hình. Hãy tải hoặc chọn một tệp mô hình GGUF.".into(),
-            detail: "LEXILINGO_MODEL is not set".into(),
-        }
-    }
 }
 
 impl CommandError {
@@ -78,10 +70,30 @@ impl From<lexilingo_core::Error> for CommandError {
 
 /// Starts the model worker if needed and describes the loaded model.
 #[tauri::command]
-pub async fn engine_status(state: State<'_, AppState>) -> Result<ModelInfo, CommandError> {
-    let info = state.tutor().await?.engine().model_info().await?;
-    tracing::info!(model = %info.name, "engine ready");
-    Ok(info)
+pub async fn engine_status(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<ModelInfo, CommandError> {
+    use tauri::Emitter;
+    let _ = app.emit("engine-state", serde_json::json!({ "state": "loading" }));
+    let result =
+        async { Ok::<_, CommandError>(state.tutor().await?.engine().model_info().await?) }.await;
+    match &result {
+        Ok(info) => {
+            tracing::info!(model = %info.name, "engine ready");
+            let _ = app.emit(
+                "engine-state",
+                serde_json::json!({ "state": "ready", "model": info }),
+            );
+        }
+        Err(e) => {
+            let _ = app.emit(
+                "engine-state",
+                serde_json::json!({ "state": "failed", "error": e }),
+            );
+        }
+    }
+    result
 }
 
 /// Fluency, level, correction and Vietnamese explanations for one sentence. With a
@@ -229,7 +241,7 @@ pub async fn review_answer(
     let store = state.store().await?;
     // Grading a different but correct fix needs the model; an exact fix does not.
     let tutor = state.tutor().await.ok();
-    lexilingo_core::tasks::review::answer(store, tutor, attempt_id, &answer)
+    lexilingo_core::tasks::review::answer(store, tutor.as_ref(), attempt_id, &answer)
         .await
         .map_err(CommandError::from_store)?
         .ok_or_else(|| CommandError::not_found(attempt_id))

@@ -55,10 +55,11 @@ pub struct Cli {
     /// CPU threads for the model (default: the number of physical cores).
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<u32>,
-    /// Context window in tokens.
-    #[arg(long, global = true, default_value_t = 4096, value_name = "TOKENS",
+    /// Context window in tokens (default: the app's setting, else 4096; less when memory is
+    /// short).
+    #[arg(long, global = true, value_name = "TOKENS",
           value_parser = clap::value_parser!(u32).range(512..=131072))]
-    pub ctx: u32,
+    pub ctx: Option<u32>,
     /// Print results as JSON.
     #[arg(long, global = true)]
     pub json: bool,
@@ -440,19 +441,22 @@ impl Cli {
             .context("cannot find a data directory: pass --data-dir DIR")
     }
 
-    /// The model to use: `--model`, `LEXILINGO_MODEL`, or the active installed model.
-    pub fn model_path(&self) -> anyhow::Result<PathBuf> {
-        if let Some(m) = &self.model {
-            return Ok(m.clone());
+    /// Where the tutor's model comes from: `--remote-url`, `--model`, else the settings and the
+    /// active installed model; the flags override the app's settings.
+    pub fn tutor_source(&self) -> lexilingo_core::active::TutorSource {
+        lexilingo_core::active::TutorSource {
+            remote: self
+                .remote_url
+                .as_ref()
+                .map(|url| lexilingo_core::engine::RemoteConfig {
+                    base_url: url.clone(),
+                    model: self.remote_model.clone(),
+                    api_key: self.remote_key.clone(),
+                }),
+            model: self.model.clone(),
+            data_dir: self.data_dir().ok(),
+            threads: self.threads,
+            n_ctx: self.ctx,
         }
-        let active = self.data_dir().ok().and_then(|d| {
-            lexilingo_core::models::ModelManager::new(lexilingo_core::paths::models_dir(&d))
-                .active_path()
-                .ok()
-                .flatten()
-        });
-        active.context(
-            "no model given: run `lexilingo models download`, or pass --model PATH (LEXILINGO_MODEL)",
-        )
     }
 }

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use lexilingo_core::engine::{CancellationToken, Engine, EngineConfig};
+use lexilingo_core::engine::CancellationToken;
 use lexilingo_core::store::NewAttempt;
 use lexilingo_core::Tutor;
 
@@ -68,32 +68,19 @@ fn report(e: &anyhow::Error, json: bool) {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let source = cli.tutor_source();
     let tutor = || -> anyhow::Result<Tutor> {
-        if let Some(url) = &cli.remote_url {
-            let remote = lexilingo_core::engine::RemoteConfig {
-                base_url: url.clone(),
-                model: cli.remote_model.clone(),
-                api_key: cli.remote_key.clone(),
-            };
-            return Ok(Tutor::new(Engine::remote(remote)?));
+        // Unlike the app, the CLI stops on a settings file that does not parse.
+        if let Some(dir) = &source.data_dir {
+            lexilingo_core::settings::Settings::load(dir).map_err(|e| anyhow::anyhow!(e))?;
         }
-        // The app's setting applies to the CLI too, unless a model is named explicitly.
-        if cli.model.is_none() {
-            if let Some(dir) = lexilingo_core::paths::data_dir(cli.data_dir.clone()) {
-                let settings = lexilingo_core::settings::Settings::load(&dir)
-                    .map_err(|e| anyhow::anyhow!(e))?;
-                if let Some(remote) = settings.remote {
-                    return Ok(Tutor::new(Engine::remote(remote)?));
-                }
-            }
+        match source.build() {
+            // The CLI's own wording: it names the commands and flags.
+            Err(lexilingo_core::Error::NoModel) => Err(anyhow::anyhow!(
+                "no model given: run `lexilingo models download`, or pass --model PATH (LEXILINGO_MODEL)"
+            )),
+            other => Ok(other?),
         }
-        let model = cli.model_path()?;
-        let mut config = EngineConfig::new(&model)?;
-        if let Some(threads) = cli.threads {
-            config.threads = threads.max(1);
-        }
-        config.n_ctx = fit_context(&model, cli.ctx)?;
-        Ok(Tutor::new(Engine::new(config)?))
     };
     let cancel = cancel_on_ctrl_c();
     let mut out = std::io::stdout().lock();
@@ -162,7 +149,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 queue: *queue,
                 ui_dir,
             };
-            serve::run(tutor()?, store, options).await?;
+            // A first run in a browser has no model yet: the model screen installs one.
+            serve::run(source.clone(), store, options).await?;
         }
         Command::History(args) => {
             drop(out);
@@ -227,20 +215,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// The context size that fits in free memory: `requested`, a smaller one with a warning, or
 /// an error saying why the model cannot run here.
-fn fit_context(model: &std::path::Path, requested: u32) -> anyhow::Result<u32> {
-    use lexilingo_core::models::{available_memory, fit_check, Fit};
-    let info = lexilingo_core::gguf::inspect(model).map_err(lexilingo_core::Error::from)?;
-    let size = std::fs::metadata(model).map(|m| m.len()).unwrap_or(0);
-    match fit_check(size, &info.shape, requested, available_memory()) {
-        Fit::Fits { .. } | Fit::Unknown => Ok(requested),
-        Fit::SmallerContext { n_ctx, reason } => {
-            tracing::warn!("{reason}");
-            Ok(n_ctx)
-        }
-        Fit::TooBig { reason } => anyhow::bail!("{reason}"),
-    }
-}
-
 /// Prints `value` as pretty JSON or as the human-readable card.
 fn emit<T: serde::Serialize>(
     out: &mut impl Write,

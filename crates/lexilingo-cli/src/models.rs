@@ -11,15 +11,6 @@ use lexilingo_core::models::{
 
 use crate::cli::{Cli, ModelsAction};
 
-/// The base URL that replaces Hugging Face's (`LEXILINGO_HF_ENDPOINT`, or the usual
-/// `HF_ENDPOINT`), for mirrors.
-fn endpoint() -> Option<String> {
-    std::env::var("LEXILINGO_HF_ENDPOINT")
-        .or_else(|_| std::env::var("HF_ENDPOINT"))
-        .ok()
-        .filter(|e| !e.is_empty())
-}
-
 /// Runs a `models` action.
 pub async fn run(
     cli: &Cli,
@@ -56,7 +47,7 @@ pub async fn run(
                         anyhow::bail!("`{id}` has no pinned source and verified sha256, so it cannot be downloaded; import the file instead");
                     }
                     DownloadSpec {
-                        urls: entry.urls(endpoint().as_deref()),
+                        urls: entry.urls(lexilingo_core::models::endpoint_from_env().as_deref()),
                         file_name: entry.file.clone(),
                         size: entry.size,
                         sha256: entry.sha256.clone().unwrap_or_default(),

@@ -10,6 +10,10 @@
 //! letting waits grow without bound. A client that disconnects cancels its generation: the
 //! work runs in its own task, and dropping the request drops a guard that cancels it.
 //!
+//! It starts without a model too (a first run in a browser): `/v1/models/…` lists the catalog,
+//! downloads with pause/resume (progress as server-sent events), imports a GGUF file and
+//! switches the active model, exactly as the desktop app does.
+//!
 //! It listens on 127.0.0.1 unless `--allow-remote` is given: a learner's history is private.
 
 use std::net::{IpAddr, SocketAddr};
@@ -26,7 +30,9 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use lexilingo_core::active::{ActiveTutor, EngineSettings, TutorSource};
 use lexilingo_core::engine::{CancellationToken, ChatMessage, GenerateRequest, Role, StopReason};
+use lexilingo_core::models::{DownloadOptions, ModelService};
 use lexilingo_core::store::{HistoryQuery, NewAttempt, Store};
 use lexilingo_core::tasks::{DialogueSettings, Scenario};
 use lexilingo_core::{CefrLevel, Tutor};
@@ -52,9 +58,9 @@ pub struct ServeOptions {
 }
 
 struct AppState {
-    tutor: Tutor,
+    tutor: ActiveTutor,
+    models: Arc<ModelService>,
     store: Store,
-    model_id: String,
     token: Option<String>,
     queue: usize,
     /// Requests holding or waiting for the model.
@@ -63,8 +69,23 @@ struct AppState {
 
 type Shared = Arc<AppState>;
 
+impl AppState {
+    /// The id saved attempts and `/v1/models` use: the running model's file name, else the one
+    /// the next request would load.
+    fn model_id(&self) -> String {
+        if let Some(tutor) = self.tutor.running() {
+            return tutor.engine().config().model_id();
+        }
+        self.tutor
+            .source()
+            .model_path()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "none".into())
+    }
+}
+
 /// Runs the server until Ctrl-C.
-pub async fn run(tutor: Tutor, store: Store, options: ServeOptions) -> anyhow::Result<()> {
+pub async fn run(source: TutorSource, store: Store, options: ServeOptions) -> anyhow::Result<()> {
     if !options.host.is_loopback() && !options.allow_remote {
         anyhow::bail!(
             "refusing to listen on {} without --allow-remote: other machines could read this \
@@ -86,11 +107,19 @@ pub async fn run(tutor: Tutor, store: Store, options: ServeOptions) -> anyhow::R
     // Harper's first check builds its dictionary structures (seconds in a dev build): do it
     // now, off the request path, so the first hint is as fast as the rest.
     std::thread::spawn(lexilingo_core::rules::warm_up);
-    let model_id = tutor.engine().config().model_id();
+    let data_dir = source
+        .data_dir
+        .clone()
+        .context("cannot find a data directory: pass --data-dir DIR")?;
+    let models = ModelService::new(
+        &data_dir,
+        lexilingo_core::models::endpoint_from_env(),
+        DownloadOptions::default(),
+    );
     let state = Arc::new(AppState {
-        tutor,
+        tutor: ActiveTutor::new(source),
+        models,
         store,
-        model_id,
         token: options.token.clone(),
         queue: options.queue,
         in_flight: AtomicUsize::new(0),
@@ -113,6 +142,17 @@ pub async fn run(tutor: Tutor, store: Store, options: ServeOptions) -> anyhow::R
 fn router(state: Shared, ui_dir: Option<PathBuf>) -> Router {
     let api = Router::new()
         .route("/v1/models", get(models))
+        .route("/v1/models/overview", get(models_overview))
+        .route("/v1/models/download", post(models_download))
+        .route("/v1/models/download/pause", post(models_pause))
+        .route("/v1/models/download/cancel", post(models_cancel))
+        .route("/v1/models/download/events", get(models_events))
+        .route("/v1/models/import", post(models_import))
+        .route("/v1/models/active", post(models_activate))
+        .route(
+            "/v1/settings/engine",
+            get(engine_settings_get).put(engine_settings_put),
+        )
         .route("/v1/engine", get(engine_info))
         .route("/v1/diagnostics", get(diagnostics))
         .route("/v1/chat/completions", post(chat_completions))
@@ -280,10 +320,11 @@ where
     Fut: std::future::Future<Output = lexilingo_core::Result<T>> + Send + 'static,
 {
     let slot = enqueue(state)?;
+    let tutor = state.tutor.get().await?;
     let cancel = CancellationToken::new();
     let _guard = cancel.clone().drop_guard();
     let task = tokio::spawn({
-        let fut = work(state.tutor.clone(), cancel.clone());
+        let fut = work(tutor, cancel.clone());
         async move {
             let out = fut.await;
             drop(slot);
@@ -304,7 +345,7 @@ where
 async fn health(State(state): State<Shared>) -> Json<Value> {
     Json(json!({
         "status": "ok",
-        "model": state.model_id,
+        "model": state.model_id(),
         "busy": state.in_flight.load(Ordering::SeqCst) > 0,
         "version": env!("CARGO_PKG_VERSION"),
     }))
@@ -318,26 +359,24 @@ fn unix_now() -> u64 {
 
 /// Starts the model if needed and describes it (the window's status line).
 async fn engine_info(State(state): State<Shared>) -> ApiResult<Json<Value>> {
-    let info = state
-        .tutor
-        .engine()
-        .model_info()
-        .await
-        .map_err(ApiError::from)?;
+    let info = state.tutor.get().await?.engine().model_info().await?;
     Ok(Json(json!(info)))
 }
 
 /// The same plain-text report as the app's "copy diagnostics" (the server logs to stderr, so
 /// no log lines).
 async fn diagnostics(State(state): State<Shared>) -> Json<Value> {
-    let model = state.tutor.engine().model_info().await.ok();
+    let model = match state.tutor.running() {
+        Some(tutor) => tutor.engine().model_info().await.ok(),
+        None => None,
+    };
     Json(json!({ "report": lexilingo_core::diagnostics::report(model.as_ref(), None, None) }))
 }
 
 async fn models(State(state): State<Shared>) -> Json<Value> {
     Json(json!({
         "object": "list",
-        "data": [{ "id": state.model_id, "object": "model", "created": unix_now(), "owned_by": "lexilingo" }],
+        "data": [{ "id": state.model_id(), "object": "model", "created": unix_now(), "owned_by": "lexilingo" }],
     }))
 }
 
@@ -438,7 +477,7 @@ async fn chat_completions(
     Json(body): Json<ChatCompletionRequest>,
 ) -> ApiResult<Response> {
     let request = to_request(&body)?;
-    let model = body.model.clone().unwrap_or_else(|| state.model_id.clone());
+    let model = body.model.clone().unwrap_or_else(|| state.model_id());
     let id = completion_id();
     let created = unix_now();
     if !body.stream {
@@ -461,9 +500,9 @@ async fn chat_completions(
     // the response (and the receiver) is dropped, the next send fails, and the generation is
     // cancelled at its next token.
     let slot = enqueue(&state)?;
+    let tutor = state.tutor.get().await?;
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
     let cancel = CancellationToken::new();
-    let tutor = state.tutor.clone();
     let chunk = {
         let (id, model) = (id.clone(), model.clone());
         move |delta: Value, finish: Option<&str>| {
@@ -550,7 +589,7 @@ async fn tutor_analyze(
     if body.save.unwrap_or(true) {
         let id = state
             .store
-            .insert_attempt(&NewAttempt::from_analysis(&result, &state.model_id))
+            .insert_attempt(&NewAttempt::from_analysis(&result, &state.model_id()))
             .await?;
         value["attempt_id"] = json!(id);
     }
@@ -658,9 +697,9 @@ async fn tutor_dialogue(
     // Streaming, as for chat completions: a disconnect drops the receiver, the next send
     // fails, and the generation is cancelled at its next token.
     let slot = enqueue(&state)?;
+    let tutor = state.tutor.get().await?;
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
     let cancel = CancellationToken::new();
-    let tutor = state.tutor.clone();
     tokio::spawn(async move {
         let _slot = slot;
         let token_tx = tx.clone();
@@ -849,4 +888,103 @@ async fn openapi() -> Response {
         include_str!("openapi.json"),
     )
         .into_response()
+}
+
+/// The model screen: catalog, installed models, the download.
+async fn models_overview(State(state): State<Shared>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(state.models.overview()?)))
+}
+
+#[derive(Debug, Deserialize)]
+struct ModelIdBody {
+    id: String,
+}
+
+/// Starts or resumes a download; `202`, progress on `/v1/models/download/events`.
+async fn models_download(
+    State(state): State<Shared>,
+    Json(body): Json<ModelIdBody>,
+) -> ApiResult<Response> {
+    state.models.start(&body.id)?;
+    Ok((StatusCode::ACCEPTED, Json(json!(state.models.status()))).into_response())
+}
+
+async fn models_pause(State(state): State<Shared>) -> Json<Value> {
+    state.models.pause().await;
+    Json(json!(state.models.status()))
+}
+
+async fn models_cancel(
+    State(state): State<Shared>,
+    Json(body): Json<ModelIdBody>,
+) -> ApiResult<Json<Value>> {
+    state.models.cancel(&body.id).await?;
+    Ok(Json(json!(state.models.status())))
+}
+
+/// The download's state as server-sent events: the current state at once, then every change
+/// (progress at most every `progress_interval`).
+async fn models_events(State(state): State<Shared>) -> Response {
+    let (tx, rx) = mpsc::unbounded_channel::<Event>();
+    let mut watch = state.models.subscribe();
+    tokio::spawn(async move {
+        loop {
+            let status = watch.borrow_and_update().clone();
+            if tx
+                .send(Event::default().data(json!(status).to_string()))
+                .is_err()
+            {
+                break;
+            }
+            if watch.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+    sse(rx)
+}
+
+#[derive(Debug, Deserialize)]
+struct ImportBody {
+    path: PathBuf,
+}
+
+/// Copies a GGUF file on this machine into the models folder.
+async fn models_import(
+    State(state): State<Shared>,
+    Json(body): Json<ImportBody>,
+) -> ApiResult<Json<Value>> {
+    let model = state.models.import(&body.path).await?;
+    // The first model installed becomes the active one: the next request starts it.
+    state.tutor.reset().await;
+    Ok(Json(json!(model)))
+}
+
+/// Switches the active model; the running engine stops and the next request starts the new one.
+async fn models_activate(
+    State(state): State<Shared>,
+    Json(body): Json<ModelIdBody>,
+) -> ApiResult<Json<Value>> {
+    state.models.activate(&body.id)?;
+    state.tutor.reset().await;
+    Ok(Json(json!(state.models.overview()?)))
+}
+
+async fn engine_settings_get(State(state): State<Shared>) -> Json<Value> {
+    Json(json!(EngineSettings::read(state.tutor.source())))
+}
+
+/// Saves threads and context size and restarts the engine with them.
+async fn engine_settings_put(
+    State(state): State<Shared>,
+    Json(body): Json<EngineSettings>,
+) -> ApiResult<Json<Value>> {
+    body.save(state.tutor.source()).map_err(|e| ApiError {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        code: "settings_unsaved".into(),
+        message: e.to_string(),
+        message_vi: "Không lưu được cài đặt. Em kiểm tra quyền ghi của thư mục dữ liệu nhé.".into(),
+    })?;
+    state.tutor.reset().await;
+    Ok(Json(json!(EngineSettings::read(state.tutor.source()))))
 }

@@ -173,6 +173,18 @@ pub enum Error {
     /// See [`ParseError`].
     #[error(transparent)]
     Parse(#[from] ParseError),
+    /// No model is installed or chosen yet (first run).
+    #[error("no model: download one, import a GGUF file, or set LEXILINGO_MODEL")]
+    NoModel,
+    /// Download, import, or the installed-models manifest failed.
+    #[error(transparent)]
+    Models(#[from] crate::models::ManagerError),
+    /// The model needs more memory than the computer has free.
+    #[error("{reason}")]
+    TooBig {
+        /// The fit check's explanation (sizes in MB).
+        reason: String,
+    },
 }
 
 impl Error {
@@ -197,6 +209,9 @@ impl Error {
             Error::Engine(EngineError::Remote { .. }) => "remote_failed",
             Error::Engine(EngineError::Unsupported { .. }) => "unsupported",
             Error::Parse(_) => "model_answer_invalid",
+            Error::NoModel => "no_model",
+            Error::TooBig { .. } => "model_too_big",
+            Error::Models(e) => models_code(e),
         }
     }
 
@@ -210,21 +225,7 @@ impl Error {
             Error::Input(InputError::NothingToExplain) => {
                 "Câu gốc và câu sửa giống hệt nhau, không có lỗi nào để giải thích.".into()
             }
-            Error::ModelFile(ModelFileError::NotFound { path }) => format!(
-                "Không tìm thấy tệp mô hình {}. Hãy tải mô hình về hoặc chọn tệp khác.",
-                path.display()
-            ),
-            Error::ModelFile(ModelFileError::NotGguf { path, .. }) => format!(
-                "Tệp {} không phải mô hình GGUF hợp lệ (có thể tệp bị hỏng hoặc tải chưa xong).",
-                path.display()
-            ),
-            Error::ModelFile(ModelFileError::UnsupportedVersion { path, version }) => format!(
-                "Tệp {} dùng phiên bản GGUF {version}, ứng dụng chưa hỗ trợ.",
-                path.display()
-            ),
-            Error::ModelFile(ModelFileError::Io { path, .. }) => {
-                format!("Không đọc được tệp {}.", path.display())
-            }
+            Error::ModelFile(f) => model_file_message_vi(f),
             Error::Engine(EngineError::WorkerDied { .. }) => {
                 "Bộ máy mô hình vừa dừng đột ngột. Em thử lại nhé, ứng dụng sẽ khởi động lại nó.".into()
             }
@@ -245,6 +246,102 @@ impl Error {
             Error::Parse(_) => {
                 "Mô hình trả lời không đúng định dạng. Em bấm thử lại nhé.".into()
             }
+            Error::NoModel => {
+                "Chưa có mô hình. Em tải một mô hình về hoặc chọn một tệp GGUF có sẵn nhé.".into()
+            }
+            Error::TooBig { .. } => {
+                "Máy không đủ bộ nhớ trống cho mô hình này. Em đóng bớt ứng dụng khác hoặc chọn mô hình nhỏ hơn nhé.".into()
+            }
+            Error::Models(e) => models_message_vi(e),
+        }
+    }
+}
+
+fn model_file_message_vi(e: &ModelFileError) -> String {
+    match e {
+        ModelFileError::NotFound { path } => format!(
+            "Không tìm thấy tệp mô hình {}. Hãy tải mô hình về hoặc chọn tệp khác.",
+            path.display()
+        ),
+        ModelFileError::NotGguf { path, .. } => format!(
+            "Tệp {} không phải mô hình GGUF hợp lệ (có thể tệp bị hỏng hoặc tải chưa xong).",
+            path.display()
+        ),
+        ModelFileError::UnsupportedVersion { path, version } => format!(
+            "Tệp {} dùng phiên bản GGUF {version}, ứng dụng chưa hỗ trợ.",
+            path.display()
+        ),
+        ModelFileError::Io { path, .. } => {
+            format!("Không đọc được tệp {}.", path.display())
+        }
+    }
+}
+
+/// Codes for model management, so the first-run screen can tell a dead network from a full
+/// disk from a bad file.
+fn models_code(e: &crate::models::ManagerError) -> &'static str {
+    use crate::models::{DownloadError as D, ManagerError as M};
+    match e {
+        M::ModelFile(_) => "bad_model_file",
+        M::Download(D::InsufficientDisk { .. }) => "disk_full",
+        M::Download(D::Network { .. }) => "no_network",
+        M::Download(D::HttpStatus { .. }) => "server_refused",
+        M::Download(D::SizeMismatch { .. } | D::HashMismatch { .. }) => "bad_download",
+        M::Download(D::Cancelled) => "cancelled",
+        M::Download(D::Io { source, .. }) if is_disk_full(source) => "disk_full",
+        M::Download(D::Io { .. }) => "file_error",
+        M::NotInstalled(_) => "model_not_installed",
+        M::Modified { .. } => "model_modified",
+        M::Manifest { .. } => "file_error",
+        M::NotInCatalog(_) => "not_in_catalog",
+        M::Busy { .. } => "download_busy",
+    }
+}
+
+/// ENOSPC: the disk filled up during the download.
+fn is_disk_full(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(28)
+}
+
+fn models_message_vi(e: &crate::models::ManagerError) -> String {
+    use crate::models::{DownloadError as D, ManagerError as M};
+    let gb = |b: u64| b as f64 / 1e9;
+    match e {
+        M::ModelFile(f) => model_file_message_vi(f),
+        M::Download(D::InsufficientDisk {
+            dir,
+            needed,
+            available,
+        }) => format!(
+            "Ổ đĩa không đủ chỗ: cần {:.1} GB nhưng {} chỉ còn {:.1} GB trống. Em xoá bớt tệp rồi bấm tải tiếp nhé — phần đã tải vẫn được giữ.",
+            gb(*needed),
+            dir.display(),
+            gb(*available)
+        ),
+        M::Download(D::Network { .. }) => "Không kết nối được máy chủ tải mô hình. Em kiểm tra mạng (Wi-Fi) rồi bấm tải tiếp nhé — phần đã tải vẫn được giữ.".into(),
+        M::Download(D::HttpStatus { status, .. }) => format!(
+            "Máy chủ từ chối tải tệp (mã {status}). Em thử lại sau, hoặc tải tệp GGUF bằng cách khác rồi nhập vào."
+        ),
+        M::Download(D::SizeMismatch { .. } | D::HashMismatch { .. }) => "Tệp tải về bị hỏng (không khớp mã kiểm tra sha256) nên đã bị xoá. Em bấm tải lại nhé.".into(),
+        M::Download(D::Cancelled) => "Đã tạm dừng tải. Phần đã tải vẫn được giữ.".into(),
+        M::Download(D::Io { source, path }) if is_disk_full(source) => format!(
+            "Ổ đĩa đầy khi đang ghi {}. Em xoá bớt tệp rồi bấm tải tiếp nhé — phần đã tải vẫn được giữ.",
+            path.display()
+        ),
+        M::Download(D::Io { path, .. }) => {
+            format!("Không ghi được tệp {}. Em kiểm tra quyền ghi của thư mục nhé.", path.display())
+        }
+        M::NotInstalled(id) => format!("Chưa cài mô hình “{id}”."),
+        M::Modified { id, .. } => format!(
+            "Tệp của mô hình “{id}” đã bị thay đổi từ khi cài. Em tải lại hoặc nhập lại tệp nhé."
+        ),
+        M::Manifest { path, .. } => format!(
+            "Không cập nhật được danh sách mô hình ({}). Em kiểm tra quyền ghi của thư mục dữ liệu nhé.",
+            path.display()
+        ),
+        M::NotInCatalog(id) => format!("Không có mô hình “{id}” trong danh mục tải về."),
+        M::Busy { id } => {
+            format!("Đang tải mô hình “{id}”. Em đợi tải xong, hoặc tạm dừng nó trước nhé.")
         }
     }
 }

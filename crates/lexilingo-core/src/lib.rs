@@ -19,6 +19,7 @@
 //!
 //! Binaries that host an engine must call [`engine::run_worker_if_requested`] first in `main`.
 
+pub mod active;
 pub mod calibration;
 pub mod cefr;
 pub mod diagnostics;

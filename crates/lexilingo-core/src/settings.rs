@@ -1,8 +1,9 @@
 //! Settings kept in `settings.json` in the data directory, shared by the app and the CLI.
 //!
-//! For now one setting: a remote OpenAI-compatible server to use instead of the local model
-//! (a school's server when its laptops are too small). `LEXILINGO_REMOTE_URL`,
-//! `LEXILINGO_REMOTE_MODEL` and `LEXILINGO_REMOTE_KEY` override the file.
+//! A remote OpenAI-compatible server to use instead of the local model (a school's server when
+//! its laptops are too small; `LEXILINGO_REMOTE_URL`, `LEXILINGO_REMOTE_MODEL` and
+//! `LEXILINGO_REMOTE_KEY` override the file), and the local model's threads and context size
+//! (Settings in the app; `--threads`/`--ctx` override them in the CLI).
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,12 @@ pub struct Settings {
     /// Use this server instead of the local model.
     #[serde(default)]
     pub remote: Option<RemoteConfig>,
+    /// CPU threads for the local model (none: one per physical core).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<u32>,
+    /// Context window in tokens (none: the engine's default, shrunk to fit free memory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<u32>,
 }
 
 /// The settings file in `data_dir`.
@@ -80,6 +87,8 @@ mod tests {
                 model: "qwen2.5-7b".into(),
                 api_key: None,
             }),
+            threads: Some(2),
+            context: None,
         };
         s.save(dir.path()).expect("save");
         assert_eq!(Settings::load(dir.path()), Ok(s));

@@ -32,7 +32,7 @@ pub use protocol::{
     ChatMessage, GenerateRequest, Generation, ModelInfo, Role, StopReason, TextScore, WORKER_ARG,
 };
 pub use remote::RemoteConfig;
-pub use supervisor::{Engine, EngineConfig, WorkerCommand};
+pub use supervisor::{Engine, EngineConfig, WorkerCommand, DEFAULT_N_CTX};
 pub use tokio_util::sync::CancellationToken;
 pub use worker::run_worker_if_requested;
 

@@ -106,6 +106,9 @@ impl Catalog {
         if let Ok(text) = std::fs::read_to_string(&user) {
             #[derive(Deserialize)]
             struct UserCatalog {
+                /// A school can choose the model pre-selected on the first-run screen.
+                #[serde(default)]
+                default: Option<String>,
                 #[serde(default, rename = "model")]
                 models: Vec<CatalogEntry>,
             }
@@ -116,6 +119,9 @@ impl Catalog {
             for entry in extra.models {
                 catalog.models.retain(|m| m.id != entry.id);
                 catalog.models.push(entry);
+            }
+            if let Some(default) = extra.default.filter(|d| catalog.get(d).is_some()) {
+                catalog.default = default;
             }
         }
         Ok(catalog)

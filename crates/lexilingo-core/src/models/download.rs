@@ -62,8 +62,9 @@ impl Default for DownloadOptions {
 }
 
 /// What the download is doing, for the UI.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[ts(export)]
 pub enum DownloadState {
     /// Connecting (attempt number from 1).
     Connecting {
@@ -77,6 +78,7 @@ pub enum DownloadState {
         /// Why.
         reason: String,
         /// Milliseconds until the next attempt.
+        #[ts(type = "number")]
         retry_in_ms: u64,
         /// Attempt that failed.
         attempt: u32,
@@ -91,11 +93,14 @@ pub enum DownloadState {
 }
 
 /// Progress numbers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "DownloadProgress")]
 pub struct Progress {
     /// Bytes on disk.
+    #[ts(type = "number")]
     pub bytes: u64,
     /// Total, when known.
+    #[ts(type = "number | null")]
     pub total: Option<u64>,
     /// Bytes per second, smoothed.
     pub speed: f64,

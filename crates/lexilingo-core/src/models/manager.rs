@@ -13,13 +13,15 @@ use crate::gguf;
 const MANIFEST: &str = "manifest.json";
 
 /// A model on this computer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct InstalledModel {
     /// Catalog id, or the file stem for an imported file the catalog does not know.
     pub id: String,
     /// Where the file is.
     pub path: PathBuf,
     /// Size in bytes.
+    #[ts(type = "number")]
     pub size: u64,
     /// sha256, lower-case hex.
     pub sha256: String,
@@ -58,6 +60,15 @@ pub enum ManagerError {
         expected: String,
         /// Hash now.
         actual: String,
+    },
+    /// No catalog entry with that id, or it cannot be downloaded (no pinned source and hash).
+    #[error("no downloadable catalog model `{0}`")]
+    NotInCatalog(String),
+    /// Another download is running.
+    #[error("`{id}` is downloading; pause it first")]
+    Busy {
+        /// The running download.
+        id: String,
     },
     /// Reading or writing the manifest failed.
     #[error("cannot update {path}: {message}")]

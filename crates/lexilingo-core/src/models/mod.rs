@@ -12,3 +12,5 @@ pub use download::{
 };
 pub use manager::{available_memory, fit_check, Fit, InstalledModel, ManagerError, ModelManager};
 pub use quantize::{quantize, QuantType, QuantizeError};
+pub mod service;
+pub use service::{endpoint_from_env, CatalogItem, DownloadStatus, ModelService, ModelsOverview};
