@@ -16,6 +16,10 @@ import type { ChatMessage } from "./bindings/ChatMessage";
 import type { DialogueReply } from "./bindings/DialogueReply";
 import type { Scenario } from "./bindings/Scenario";
 import type { ReviewFeedback } from "./bindings/ReviewFeedback";
+import type { ModelsOverview } from "./bindings/ModelsOverview";
+import type { DownloadStatus } from "./bindings/DownloadStatus";
+import type { InstalledModel } from "./bindings/InstalledModel";
+import type { EngineSettings } from "./bindings/EngineSettings";
 
 /** An error as the UI shows it: a stable code, the Vietnamese and the English message. */
 export class ApiError extends Error {
@@ -34,6 +38,9 @@ declare global {
       core: {
         invoke: (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
         Channel: new () => { onmessage: (message: string) => void };
+      };
+      event: {
+        listen: <T>(event: string, handler: (e: { payload: T }) => void) => Promise<() => void>;
       };
     };
   }
@@ -245,6 +252,74 @@ export const api = {
     return transport === "tauri"
       ? invoke("review_answer", { attemptId, answer })
       : http("POST", `/v1/review/${attemptId}`, { answer });
+  },
+
+  /** Catalog, installed models, the download. */
+  models(): Promise<ModelsOverview> {
+    return transport === "tauri" ? invoke("models_overview") : http("GET", "/v1/models/overview");
+  },
+
+  /** Starts or resumes downloading catalog model `id`; follow it with `onDownload`. */
+  downloadModel(id: string): Promise<void> {
+    return transport === "tauri"
+      ? invoke("model_download", { id })
+      : http<unknown>("POST", "/v1/models/download", { id }).then(() => undefined);
+  },
+
+  pauseDownload(): Promise<void> {
+    return transport === "tauri"
+      ? invoke("model_pause")
+      : http<unknown>("POST", "/v1/models/download/pause", {}).then(() => undefined);
+  },
+
+  /** Stops the download of `id` and deletes what arrived. */
+  cancelDownload(id: string): Promise<void> {
+    return transport === "tauri"
+      ? invoke("model_cancel", { id })
+      : http<unknown>("POST", "/v1/models/download/cancel", { id }).then(() => undefined);
+  },
+
+  /**
+   * Calls `onStatus` with the download's state now and at every change (Tauri events in the
+   * app, server-sent events in a browser). Returns the function that stops listening.
+   */
+  onDownload(onStatus: (s: DownloadStatus) => void): () => void {
+    if (transport === "tauri") {
+      let stop: (() => void) | null = null;
+      let stopped = false;
+      void window.__TAURI__!.event.listen<DownloadStatus>("download-state", (e) => onStatus(e.payload)).then((f) => {
+        if (stopped) f();
+        else stop = f;
+      });
+      return () => {
+        stopped = true;
+        stop?.();
+      };
+    }
+    const source = new EventSource("/v1/models/download/events");
+    source.onmessage = (e) => onStatus(JSON.parse(e.data as string) as DownloadStatus);
+    return () => source.close();
+  },
+
+  /** Copies a GGUF file (a path on this computer) into the models folder. */
+  importModel(path: string): Promise<InstalledModel> {
+    return transport === "tauri" ? invoke("model_import", { path }) : http("POST", "/v1/models/import", { path });
+  },
+
+  /** Makes an installed model the active one; the engine restarts with it. */
+  activateModel(id: string): Promise<ModelsOverview> {
+    return transport === "tauri" ? invoke("model_activate", { id }) : http("POST", "/v1/models/active", { id });
+  },
+
+  engineSettings(): Promise<EngineSettings> {
+    return transport === "tauri" ? invoke("engine_settings") : http("GET", "/v1/settings/engine");
+  },
+
+  /** Saves threads and context size; the engine restarts with them. */
+  saveEngineSettings(settings: EngineSettings): Promise<EngineSettings> {
+    return transport === "tauri"
+      ? invoke("engine_settings_save", { settings })
+      : http("PUT", "/v1/settings/engine", settings);
   },
 
   progress(): Promise<Progress> {

@@ -15,7 +15,9 @@ import { historyScreen } from "./screens/history";
 import { practiceScreen } from "./screens/practice";
 import { progressScreen } from "./screens/progress";
 import { reviewScreen } from "./screens/review";
-import { settingsScreen } from "./screens/settings";
+import { settingsScreen, setOnEngineChanged } from "./screens/settings";
+import { modelsScreen, setFirstRun, setOnModelReady } from "./screens/models";
+import { ApiError } from "./api";
 
 const SCREENS = {
   practice: practiceScreen,
@@ -23,6 +25,7 @@ const SCREENS = {
   history: historyScreen,
   review: reviewScreen,
   progress: progressScreen,
+  models: modelsScreen,
   settings: settingsScreen,
 } as const;
 type ScreenName = keyof typeof SCREENS;
@@ -71,16 +74,32 @@ function renderStatus(): void {
 
 async function loadStatus(): Promise<void> {
   const el = document.getElementById("engine-status")!;
+  status = null;
+  delete el.dataset.ready;
+  renderStatus();
   try {
     const info = await api.status();
     status = { name: info.name, threads: info.threads, load_ms: info.load_ms };
     renderStatus();
     el.dataset.ready = "true";
+    setFirstRun(false);
   } catch (e) {
     el.textContent = t().notReady;
+    if (e instanceof ApiError && e.code === "no_model") {
+      // First run: the model screen instead of an error.
+      el.textContent = t().noModel;
+      setFirstRun(true);
+      if (currentScreen() !== "models") location.hash = "#models";
+      else render();
+      return;
+    }
     showError(e);
   }
 }
+
+// A model was installed or switched: start it and show its status.
+setOnModelReady(() => void loadStatus());
+setOnEngineChanged(() => void loadStatus());
 
 setLang(lang());
 onLangChange(() => {

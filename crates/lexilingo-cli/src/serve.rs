@@ -211,6 +211,17 @@ impl From<lexilingo_core::Error> for ApiError {
                 StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST)
             }
             Error::Parse(_) => StatusCode::BAD_GATEWAY,
+            Error::TooBig { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            // No model yet is the first-run state, not a server fault.
+            Error::NoModel => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Models(
+                lexilingo_core::models::ManagerError::ModelFile(_)
+                | lexilingo_core::models::ManagerError::NotInCatalog(_)
+                | lexilingo_core::models::ManagerError::NotInstalled(_),
+            ) => StatusCode::BAD_REQUEST,
+            Error::Models(lexilingo_core::models::ManagerError::Busy { .. }) => {
+                StatusCode::CONFLICT
+            }
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Self {

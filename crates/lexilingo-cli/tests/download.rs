@@ -515,9 +515,11 @@ async fn the_model_screen_pauses_resumes_after_a_restart_and_activates_the_first
             activated: true
         }
     );
+    // The server thread may still push a chunk or two into the socket after the pause (the
+    // kernel buffers it): 1 MiB of slack, against the 17+ MB a restart from zero would resend.
     let resumed = server.served.load(Ordering::SeqCst) - served_before;
     assert!(
-        resumed <= size - paused + 1024,
+        resumed <= size - paused + (1 << 20),
         "resumed from {paused}, but {resumed} bytes were sent again"
     );
     let overview = service.overview().expect("overview");

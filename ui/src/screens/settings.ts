@@ -5,6 +5,12 @@ import { h } from "../dom";
 import { showError } from "../errors";
 import { lang, setLang, t, type Lang } from "../i18n";
 
+/** Called after the engine's settings changed (the status line restarts the engine). */
+let onEngineChanged: () => void = () => undefined;
+export function setOnEngineChanged(f: () => void): void {
+  onEngineChanged = f;
+}
+
 export function settingsScreen(root: HTMLElement): void {
   const s = t().settings;
   const choice = (value: Lang, label: string) => {
@@ -13,6 +19,15 @@ export function settingsScreen(root: HTMLElement): void {
     return h("label", { for: `lang-${value}` }, input, ` ${label}`);
   };
   const model = h("p", { id: "model-info", text: "…" });
+  const showModel = () =>
+    api.status().then(
+      (m) => {
+        model.textContent = `${m.name} — ${s.params(m.n_params, m.size_bytes / 1048576, m.n_ctx, m.threads)}`;
+      },
+      () => {
+        model.textContent = s.noModel;
+      },
+    );
   const exportJson = h("button", { type: "button", id: "export-json", class: "secondary", text: s.exportJson });
   const exportCsv = h("button", { type: "button", id: "export-csv", class: "secondary", text: s.exportCsv });
   const importFile = h("input", { type: "file", id: "import-file", accept: ".json,application/json" });
@@ -57,13 +72,63 @@ export function settingsScreen(root: HTMLElement): void {
       copied.textContent = s.copyByHand;
     }
   });
+  // The engine: which installed model, threads, context size. Saving restarts the engine.
+  const activeModel = h("select", { id: "active-model" });
+  const threads = h("select", { id: "threads" });
+  const context = h("select", { id: "context" });
+  const saveEngine = h("button", { type: "button", id: "save-engine", text: s.saveEngine });
+  const engineStatus = h("p", { id: "engine-settings-status", role: "status", class: "muted" });
+  const dataDir = h("code", { id: "data-dir" });
+  Promise.all([api.models(), api.engineSettings()]).then(([o, e]) => {
+    activeModel.replaceChildren(...(o.installed.length
+      ? o.installed.map((m) => h("option", { value: m.id, text: m.id, selected: o.active === m.id }))
+      : [h("option", { value: "", text: s.noModel })]));
+    activeModel.disabled = o.installed.length === 0;
+    threads.replaceChildren(
+      h("option", { value: "", text: s.auto(e.default_threads), selected: e.threads === null }),
+      ...Array.from({ length: e.max_threads }, (_, i) => i + 1).map((n) =>
+        h("option", { value: String(n), text: String(n), selected: e.threads === n })));
+    const sizes = [1024, 2048, 4096, 8192, 16384, 32768];
+    context.replaceChildren(
+      h("option", { value: "", text: s.auto(e.default_context), selected: e.context === null }),
+      ...sizes.map((n) => h("option", { value: String(n), text: s.tokens(n), selected: e.context === n })));
+    dataDir.textContent = e.data_dir;
+    saveEngine.onclick = async () => {
+      try {
+        if (activeModel.value && activeModel.value !== o.active) await api.activateModel(activeModel.value);
+        await api.saveEngineSettings({
+          ...e,
+          threads: threads.value ? Number(threads.value) : null,
+          context: context.value ? Number(context.value) : null,
+        });
+        engineStatus.textContent = s.engineSaved;
+        onEngineChanged();
+        void showModel();
+      } catch (err) {
+        showError(err);
+      }
+    };
+  }, showError);
+  const field = (id: string, label: string, control: HTMLElement) =>
+    h("div", { class: "field" }, h("label", { for: id, text: label }), control);
+
   root.replaceChildren(
     h("h2", { text: s.title }),
     h("fieldset", { class: "panel" }, h("legend", { text: s.language }), choice("vi", "Tiếng Việt"), " ", choice("en", "English")),
-    h("section", { class: "panel" }, h("h3", { text: s.model }), model),
+    h("section", { class: "panel", id: "engine" },
+      h("h3", { text: s.model }),
+      model,
+      field("active-model", s.activeModel, activeModel),
+      field("threads", s.threads, threads),
+      field("context", s.context, context),
+      h("p", { class: "muted", text: s.engineText }),
+      h("div", { class: "actions" }, saveEngine, h("a", { href: "#models", id: "manage-models", text: s.manageModels })),
+      engineStatus),
     h("section", { class: "panel", id: "data" },
       h("h3", { text: s.data }),
       h("p", { class: "muted", text: s.dataText }),
+      h("p", {}, `${s.dataDir} `, dataDir),
+      h("p", { class: "muted", text: s.dataDirHow }),
       h("div", { class: "actions" }, exportJson, exportCsv),
       h("label", { for: "import-file", text: s.importLabel }),
       importFile,
@@ -82,12 +147,5 @@ export function settingsScreen(root: HTMLElement): void {
         h("li", { text: "Be Vietnam Pro font — SIL Open Font License 1.1" }),
         h("li", { text: "Chart.js — MIT" }))),
   );
-  api.status().then(
-    (m) => {
-      model.textContent = `${m.name} — ${s.params(m.n_params, m.size_bytes / 1048576, m.n_ctx, m.threads)}`;
-    },
-    () => {
-      model.textContent = s.noModel;
-    },
-  );
+  showModel();
 }

@@ -503,7 +503,10 @@ async fn fetch(
             .map_err(|e| Interrupted::Fatal(io(part)(e)))?;
         *have += chunk.len() as u64;
         let elapsed = window_start.0.elapsed();
-        if elapsed >= Duration::from_secs(1) {
+        if speed == 0.0 && elapsed >= Duration::from_millis(250) {
+            // A first estimate early, so the window shows a speed and ETA within a second.
+            speed = (*have - window_start.1) as f64 / elapsed.as_secs_f64();
+        } else if elapsed >= Duration::from_secs(1) {
             let rate = (*have - window_start.1) as f64 / elapsed.as_secs_f64();
             speed = if speed == 0.0 {
                 rate

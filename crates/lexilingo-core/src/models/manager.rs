@@ -143,8 +143,23 @@ impl ModelManager {
         catalog: &Catalog,
         in_place: bool,
     ) -> Result<InstalledModel, ManagerError> {
+        self.register_hashed(path, catalog, in_place, None).await
+    }
+
+    /// [`ModelManager::register`] for a file whose sha256 is already known (a download just
+    /// verified it): hashing a 1 GB file again would cost the learner seconds for nothing.
+    pub async fn register_hashed(
+        &self,
+        path: &Path,
+        catalog: &Catalog,
+        in_place: bool,
+        sha256: Option<String>,
+    ) -> Result<InstalledModel, ManagerError> {
         let info = gguf::inspect(path)?;
-        let sha256 = sha256_file(path).await?;
+        let sha256 = match sha256 {
+            Some(known) => known,
+            None => sha256_file(path).await?,
+        };
         let entry = catalog.by_sha256(&sha256);
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let id = entry.map(|e| e.id.clone()).unwrap_or_else(|| {

@@ -287,7 +287,12 @@ impl ModelService {
         .await;
         let had_active = matches!(self.manager.list(), Ok((_, Some(_))));
         let result = match result {
-            Ok(path) => self.manager.register(&path, &self.catalog(), false).await,
+            Ok(path) => {
+                let known = Some(spec.sha256.to_lowercase());
+                self.manager
+                    .register_hashed(&path, &self.catalog(), false, known)
+                    .await
+            }
             Err(e) => Err(e.into()),
         };
         match result {
