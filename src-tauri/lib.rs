@@ -4,6 +4,8 @@
 //! [`commands::CommandError`] with a stable code and a Vietnamese message.
 
 mod commands;
+#[cfg(unix)]
+mod single;
 mod state;
 
 /// Starts the desktop app.
@@ -17,13 +19,38 @@ pub fn run() {
     // Keeps the log file's writer thread alive until the app exits (it flushes on drop).
     let _log_guard = init_logging();
 
+    // A second launch on the same data folder shows the running window and exits.
+    #[cfg(unix)]
+    let mut focus_requests = None;
+    #[cfg(not(unix))]
+    let focus_requests: Option<()> = None;
+    #[cfg(unix)]
+    let _instance = match state::data_dir_from_env().map(|d| single::claim(&d)) {
+        Some(single::Instance::Second) => {
+            tracing::info!("LexiLingo is already running; showing its window");
+            return;
+        }
+        Some(single::Instance::First { _lock, listener }) => {
+            focus_requests = listener;
+            Some(_lock)
+        }
+        _ => None,
+    };
+
     // Hints while typing must be instant from the first keystroke: build Harper's structures
     // (seconds on first use) in the background while the window opens.
     std::thread::spawn(lexilingo_core::rules::warm_up);
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(state::AppState::from_env())
-        .setup(|app| {
+        .setup(move |app| {
+            #[cfg(unix)]
+            if let Some(listener) = focus_requests {
+                let handle = app.handle().clone();
+                single::serve(listener, move || show_main_window(&handle));
+            }
+            #[cfg(not(unix))]
+            let _ = focus_requests;
             forward_download_state(app.handle());
             Ok(())
         })
@@ -56,6 +83,20 @@ pub fn run() {
         tracing::error!("the app stopped with an error: {e}");
         std::process::exit(1);
     }
+}
+
+/// Brings the main window to the front (a second launch asked for it).
+#[cfg(unix)]
+fn show_main_window(app: &tauri::AppHandle) {
+    use tauri::Manager;
+    let app2 = app.clone();
+    let _ = app.run_on_main_thread(move || {
+        if let Some(window) = app2.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+        }
+    });
 }
 
 /// Sends every change of the model download to the window as a `download-state` event.

@@ -239,6 +239,47 @@ fn window_checks_a_sentence_with_the_real_model() {
         "{listed}"
     );
 
+    // A second launch on the same data folder shows this window and exits at once, instead of
+    // starting a second engine over the same history.
+    let started = std::time::Instant::now();
+    let mut second = Command::new(&app)
+        .env("DISPLAY", display.as_deref().unwrap_or(":0"))
+        .env("LEXILINGO_MODEL", &model)
+        .env("LEXILINGO_DATA_DIR", data.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("second launch");
+    let exited = loop {
+        if let Some(status) = second.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = second.kill();
+            panic!("the second launch kept running");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(exited.success(), "{exited}");
+    let logs = lexilingo_core::paths::logs_dir(data.path());
+    let asked = (0..50).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        std::fs::read_dir(&logs)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|f| {
+                std::fs::read_to_string(f.path())
+                    .is_ok_and(|t| t.contains("another launch asked for this window"))
+            })
+    });
+    assert!(asked, "the running window heard the second launch");
+    assert_eq!(
+        wd.script("return document.title;"),
+        json!("LexiLingo"),
+        "the first window still answers"
+    );
+
     let _ = wd.call("DELETE", "", None);
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
