@@ -77,6 +77,10 @@ pub fn run() {
             commands::model_activate,
             commands::engine_settings,
             commands::engine_settings_save,
+            commands::conversation_save,
+            commands::conversation_list,
+            commands::conversation_get,
+            commands::conversation_delete,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -8,7 +8,9 @@ use tauri::State;
 
 use crate::state::AppState;
 
+mod conversations;
 mod models;
+pub use conversations::*;
 pub use models::*;
 
 /// An error as the UI receives it: a stable code to act on and a Vietnamese message to show.

@@ -20,6 +20,8 @@ import type { ModelsOverview } from "./bindings/ModelsOverview";
 import type { DownloadStatus } from "./bindings/DownloadStatus";
 import type { InstalledModel } from "./bindings/InstalledModel";
 import type { EngineSettings } from "./bindings/EngineSettings";
+import type { Conversation } from "./bindings/Conversation";
+import type { ConversationSummary } from "./bindings/ConversationSummary";
 
 /** An error as the UI shows it: a stable code, the Vietnamese and the English message. */
 export class ApiError extends Error {
@@ -320,6 +322,25 @@ export const api = {
     return transport === "tauri"
       ? invoke("engine_settings_save", { settings })
       : http("PUT", "/v1/settings/engine", settings);
+  },
+
+  /** Appends the newest messages of a conversation (a new one when `id` is null); its id. */
+  async saveConversation(id: number | null, scenario: Scenario, level: string, turns: ChatMessage[]): Promise<number> {
+    if (transport === "tauri") return invoke("conversation_save", { id, scenario, level, turns });
+    const r = await http<{ id: number }>("POST", "/v1/conversations", { id, scenario, level, turns });
+    return r.id;
+  },
+
+  conversations(): Promise<ConversationSummary[]> {
+    return transport === "tauri" ? invoke("conversation_list", { limit: 50 }) : http("GET", "/v1/conversations?limit=50");
+  },
+
+  conversation(id: number): Promise<Conversation> {
+    return transport === "tauri" ? invoke("conversation_get", { id }) : http("GET", `/v1/conversations/${id}`);
+  },
+
+  deleteConversation(id: number): Promise<void> {
+    return transport === "tauri" ? invoke("conversation_delete", { id }) : http("DELETE", `/v1/conversations/${id}`);
   },
 
   progress(): Promise<Progress> {

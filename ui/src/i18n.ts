@@ -61,6 +61,10 @@ const vi = {
     written: "Em đã viết",
     noEdits: "Không có lỗi nào.",
     open: "Xem chi tiết",
+    conversations: "Hội thoại đã lưu",
+    noConversations: "Chưa có hội thoại nào.",
+    messages: (n: number) => `${n} tin nhắn`,
+    confirmDeleteConversation: "Xoá hội thoại này? Không thể hoàn tác.",
   },
   conversation: {
     title: "Luyện hội thoại",
@@ -242,6 +246,10 @@ const en: Strings = {
     written: "You wrote",
     noEdits: "No mistakes.",
     open: "Open",
+    conversations: "Saved conversations",
+    noConversations: "No conversation yet.",
+    messages: (n) => `${n} messages`,
+    confirmDeleteConversation: "Delete this conversation? This cannot be undone.",
   },
   conversation: {
     title: "Conversation practice",

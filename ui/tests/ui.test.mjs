@@ -155,6 +155,23 @@ test("history: the attempt is listed, searchable, opens, and progress charts it"
   await page.screenshot({ path: join(shots, "progress.png"), fullPage: true });
 });
 
+test("history: the conversation was saved, opens with its tips, and can be deleted", async () => {
+  await page.goto(`${base}/#history`);
+  await page.waitForSelector("#conversation-list li[data-conversation]");
+  const row = await page.textContent("#conversation-list li[data-conversation]");
+  assert.match(row, /This is an test\./);
+  assert.match(row, /Gọi đồ ăn/);
+  assert.match(row, /4 tin nhắn/, "both exchanges, the stopped reply included");
+  await page.click("#conversation-list li[data-conversation] button.link");
+  await page.waitForSelector("#conversation-detail .msg.user .tips li");
+  assert.match(await page.textContent("#conversation-detail .msg.user .tips"), /an → a/);
+  assert.equal(await page.$$eval("#conversation-detail .msg", (l) => l.length), 4);
+  await page.screenshot({ path: join(shots, "conversation-history.png"), fullPage: true });
+  page.once("dialog", (d) => d.accept());
+  await page.click("#delete-conversation");
+  await page.waitForSelector("#conversation-list li.empty");
+});
+
 test("settings: export, then import restores a deleted attempt; a wrong file is refused", async () => {
   await page.goto(`${base}/#settings`);
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export-json")]);

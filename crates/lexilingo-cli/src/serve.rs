@@ -150,6 +150,14 @@ fn router(state: Shared, ui_dir: Option<PathBuf>) -> Router {
         .route("/v1/models/import", post(models_import))
         .route("/v1/models/active", post(models_activate))
         .route(
+            "/v1/conversations",
+            get(conversations_list).post(conversations_save),
+        )
+        .route(
+            "/v1/conversations/{id}",
+            get(conversations_get).delete(conversations_delete),
+        )
+        .route(
             "/v1/settings/engine",
             get(engine_settings_get).put(engine_settings_put),
         )
@@ -998,4 +1006,69 @@ async fn engine_settings_put(
     })?;
     state.tutor.reset().await;
     Ok(Json(json!(EngineSettings::read(state.tutor.source()))))
+}
+
+#[derive(Debug, Deserialize)]
+struct SaveTurnsBody {
+    id: Option<i64>,
+    scenario: String,
+    level: CefrLevel,
+    turns: Vec<ChatMessage>,
+}
+
+/// Appends the newest messages of the window's conversation (a new one without `id`).
+async fn conversations_save(
+    State(state): State<Shared>,
+    Json(body): Json<SaveTurnsBody>,
+) -> ApiResult<Json<Value>> {
+    let new = lexilingo_core::store::NewConversation {
+        scenario: body.scenario,
+        level: body.level,
+        model_id: state.model_id(),
+    };
+    let turns: Vec<_> = body
+        .turns
+        .into_iter()
+        .map(|m| (m.role, m.content))
+        .collect();
+    let id = state.store.append_turns(body.id, &new, &turns).await?;
+    Ok(Json(json!({ "id": id })))
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    limit: Option<u32>,
+}
+
+async fn conversations_list(
+    State(state): State<Shared>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(
+        state
+            .store
+            .list_conversations(q.limit.unwrap_or(50))
+            .await?
+    )))
+}
+
+async fn conversations_get(
+    State(state): State<Shared>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    Ok(match state.store.get_conversation(id).await? {
+        Some(c) => Json(json!(c)).into_response(),
+        None => not_found(id),
+    })
+}
+
+async fn conversations_delete(
+    State(state): State<Shared>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    Ok(if state.store.delete_conversation(id).await? {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_found(id)
+    })
 }

@@ -497,3 +497,83 @@ fn every_returned_insert_survives_a_sigkill() {
         );
     });
 }
+
+#[tokio::test]
+async fn a_windows_conversation_is_saved_turn_by_turn_listed_and_deleted() {
+    use lexilingo_core::engine::Role;
+    use lexilingo_core::store::NewConversation;
+    let dir = tempfile::tempdir().expect("temp");
+    let store = Store::open(dir.path()).await.expect("open");
+    let new = NewConversation {
+        scenario: "ordering_food".into(),
+        level: CefrLevel::A2,
+        model_id: "smol.gguf".into(),
+    };
+    let id = store
+        .append_turns(
+            None,
+            &new,
+            &[
+                (Role::User, "I want an coffee.".into()),
+                (Role::Assistant, "Sure! Hot or iced?".into()),
+            ],
+        )
+        .await
+        .expect("first exchange");
+    let same = store
+        .append_turns(
+            Some(id),
+            &new,
+            &[
+                (Role::User, "Iced, please.".into()),
+                (Role::Assistant, "Here you are.".into()),
+            ],
+        )
+        .await
+        .expect("second exchange");
+    assert_eq!(same, id, "the same conversation grows");
+    // A system message is refused, and nothing of that batch is kept.
+    assert!(store
+        .append_turns(
+            Some(id),
+            &new,
+            &[(Role::User, "x".into()), (Role::System, "y".into())]
+        )
+        .await
+        .is_err());
+
+    let list = store.list_conversations(10).await.expect("list");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].turns, 4);
+    assert_eq!(list[0].first_message, "I want an coffee.");
+    assert_eq!(list[0].scenario, "ordering_food");
+    let full = store
+        .get_conversation(id)
+        .await
+        .expect("get")
+        .expect("there");
+    let texts: Vec<_> = full.turns.iter().map(|t| t.content.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "I want an coffee.",
+            "Sure! Hot or iced?",
+            "Iced, please.",
+            "Here you are."
+        ]
+    );
+
+    // After a delete (say, in another window) the next exchange starts a new conversation.
+    assert!(store.delete_conversation(id).await.expect("delete"));
+    assert!(!store.delete_conversation(id).await.expect("delete again"));
+    store
+        .append_turns(Some(id), &new, &[(Role::User, "Hello.".into())])
+        .await
+        .expect("new conversation");
+    let list = store.list_conversations(10).await.expect("list");
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        (list[0].turns, list[0].first_message.as_str()),
+        (1, "Hello.")
+    );
+}

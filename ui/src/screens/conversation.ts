@@ -14,9 +14,11 @@ import { LEVELS } from "../labels";
 const SCENARIOS: Scenario[] = ["small_talk", "ordering_food", "job_interview", "travel", "shopping"];
 
 /** The conversation survives switching screens (not a restart). */
-const kept: { history: ChatMessage[]; tips: Hint[][]; scenario: Scenario; level: string } = {
+const kept: { history: ChatMessage[]; tips: Hint[][]; scenario: Scenario; level: string; saved: number | null } = {
   history: [],
   tips: [],
+  // The saved conversation this one goes on (History lists it); a restart begins another.
+  saved: null,
   scenario: "small_talk",
   level: "A2",
 };
@@ -62,6 +64,7 @@ export function conversationScreen(root: HTMLElement): void {
   restart.addEventListener("click", () => {
     kept.history = [];
     kept.tips = [];
+    kept.saved = null;
     redraw();
     input.focus();
   });
@@ -99,6 +102,14 @@ export function conversationScreen(root: HTMLElement): void {
       stop.hidden = true;
       redraw();
       input.focus();
+    }
+    // Keep the exchange (the message, and the reply if any) in the history. A failure here
+    // is shown but never interrupts the conversation.
+    const exchange = kept.history.slice(history.length);
+    try {
+      kept.saved = await api.saveConversation(kept.saved, kept.scenario, kept.level, exchange);
+    } catch (e) {
+      showError(e);
     }
   });
 }

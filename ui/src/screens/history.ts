@@ -2,6 +2,7 @@
 
 import { api } from "../api";
 import type { Attempt } from "../bindings/Attempt";
+import type { Conversation } from "../bindings/Conversation";
 import type { AttemptSummary } from "../bindings/AttemptSummary";
 import type { CefrLevel } from "../bindings/CefrLevel";
 import type { ErrorType } from "../bindings/ErrorType";
@@ -32,7 +33,8 @@ export function historyScreen(root: HTMLElement): void {
     h("label", {}, s.type, type),
     h("label", {}, s.level, level),
     h("label", {}, s.since, since));
-  const listView = h("div", {}, filters, list, more);
+  const chats = h("ul", { id: "conversation-list", class: "history" });
+  const listView = h("div", {}, filters, list, more, h("h3", { text: s.conversations }), chats);
   const detailView = h("div", { id: "history-detail", hidden: true });
   root.replaceChildren(h("h2", { text: s.title }), listView, detailView);
 
@@ -118,6 +120,75 @@ export function historyScreen(root: HTMLElement): void {
     back.focus();
   };
 
+  const loadChats = async () => {
+    try {
+      const all = await api.conversations();
+      chats.replaceChildren(...(all.length === 0
+        ? [h("li", { class: "empty", text: s.noConversations })]
+        : all.map((c) => {
+          const open = h("button", { type: "button", class: "link", text: c.first_message || "…", "aria-label": `${s.open}: ${c.first_message}` });
+          open.addEventListener("click", () => void showConversation(c.id));
+          return h("li", { "data-conversation": c.id },
+            open,
+            h("div", { class: "meta" },
+              h("span", { text: formatDate(c.started_at, lang()) }),
+              h("span", { class: "tag", text: scenarioName(c.scenario) }),
+              h("span", { class: `badge level-${c.level}`, text: c.level }),
+              h("span", { text: s.messages(c.turns) })));
+        })));
+    } catch (e) {
+      showError(e);
+    }
+  };
+  const showConversation = async (id: number) => {
+    clearError();
+    let c: Conversation;
+    try {
+      c = await api.conversation(id);
+    } catch (e) {
+      showError(e);
+      return;
+    }
+    const back = h("button", { type: "button", class: "secondary", text: s.back });
+    const del = h("button", { type: "button", class: "danger", id: "delete-conversation", text: s.delete });
+    back.addEventListener("click", () => {
+      detailView.hidden = true;
+      listView.hidden = false;
+    });
+    del.addEventListener("click", async () => {
+      if (!window.confirm(s.confirmDeleteConversation)) return;
+      try {
+        await api.deleteConversation(id);
+        detailView.hidden = true;
+        listView.hidden = false;
+        await loadChats();
+      } catch (e) {
+        showError(e);
+      }
+    });
+    // The learner's messages get the same rule-based tips as during the conversation.
+    const log = h("ol", { class: "chat", id: "conversation-detail" });
+    for (const turn of c.turns) {
+      const li = h("li", { class: `msg ${turn.role}` }, h("p", { class: "msg-text", text: turn.content }));
+      log.append(li);
+      if (turn.role === "user") {
+        void api.hints(turn.content).then((tips) => {
+          if (tips.length) li.append(h("ul", { class: "tips" }, ...tips.map((tip) => h("li", {},
+            h("strong", { text: tip.replacement !== null ? `${tip.original} → ${tip.replacement || t().practice.removed}` : tip.original }),
+            ` · ${tip.error_type_vi}`))));
+        }, () => undefined);
+      }
+    }
+    detailView.replaceChildren(
+      h("h3", { text: `${scenarioName(c.scenario)} · ${c.level}` }),
+      h("p", { class: "muted", text: formatDate(c.started_at, lang()) }),
+      log,
+      h("div", { class: "actions" }, back, del));
+    listView.hidden = true;
+    detailView.hidden = false;
+    back.focus();
+  };
+
   let timer: number | undefined;
   search.addEventListener("input", () => {
     window.clearTimeout(timer);
@@ -127,4 +198,10 @@ export function historyScreen(root: HTMLElement): void {
   for (const select of [type, level, since]) select.addEventListener("change", () => void load(false));
   more.addEventListener("click", () => void load(true));
   void load(false);
+  void loadChats();
+}
+
+function scenarioName(name: string): string {
+  const names = t().conversation.scenarios as Record<string, string>;
+  return names[name] ?? name;
 }

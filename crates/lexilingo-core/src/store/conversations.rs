@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use ts_rs::TS;
 
 use super::{now_ms, Store, StoreError};
 use crate::cefr::CefrLevel;
@@ -19,9 +20,11 @@ pub struct NewConversation {
 }
 
 /// A saved conversation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Conversation {
     /// Row id.
+    #[ts(type = "number")]
     pub id: i64,
     /// Stable id.
     pub uuid: String,
@@ -32,20 +35,44 @@ pub struct Conversation {
     /// The model.
     pub model_id: String,
     /// Unix milliseconds.
+    #[ts(type = "number")]
     pub started_at: i64,
     /// The turns, in order.
     pub turns: Vec<Turn>,
 }
 
 /// One message of a conversation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Turn {
     /// `user` or `assistant`.
     pub role: Role,
     /// The text.
     pub content: String,
     /// Unix milliseconds.
+    #[ts(type = "number")]
     pub created_at: i64,
+}
+
+/// A conversation in the history list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ConversationSummary {
+    /// Row id.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The learner's level.
+    pub level: CefrLevel,
+    /// Unix milliseconds.
+    #[ts(type = "number")]
+    pub started_at: i64,
+    /// Messages in it (both sides).
+    #[ts(type = "number")]
+    pub turns: i64,
+    /// The learner's first message.
+    pub first_message: String,
 }
 
 impl Store {
@@ -126,5 +153,100 @@ impl Store {
             started_at: row.try_get("started_at")?,
             turns,
         }))
+    }
+
+    /// Saves the newest turns of a window's conversation: in `conversation` when given (and
+    /// still there), else in a new one described by `new`. One transaction, so a reply is never
+    /// saved without the message it answers. Returns the conversation's id.
+    pub async fn append_turns(
+        &self,
+        conversation: Option<i64>,
+        new: &NewConversation,
+        turns: &[(Role, String)],
+    ) -> Result<i64, StoreError> {
+        if turns.iter().any(|(role, _)| *role == Role::System) {
+            return Err(StoreError::Corrupt("system messages are not stored".into()));
+        }
+        let mut tx = self.pool.begin().await?;
+        let existing = match conversation {
+            Some(id) => {
+                sqlx::query_scalar::<_, i64>("SELECT id FROM conversations WHERE id = ?")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+            }
+            None => None,
+        };
+        let id = match existing {
+            Some(id) => id,
+            None => {
+                sqlx::query_scalar(
+                    "INSERT INTO conversations (uuid, scenario, level, model_id, started_at) \
+                     VALUES (?, ?, ?, ?, ?) RETURNING id",
+                )
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(&new.scenario)
+                .bind(new.level.as_str())
+                .bind(&new.model_id)
+                .bind(now_ms())
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        for (role, content) in turns {
+            sqlx::query(
+                "INSERT INTO turns (conversation_id, position, role, content, created_at) VALUES \
+                 (?1, (SELECT coalesce(max(position), -1) + 1 FROM turns WHERE conversation_id = ?1), ?2, ?3, ?4)",
+            )
+            .bind(id)
+            .bind(role.as_str())
+            .bind(content)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Conversations, newest first.
+    pub async fn list_conversations(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<ConversationSummary>, StoreError> {
+        sqlx::query(
+            "SELECT c.id, c.scenario, c.level, c.started_at, \
+               (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) AS turns, \
+               coalesce((SELECT content FROM turns t WHERE t.conversation_id = c.id AND t.role = 'user' \
+                         ORDER BY position LIMIT 1), '') AS first_message \
+             FROM conversations c ORDER BY c.started_at DESC, c.id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let level: String = r.try_get("level")?;
+            Ok(ConversationSummary {
+                id: r.try_get("id")?,
+                scenario: r.try_get("scenario")?,
+                level: level
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("level `{level}`")))?,
+                started_at: r.try_get("started_at")?,
+                turns: r.try_get("turns")?,
+                first_message: r.try_get("first_message")?,
+            })
+        })
+        .collect()
+    }
+
+    /// Deletes a conversation and its turns; false when there was none.
+    pub async fn delete_conversation(&self, id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM conversations WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 }

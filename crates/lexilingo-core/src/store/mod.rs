@@ -23,7 +23,7 @@ use sqlx::sqlite::{
 pub use attempts::{
     Attempt, AttemptSummary, HistoryPage, HistoryQuery, Mode, NewAttempt, StoredEdit,
 };
-pub use conversations::{Conversation, NewConversation, Turn};
+pub use conversations::{Conversation, ConversationSummary, NewConversation, Turn};
 pub use export::{ExportFormat, ImportReport};
 pub use review::{answer_matches, DueCard, ReviewGrade, ReviewOutcome};
 pub use stats::{DayFluency, ErrorTrend, LevelCount, Progress};
