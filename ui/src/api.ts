@@ -303,6 +303,15 @@ export const api = {
     return () => source.close();
   },
 
+  /**
+   * In the app, the engine's state as the backend changes it (`loading`, `ready`, `failed`),
+   * whichever screen caused it; a browser learns it from `status()` alone.
+   */
+  onEngineState(onState: (state: "loading" | "ready" | "failed") => void): void {
+    if (transport !== "tauri") return;
+    void window.__TAURI__!.event.listen<{ state: "loading" | "ready" | "failed" }>("engine-state", (e) => onState(e.payload.state));
+  },
+
   /** Copies a GGUF file (a path on this computer) into the models folder. */
   importModel(path: string): Promise<InstalledModel> {
     return transport === "tauri" ? invoke("model_import", { path }) : http("POST", "/v1/models/import", { path });

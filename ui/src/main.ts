@@ -99,6 +99,11 @@ async function loadStatus(): Promise<void> {
 
 // A model was installed or switched: start it and show its status.
 setOnModelReady(() => void loadStatus());
+api.onEngineState((state) => {
+  const el = document.getElementById("engine-status")!;
+  el.dataset.engine = state;
+  if (state === "loading" && !status) el.textContent = t().starting;
+});
 setOnEngineChanged(() => void loadStatus());
 
 setLang(lang());
