@@ -207,6 +207,9 @@ pub enum EvalSet {
         /// Score the source itself (the copy baseline); needs no model.
         #[arg(long)]
         copy: bool,
+        /// Score the rule-based correction alone (Harper, the floor); needs no model.
+        #[arg(long, conflicts_with = "copy")]
+        rules_only: bool,
     },
     /// Fluency, scored with Spearman against GUG's crowd average; share of perfect sentences
     /// the correction changes.
@@ -242,6 +245,10 @@ pub enum EvalSet {
         /// the model.
         #[arg(long)]
         replay: Option<PathBuf>,
+        /// Only the rule-based correction of perfect sentences (no model, no fluency); with
+        /// --dump, each edit made is written as `sentence \t original → replacement`.
+        #[arg(long)]
+        rules_only: bool,
     },
     /// Sentence levels against CEFR-SP's two annotators.
     CefrSp {

@@ -5,12 +5,12 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
-use lexilingo_core::edits;
 use lexilingo_core::engine::CancellationToken;
 use lexilingo_core::eval::{detokenize, jfleg_tokens, metrics};
 use lexilingo_core::tasks::correction;
 use lexilingo_core::tasks::explanation::{explain_edit, TypeSource};
 use lexilingo_core::Tutor;
+use lexilingo_core::{edits, rules};
 use serde_json::json;
 
 use crate::cli::EvalSet;
@@ -37,6 +37,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             out,
             limit,
             copy,
+            rules_only,
             dump,
             replay,
         } => {
@@ -61,6 +62,18 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                 metrics::gleu(&srcs, &refs_per, &hyp_toks, 500) * 100.0
             };
             let copy_hyps: Vec<String> = sources.iter().map(|s| s.trim().to_string()).collect();
+            if *rules_only {
+                let hyps: Vec<String> = sources
+                    .iter()
+                    .map(|s| jfleg_tokens(&rules::correct(&detokenize(s))).join(" "))
+                    .collect();
+                if let Some(out) = out {
+                    write_lines(out, &hyps)?;
+                }
+                let report = json!({ "set": "jfleg", "sentences": sources.len(),
+                    "pipeline": "rules only", "gleu": gleu(&hyps), "copy_gleu": gleu(&copy_hyps) });
+                return print_report(&report, json_out);
+            }
             let replayed: Option<Vec<correction::Candidates>> = match replay {
                 Some(path) => Some(
                     lines(path)?
@@ -177,10 +190,43 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             corrections_only,
             dump,
             replay,
+            rules_only,
         } => {
-            let tutor = tutor.context("gug needs a model")?;
             let text = std::fs::read_to_string(tsv)
                 .with_context(|| format!("cannot read {}", tsv.display()))?;
+            if *rules_only {
+                // The rule-based floor alone on the perfect sentences: no model needed.
+                let (mut perfect, mut changed, mut grammar) = (0u32, 0u32, 0u32);
+                let mut diffs = Vec::new();
+                for line in text.lines().skip(1) {
+                    let f: Vec<&str> = line.split('\t').collect();
+                    if f.len() < 6 || f[5].trim() != split || f[2].trim() != "4" {
+                        continue;
+                    }
+                    perfect += 1;
+                    let fixed = rules::correct(f[1]);
+                    let edits = edits::diff(f[1], &fixed);
+                    changed += u32::from(!edits.is_empty());
+                    for e in &edits {
+                        diffs.push(format!("{}\t{} → {}", f[1], e.original, e.replacement));
+                    }
+                    grammar += u32::from(
+                        correction::build(f[1], &fixed)
+                            .edits
+                            .iter()
+                            .any(|e| e.error_type != lexilingo_core::ErrorType::Spelling),
+                    );
+                }
+                if let Some(dump) = dump {
+                    write_lines(dump, &diffs)?;
+                }
+                let share = |n: u32| f64::from(n) / f64::from(perfect.max(1));
+                let report = json!({ "set": "gug", "split": split, "pipeline": "rules only",
+                    "perfect_sentences": perfect, "perfect_changed_share": share(changed),
+                    "perfect_changed_share_without_spelling": share(grammar) });
+                return print_report(&report, json_out);
+            }
+            let tutor = tutor.context("gug needs a model")?;
             let rows_of = |wanted: &str, limit: Option<usize>| {
                 let mut rows: Vec<(String, u8, f64)> = Vec::new();
                 for line in text.lines().skip(1) {

@@ -194,7 +194,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 set,
                 cli::EvalSet::Jfleg { copy: true, .. }
                     | cli::EvalSet::Jfleg {
+                        rules_only: true,
+                        ..
+                    }
+                    | cli::EvalSet::Jfleg {
                         replay: Some(_),
+                        ..
+                    }
+                    | cli::EvalSet::Gug {
+                        rules_only: true,
                         ..
                     }
             );

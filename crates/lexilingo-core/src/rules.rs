@@ -143,7 +143,61 @@ fn lints(text: &str) -> Vec<Found> {
         })
         .collect();
     out.sort_by_key(|f| (f.start, f.end));
+    drop_competing_fixes(text, &mut out);
     out
+}
+
+/// Harper can flag one word three ways: a curated boundary rule ("alot" → "a lot"), the
+/// spelling checker ("usally" → "usually"), and a typo rule that splits it into two words
+/// ("usally" → "us ally", "tendance" → "ten dance", "prefere" → "pref ere"). Whichever came
+/// last used to win. Per span: a boundary rule wins outright (it knows this exact mistake);
+/// otherwise a split into two everyday words (A1–A2: "allday" → "all day", "inmany" → "in
+/// many") wins, and any other split is dropped when the spelling checker has a suggestion for
+/// the same word — a learner who typed "usally" misspelt one word more often than they ran
+/// "us" and "ally" together. A split with no competing suggestion ("vacuumcleaner" → "vacuum
+/// cleaner") stays.
+fn drop_competing_fixes(text: &str, found: &mut Vec<Found>) {
+    let same_span = |a: &Found, b: &Found| a.start == b.start && a.end == b.end;
+    let is_split = |f: &Found| {
+        let original = text.get(f.start..f.end).unwrap_or_default();
+        !original.contains(' ')
+            && matches!(f.lint.suggestions.first(), Some(Suggestion::ReplaceWith(r))
+                if r.contains(&' ') && r.iter().copied().filter(|c| *c != ' ').eq(original.chars()))
+    };
+    let everyday_words = |f: &Found| match f.lint.suggestions.first() {
+        Some(Suggestion::ReplaceWith(r)) => r.iter().collect::<String>().split(' ').all(|w| {
+            crate::lexicon::Lexicon::builtin()
+                .lookup(w)
+                .is_some_and(|(_, level)| level <= crate::CefrLevel::A2)
+        }),
+        _ => false,
+    };
+    let snapshot = found.clone();
+    found.retain(|f| {
+        let rivals = snapshot
+            .iter()
+            .filter(|o| same_span(o, f) && !std::ptr::eq(*o, f));
+        let mut boundary = false;
+        let mut spelled = false;
+        for o in rivals {
+            boundary |= o.lint.lint_kind == LintKind::BoundaryError;
+            spelled |= o.lint.lint_kind == LintKind::Spelling && !o.lint.suggestions.is_empty();
+        }
+        if boundary {
+            return f.lint.lint_kind == LintKind::BoundaryError;
+        }
+        if is_split(f) && f.lint.lint_kind != LintKind::Spelling {
+            return !spelled || everyday_words(f);
+        }
+        // The spelling suggestion gives way to a split into everyday words on the same span.
+        let everyday_split = snapshot.iter().any(|o| {
+            same_span(o, f)
+                && o.lint.lint_kind != LintKind::Spelling
+                && is_split(o)
+                && everyday_words(o)
+        });
+        !(f.lint.lint_kind == LintKind::Spelling && everyday_split)
+    });
 }
 
 /// `table[i]` is the byte offset of char `i`; `table[len]` is `text.len()`.
@@ -302,6 +356,27 @@ fn rewrites_a_name(text: &str, found: &Found) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misspelt_word_is_respelt_not_split_in_two() {
+        assert_eq!(correct("I usally go home."), "I usually go home.");
+        assert_eq!(correct("They bilive it."), "They believe it.");
+        assert_eq!(correct("I prefere tea."), "I prefer tea.");
+        // A curated boundary fix wins over the spelling checker's "allot".
+        assert_eq!(correct("I ate alot."), "I ate a lot.");
+        // A split into everyday words wins over a respelling.
+        assert_eq!(correct("I work allday."), "I work all day.");
+        // A split with no competing spelling suggestion stays.
+        assert_eq!(
+            correct("A vacuumcleaner is useful."),
+            "A vacuum cleaner is useful."
+        );
+        let shown: Vec<_> = hints("I usally go home.")
+            .into_iter()
+            .filter_map(|h| h.replacement)
+            .collect();
+        assert_eq!(shown, ["usually"], "one hint, not two rival ones");
+    }
 
     #[test]
     fn names_inside_a_sentence_are_not_respelt() {
