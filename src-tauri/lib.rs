@@ -42,6 +42,7 @@ pub fn run() {
     std::thread::spawn(lexilingo_core::rules::warm_up);
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::from_env())
         .setup(move |app| {
             #[cfg(unix)]

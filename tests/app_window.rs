@@ -110,15 +110,20 @@ impl WebDriver {
     }
 }
 
-#[test]
-fn window_checks_a_sentence_with_the_real_model() {
-    let app = PathBuf::from(env!("CARGO_BIN_EXE_lexilingo-desktop"));
-    let model = test_model();
-    let data = tempfile::tempdir().expect("temp data dir");
+/// A window under test: its X display (Xvfb unless `DISPLAY` is set), the driver, the session.
+struct Window {
+    wd: WebDriver,
+    display: String,
+    _driver: Guard,
+    _xvfb: Option<Guard>,
+}
 
+/// Opens the app in a new window with `env` (tests run in parallel: `slot` keeps their Xvfb
+/// displays apart).
+fn open_window(app: &std::path::Path, env: &[(&str, &std::ffi::OsStr)], slot: u32) -> Window {
     let mut display = std::env::var("DISPLAY").ok().filter(|d| !d.is_empty());
-    let _xvfb = if display.is_none() {
-        let n = 90 + std::process::id() % 100;
+    let xvfb = if display.is_none() {
+        let n = 90 + (std::process::id() % 50) * 2 + slot;
         let x = Command::new("Xvfb")
             .args([
                 format!(":{n}"),
@@ -138,21 +143,47 @@ fn window_checks_a_sentence_with_the_real_model() {
     } else {
         None
     };
-
+    let display = display.unwrap_or_else(|| ":0".into());
     let port = free_port();
-    let driver = Command::new("WebKitWebDriver")
+    let mut driver = Command::new("WebKitWebDriver");
+    driver
         .arg(format!("--port={port}"))
-        .env("DISPLAY", display.as_deref().unwrap_or(":0"))
+        .env("DISPLAY", &display)
         .env("TAURI_WEBVIEW_AUTOMATION", "true")
-        .env("LEXILINGO_MODEL", &model)
-        .env("LEXILINGO_DATA_DIR", data.path())
+        .env_remove("LEXILINGO_MODEL")
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("WebKitWebDriver (apt install webkit2gtk-driver)");
-    let _driver = Guard(driver);
+        .stderr(Stdio::inherit());
+    for (k, v) in env {
+        driver.env(k, v);
+    }
+    let driver = Guard(
+        driver
+            .spawn()
+            .expect("WebKitWebDriver (apt install webkit2gtk-driver)"),
+    );
+    Window {
+        wd: WebDriver::start(port, app),
+        display,
+        _driver: driver,
+        _xvfb: xvfb,
+    }
+}
 
-    let wd = WebDriver::start(port, &app);
+#[test]
+fn window_checks_a_sentence_with_the_real_model() {
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_lexilingo-desktop"));
+    let model = test_model();
+    let data = tempfile::tempdir().expect("temp data dir");
+    let window = open_window(
+        &app,
+        &[
+            ("LEXILINGO_MODEL", model.as_os_str()),
+            ("LEXILINGO_DATA_DIR", data.path().as_os_str()),
+        ],
+        0,
+    );
+    let wd = &window.wd;
+    let display = Some(window.display.clone());
     assert_eq!(wd.call("GET", "/title", None), json!("LexiLingo"));
 
     let status = wd.wait_for(
@@ -298,4 +329,120 @@ fn window_checks_a_sentence_with_the_real_model() {
         "the checked sentence is in the history"
     );
     assert_eq!(saved.items[0].text, "She don't like apples.");
+}
+
+/// Serves `bytes` at any path (HTTP/1.1, `Range: bytes=N-` honoured), like a model mirror.
+fn serve_file(bytes: std::sync::Arc<Vec<u8>>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let bytes = std::sync::Arc::clone(&bytes);
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).to_lowercase();
+                let from = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("range: bytes="))
+                    .and_then(|r| r.trim().trim_end_matches('-').parse::<usize>().ok())
+                    .unwrap_or(0)
+                    .min(bytes.len());
+                let status = if from > 0 {
+                    "206 Partial Content"
+                } else {
+                    "200 OK"
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Range: bytes {from}-{}/{}\r\nConnection: close\r\n\r\n",
+                    bytes.len() - from,
+                    bytes.len().saturating_sub(1),
+                    bytes.len()
+                );
+                let _ = stream.write_all(&bytes[from..]);
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn first_run_downloads_the_model_in_the_window() {
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_lexilingo-desktop"));
+    let bytes = std::sync::Arc::new(std::fs::read(test_model()).expect("read model"));
+    let sha = {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(lexilingo_core::models::download::sha256_file(&test_model()))
+            .expect("hash")
+    };
+    let port = serve_file(std::sync::Arc::clone(&bytes));
+    let data = tempfile::tempdir().expect("temp data dir");
+    std::fs::write(
+        data.path().join("catalog.toml"),
+        format!(
+            "default = \"smol\"\n[[model]]\nid = \"smol\"\nname = \"SmolLM2 135M (test)\"\n\
+             quant = \"Q4_1\"\nfile = \"smol.gguf\"\n\
+             url = \"https://huggingface.co/t/smol/resolve/0123/smol.gguf\"\nsize = {}\n\
+             sha256 = \"{sha}\"\nlicence = \"Apache-2.0\"\ncontext = 8192\nram_gb = 1\n\
+             recommendation = \"test\"\nchecked = true\n",
+            bytes.len()
+        ),
+    )
+    .expect("catalog");
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let window = open_window(
+        &app,
+        &[
+            ("LEXILINGO_DATA_DIR", data.path().as_os_str()),
+            ("LEXILINGO_HF_ENDPOINT", std::ffi::OsStr::new(&endpoint)),
+        ],
+        1,
+    );
+    let wd = &window.wd;
+    // No model: the window opens on the model screen with a welcome, not an error.
+    wd.wait_for(
+        "return !!document.getElementById('welcome') && location.hash === '#models';",
+        "the first-run model screen",
+        Duration::from_secs(30),
+    );
+    let selected = wd.script("return document.getElementById('model-smol').checked;");
+    assert_eq!(
+        selected,
+        json!(true),
+        "the recommended model is pre-selected"
+    );
+    assert_eq!(
+        wd.script("return !!document.getElementById('pick-model');"),
+        json!(true),
+        "the app offers its native file dialog for import"
+    );
+
+    // Download through the app's commands; progress arrives as Tauri events; when the model is
+    // in, the engine starts on it.
+    wd.script("document.getElementById('download-start').click(); return true;");
+    let status = wd.wait_for(
+        "const s = document.getElementById('engine-status'); return s.dataset.ready === 'true' && s.textContent;",
+        "the downloaded model running",
+        Duration::from_secs(120),
+    );
+    assert!(
+        status
+            .as_str()
+            .is_some_and(|s| s.to_lowercase().contains("smollm2")),
+        "{status}"
+    );
+    let text = wd.script("return document.getElementById('download-text').textContent;");
+    assert!(
+        text.as_str().is_some_and(|t| t.contains("Đã tải xong")),
+        "{text}"
+    );
+    let manifest =
+        std::fs::read_to_string(data.path().join("models/manifest.json")).expect("manifest");
+    assert!(manifest.contains("\"active\": \"smol\""), "{manifest}");
+    let _ = wd.call("DELETE", "", None);
 }

@@ -312,6 +312,15 @@ export const api = {
     void window.__TAURI__!.event.listen<{ state: "loading" | "ready" | "failed" }>("engine-state", (e) => onState(e.payload.state));
   },
 
+  /** In the app, the native "open file" dialog for a GGUF model; null when cancelled. */
+  async pickModelFile(title: string): Promise<string | null> {
+    if (transport !== "tauri") return null;
+    const picked = await invoke<string | null>("plugin:dialog|open", {
+      options: { title, multiple: false, directory: false, filters: [{ name: "GGUF", extensions: ["gguf"] }] },
+    });
+    return picked;
+  },
+
   /** Copies a GGUF file (a path on this computer) into the models folder. */
   importModel(path: string): Promise<InstalledModel> {
     return transport === "tauri" ? invoke("model_import", { path }) : http("POST", "/v1/models/import", { path });

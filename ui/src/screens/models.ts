@@ -2,7 +2,7 @@
 // catalog (the recommended one pre-selected) and download it with progress, speed and ETA —
 // pause, resume (even after closing the app) and cancel — or import a GGUF file.
 
-import { api } from "../api";
+import { api, transport } from "../api";
 import type { CatalogItem } from "../bindings/CatalogItem";
 import type { DownloadStatus } from "../bindings/DownloadStatus";
 import type { ModelsOverview } from "../bindings/ModelsOverview";
@@ -46,6 +46,19 @@ export function modelsScreen(root: HTMLElement): void {
   const importPath = h("input", { type: "text", id: "import-path", placeholder: s.importPlaceholder, autocomplete: "off", spellcheck: false });
   const importButton = h("button", { type: "button", id: "import-model", class: "secondary", text: s.importButton });
   const importStatus = h("p", { id: "import-status", role: "status", class: "muted" });
+  // In the app a native file dialog fills the path; a browser (serve) has no access to paths.
+  const pick = transport === "tauri" ? h("button", { type: "button", id: "pick-model", class: "secondary", text: s.pickFile }) : null;
+  pick?.addEventListener("click", async () => {
+    try {
+      const path = await api.pickModelFile(s.pickFile);
+      if (path) {
+        importPath.value = path;
+        importButton.click();
+      }
+    } catch (e) {
+      showError(e);
+    }
+  });
 
   let overview: ModelsOverview | null = null;
   let status: DownloadStatus = { status: "idle" };
@@ -223,7 +236,7 @@ export function modelsScreen(root: HTMLElement): void {
       h("h3", { text: s.importTitle }),
       h("p", { class: "muted", text: s.importText }),
       h("label", { for: "import-path", text: s.importLabel }),
-      h("div", { class: "row" }, importPath, importButton),
+      h("div", { class: "row" }, importPath, pick, importButton),
       importStatus),
     h("section", { class: "panel" }, h("h3", { text: s.installedTitle }), installedList),
   );
