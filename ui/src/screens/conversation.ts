@@ -106,6 +106,8 @@ export function conversationScreen(root: HTMLElement): void {
     // Keep the exchange (the message, and the reply if any) in the history. A failure here
     // is shown but never interrupts the conversation.
     const exchange = kept.history.slice(history.length);
+    // A message the partner never answered (no model, an error) is not a saved exchange.
+    if (!exchange.some((m) => m.role === "assistant")) return;
     try {
       kept.saved = await api.saveConversation(kept.saved, kept.scenario, kept.level, exchange);
     } catch (e) {
