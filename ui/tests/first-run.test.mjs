@@ -5,14 +5,13 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchBrowser, startServer as harnessStart } from "./harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, "..", "..");
@@ -66,20 +65,8 @@ function withoutModel(env) {
 }
 
 function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ["--data-dir", data,
-      "serve", "--port", "0", "--ui", join(repo, "ui", "dist")], {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: withoutModel({ ...process.env, LEXILINGO_HF_ENDPOINT: `http://127.0.0.1:${files.address().port}` }),
-    });
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)/);
-      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
-    });
-    child.on("exit", (code) => reject(new Error(`lexilingo serve exited (${code}): ${out}`)));
-  });
+  const env = withoutModel({ ...process.env, LEXILINGO_HF_ENDPOINT: `http://127.0.0.1:${files.address().port}` });
+  return harnessStart(bin, ["--data-dir", data], join(repo, "ui", "dist"), env);
 }
 
 async function restartServer() {
@@ -122,11 +109,7 @@ recommendation = "unreachable"
 checked = true
 `);
   ({ child: server, url: base } = await startServer());
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   mkdirSync(shots, { recursive: true });
 });

@@ -7,12 +7,11 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchBrowser, startServer as harnessStart } from "./harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, "..", "..");
@@ -28,26 +27,12 @@ let page;
 const data = mkdtempSync(join(tmpdir(), "lexilingo-ui-"));
 
 function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ["--model", model, "--data-dir", data, "--threads", "2",
-      "serve", "--port", "0", "--ui", join(repo, "ui", "dist")], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)/);
-      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
-    });
-    child.on("exit", (code) => reject(new Error(`lexilingo serve exited (${code}): ${out}`)));
-  });
+  return harnessStart(bin, ["--model", model, "--data-dir", data, "--threads", "2"], join(repo, "ui", "dist"));
 }
 
 before(async () => {
   ({ child: server, url: base } = await startServer());
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
   mkdirSync(shots, { recursive: true });
 });

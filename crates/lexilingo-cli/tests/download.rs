@@ -528,9 +528,29 @@ async fn the_model_screen_pauses_resumes_after_a_restart_and_activates_the_first
     assert!(sha_ok(&data.path().join("models/smol.gguf")));
 }
 
+/// Starts the test model's download and returns the failure's code and Vietnamese message.
+async fn failure_of(
+    service: &std::sync::Arc<lexilingo_core::models::ModelService>,
+) -> (String, String) {
+    use lexilingo_core::models::DownloadStatus;
+    let mut rx = service.subscribe();
+    service.start("smol").expect("start");
+    let end = wait_for(&mut rx, |s| {
+        matches!(
+            s,
+            DownloadStatus::Failed { .. } | DownloadStatus::Finished { .. }
+        )
+    })
+    .await;
+    match end {
+        DownloadStatus::Failed { code, message, .. } => (code, message),
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn the_model_screen_reports_a_dead_network_and_a_bad_file_in_vietnamese() {
-    use lexilingo_core::models::{DownloadStatus, ModelService};
+    use lexilingo_core::models::ModelService;
     // Nothing listens on this port: every attempt is refused.
     let dead = FaultyServer::start(model_bytes(), Fault::None);
     let (data, _) = service_with_catalog(&dead);
@@ -542,43 +562,17 @@ async fn the_model_screen_reports_a_dead_network_and_a_bad_file_in_vietnamese() 
         ..quick()
     };
     let service = ModelService::new(data.path(), Some(endpoint), options);
-    let mut rx = service.subscribe();
-    service.start("smol").expect("start");
-    match wait_for(&mut rx, |s| {
-        matches!(
-            s,
-            DownloadStatus::Failed { .. } | DownloadStatus::Finished { .. }
-        )
-    })
-    .await
-    {
-        DownloadStatus::Failed { code, message, .. } => {
-            assert_eq!(code, "no_network");
-            assert!(message.contains("mạng"), "{message}");
-        }
-        other => panic!("{other:?}"),
-    }
+    let (code, message) = failure_of(&service).await;
+    assert_eq!(code, "no_network");
+    assert!(message.contains("mạng"), "{message}");
 
     // A corrupted file: the hash check deletes it and says so.
     let bad = FaultyServer::start(model_bytes(), Fault::WrongBytes);
     let (data, endpoint) = service_with_catalog(&bad);
     let service = ModelService::new(data.path(), Some(endpoint), quick());
-    let mut rx = service.subscribe();
-    service.start("smol").expect("start");
-    match wait_for(&mut rx, |s| {
-        matches!(
-            s,
-            DownloadStatus::Failed { .. } | DownloadStatus::Finished { .. }
-        )
-    })
-    .await
-    {
-        DownloadStatus::Failed { code, message, .. } => {
-            assert_eq!(code, "bad_download");
-            assert!(message.contains("sha256"), "{message}");
-        }
-        other => panic!("{other:?}"),
-    }
+    let (code, message) = failure_of(&service).await;
+    assert_eq!(code, "bad_download");
+    assert!(message.contains("sha256"), "{message}");
     assert!(!data.path().join("models/smol.gguf").exists());
 
     // Importing something that is not a GGUF model is refused before anything is copied.

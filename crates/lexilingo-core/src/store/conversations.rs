@@ -78,17 +78,7 @@ pub struct ConversationSummary {
 impl Store {
     /// Starts a conversation and returns its id.
     pub async fn insert_conversation(&self, c: &NewConversation) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO conversations (uuid, scenario, level, model_id, started_at) \
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(&c.scenario)
-        .bind(c.level.as_str())
-        .bind(&c.model_id)
-        .bind(now_ms())
-        .fetch_one(&self.pool)
-        .await?)
+        new_conversation(&self.pool, c).await
     }
 
     /// Appends a turn at the end of a conversation.
@@ -98,20 +88,7 @@ impl Store {
         role: Role,
         content: &str,
     ) -> Result<(), StoreError> {
-        if role == Role::System {
-            return Err(StoreError::Corrupt("system messages are not stored".into()));
-        }
-        sqlx::query(
-            "INSERT INTO turns (conversation_id, position, role, content, created_at) VALUES \
-             (?1, (SELECT coalesce(max(position), -1) + 1 FROM turns WHERE conversation_id = ?1), ?2, ?3, ?4)",
-        )
-        .bind(conversation_id)
-        .bind(role.as_str())
-        .bind(content)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        append_turn(&self.pool, conversation_id, role, content).await
     }
 
     /// A conversation with its turns.
@@ -141,14 +118,11 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let level: String = row.try_get("level")?;
         Ok(Some(Conversation {
             id: row.try_get("id")?,
             uuid: row.try_get("uuid")?,
             scenario: row.try_get("scenario")?,
-            level: level
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("level `{level}`")))?,
+            level: level_of(row.try_get("level")?)?,
             model_id: row.try_get("model_id")?,
             started_at: row.try_get("started_at")?,
             turns,
@@ -164,9 +138,6 @@ impl Store {
         new: &NewConversation,
         turns: &[(Role, String)],
     ) -> Result<i64, StoreError> {
-        if turns.iter().any(|(role, _)| *role == Role::System) {
-            return Err(StoreError::Corrupt("system messages are not stored".into()));
-        }
         let mut tx = self.pool.begin().await?;
         let existing = match conversation {
             Some(id) => {
@@ -179,31 +150,10 @@ impl Store {
         };
         let id = match existing {
             Some(id) => id,
-            None => {
-                sqlx::query_scalar(
-                    "INSERT INTO conversations (uuid, scenario, level, model_id, started_at) \
-                     VALUES (?, ?, ?, ?, ?) RETURNING id",
-                )
-                .bind(uuid::Uuid::new_v4().to_string())
-                .bind(&new.scenario)
-                .bind(new.level.as_str())
-                .bind(&new.model_id)
-                .bind(now_ms())
-                .fetch_one(&mut *tx)
-                .await?
-            }
+            None => new_conversation(&mut *tx, new).await?,
         };
         for (role, content) in turns {
-            sqlx::query(
-                "INSERT INTO turns (conversation_id, position, role, content, created_at) VALUES \
-                 (?1, (SELECT coalesce(max(position), -1) + 1 FROM turns WHERE conversation_id = ?1), ?2, ?3, ?4)",
-            )
-            .bind(id)
-            .bind(role.as_str())
-            .bind(content)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
+            append_turn(&mut *tx, id, *role, content).await?;
         }
         tx.commit().await?;
         Ok(id)
@@ -226,13 +176,10 @@ impl Store {
         .await?
         .iter()
         .map(|r| {
-            let level: String = r.try_get("level")?;
             Ok(ConversationSummary {
                 id: r.try_get("id")?,
                 scenario: r.try_get("scenario")?,
-                level: level
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt(format!("level `{level}`")))?,
+                level: level_of(r.try_get("level")?)?,
                 started_at: r.try_get("started_at")?,
                 turns: r.try_get("turns")?,
                 first_message: r.try_get("first_message")?,
@@ -249,4 +196,52 @@ impl Store {
             .await?;
         Ok(done.rows_affected() > 0)
     }
+}
+
+/// Inserts a conversation (in a transaction or on the pool) and returns its id.
+async fn new_conversation<'e>(
+    ex: impl sqlx::SqliteExecutor<'e>,
+    c: &NewConversation,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO conversations (uuid, scenario, level, model_id, started_at) \
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(&c.scenario)
+    .bind(c.level.as_str())
+    .bind(&c.model_id)
+    .bind(now_ms())
+    .fetch_one(ex)
+    .await?)
+}
+
+/// Appends one turn after the conversation's last (system messages are never stored).
+async fn append_turn<'e>(
+    ex: impl sqlx::SqliteExecutor<'e>,
+    conversation_id: i64,
+    role: Role,
+    content: &str,
+) -> Result<(), StoreError> {
+    if role == Role::System {
+        return Err(StoreError::Corrupt("system messages are not stored".into()));
+    }
+    sqlx::query(
+        "INSERT INTO turns (conversation_id, position, role, content, created_at) VALUES \
+         (?1, (SELECT coalesce(max(position), -1) + 1 FROM turns WHERE conversation_id = ?1), ?2, ?3, ?4)",
+    )
+    .bind(conversation_id)
+    .bind(role.as_str())
+    .bind(content)
+    .bind(now_ms())
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// A stored level; anything else means the file was edited by hand or damaged.
+fn level_of(level: String) -> Result<CefrLevel, StoreError> {
+    level
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("level `{level}`")))
 }
