@@ -78,6 +78,7 @@ pub fn run() {
             commands::model_activate,
             commands::engine_settings,
             commands::engine_settings_save,
+            commands::data_dir_move,
             commands::conversation_save,
             commands::conversation_list,
             commands::conversation_get,

@@ -82,3 +82,22 @@ pub async fn engine_settings_save(
     state.active().reset().await;
     Ok(EngineSettings::read(state.active().source()))
 }
+
+/// Copies the learner's data to `path` and uses it from the next start (the old folder stays).
+#[tauri::command]
+pub async fn data_dir_move(
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<lexilingo_core::relocate::MoveReport, CommandError> {
+    let from = state.data_dir().ok_or_else(CommandError::no_data_dir)?;
+    let pointer =
+        lexilingo_core::paths::data_dir_pointer().ok_or_else(CommandError::no_data_dir)?;
+    let store = state.store().await?;
+    lexilingo_core::relocate::move_data(store, from, std::path::Path::new(path.trim()), &pointer)
+        .await
+        .map_err(|e| CommandError {
+            code: e.code().into(),
+            message: e.message_vi(),
+            detail: e.to_string(),
+        })
+}

@@ -22,6 +22,7 @@ import type { InstalledModel } from "./bindings/InstalledModel";
 import type { EngineSettings } from "./bindings/EngineSettings";
 import type { Conversation } from "./bindings/Conversation";
 import type { ConversationSummary } from "./bindings/ConversationSummary";
+import type { MoveReport } from "./bindings/MoveReport";
 
 /** An error as the UI shows it: a stable code, the Vietnamese and the English message. */
 export class ApiError extends Error {
@@ -319,6 +320,17 @@ export const api = {
       options: { title, multiple: false, directory: false, filters: [{ name: "GGUF", extensions: ["gguf"] }] },
     });
     return picked;
+  },
+
+  /** In the app, the native folder picker; null when cancelled. */
+  async pickFolder(title: string): Promise<string | null> {
+    if (transport !== "tauri") return null;
+    return invoke<string | null>("plugin:dialog|open", { options: { title, multiple: false, directory: true } });
+  },
+
+  /** Copies the data folder to `path`, used from the next start; the old folder stays. */
+  moveDataDir(path: string): Promise<MoveReport> {
+    return transport === "tauri" ? invoke("data_dir_move", { path }) : http("POST", "/v1/settings/data-dir", { path });
   },
 
   /** Copies a GGUF file (a path on this computer) into the models folder. */

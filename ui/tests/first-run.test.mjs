@@ -6,6 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +24,10 @@ assert.ok(bin && model, "set LEXILINGO_BIN and LEXILINGO_TEST_MODEL (scripts/tes
 const bytes = readFileSync(model);
 const sha256 = createHash("sha256").update(bytes).digest("hex");
 const data = mkdtempSync(join(tmpdir(), "lexilingo-first-run-"));
+// Where the chosen data folder is remembered (never the real ~/.config in a test), and where
+// the data is moved to.
+const config = mkdtempSync(join(tmpdir(), "lexilingo-config-"));
+const elsewhere = mkdtempSync(join(tmpdir(), "lexilingo-usb-"));
 // What the file server sent, to prove the resume did not start over.
 let served = 0;
 let files;
@@ -65,7 +70,8 @@ function withoutModel(env) {
 }
 
 function startServer() {
-  const env = withoutModel({ ...process.env, LEXILINGO_HF_ENDPOINT: `http://127.0.0.1:${files.address().port}` });
+  const env = withoutModel({ ...process.env, LEXILINGO_CONFIG_DIR: config,
+    LEXILINGO_HF_ENDPOINT: `http://127.0.0.1:${files.address().port}` });
   return harnessStart(bin, ["--data-dir", data], join(repo, "ui", "dist"), env);
 }
 
@@ -119,7 +125,7 @@ after(async () => {
   server?.kill();
   files?.close();
   files?.closeAllConnections?.();
-  rmSync(data, { recursive: true, force: true });
+  for (const dir of [data, config, elsewhere]) rmSync(dir, { recursive: true, force: true });
 });
 
 test("with no model the window opens on the model screen, recommended model selected", async () => {
@@ -206,4 +212,25 @@ test("settings: threads and context are saved and the engine restarts with them"
   assert.match(await page.textContent("#data-dir"), /lexilingo-first-run-/);
   await page.waitForSelector("#model-info:has-text('ngữ cảnh 2048 token · 1 luồng')");
   await page.screenshot({ path: join(shots, "settings-engine.png"), fullPage: true });
+});
+
+test("settings: the data folder is copied to a new place and chosen for the next start", async () => {
+  await page.goto(`${base}/#settings`);
+  await page.fill("#new-data-dir", "usb/lexilingo");
+  await page.click("#move-data-dir");
+  await page.waitForSelector("#error:not([hidden])");
+  assert.match(await page.textContent("#error"), /đường dẫn đầy đủ/);
+  const target = join(elsewhere, "lexilingo");
+  await page.fill("#new-data-dir", target);
+  await page.click("#move-data-dir");
+  await page.waitForSelector("#move-status:has-text('Đã chép')");
+  for (const f of ["lexilingo.db", "settings.json", join("models", "smol.gguf"), join("models", "manifest.json")]) {
+    assert.ok(existsSync(join(target, f)), `${f} copied`);
+    assert.ok(existsSync(join(data, f)), `${f} kept in the old folder`);
+  }
+  assert.equal(readFileSync(join(config, "data-dir"), "utf8").trim(), target);
+  // The copied manifest still names the old folder's files; the new folder's own copy is used.
+  const moved = spawnSync(bin, ["--data-dir", target, "models", "list", "--json"], { encoding: "utf8" });
+  assert.equal(moved.status, 0, moved.stderr);
+  assert.ok(moved.stdout.includes(join(target, "models", "smol.gguf")), moved.stdout);
 });

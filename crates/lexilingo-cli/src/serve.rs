@@ -161,6 +161,7 @@ fn router(state: Shared, ui_dir: Option<PathBuf>) -> Router {
             "/v1/settings/engine",
             get(engine_settings_get).put(engine_settings_put),
         )
+        .route("/v1/settings/data-dir", post(data_dir_move))
         .route("/v1/engine", get(engine_info))
         .route("/v1/diagnostics", get(diagnostics))
         .route("/v1/chat/completions", post(chat_completions))
@@ -1071,4 +1072,44 @@ async fn conversations_delete(
     } else {
         not_found(id)
     })
+}
+
+#[derive(Debug, Deserialize)]
+struct MoveBody {
+    path: PathBuf,
+}
+
+/// Copies the data folder to `path`, used from the next start without `--data-dir`.
+async fn data_dir_move(
+    State(state): State<Shared>,
+    Json(body): Json<MoveBody>,
+) -> ApiResult<Json<Value>> {
+    let (Some(from), Some(pointer)) = (
+        state.tutor.source().data_dir.clone(),
+        lexilingo_core::paths::data_dir_pointer(),
+    ) else {
+        return Err(ApiError::bad_request(
+            "no_data_dir",
+            "no data folder",
+            "Không tìm thấy thư mục dữ liệu.",
+        ));
+    };
+    let report = lexilingo_core::relocate::move_data(&state.store, &from, &body.path, &pointer)
+        .await
+        .map_err(|e| {
+            let status = match e {
+                lexilingo_core::relocate::MoveError::Io { .. }
+                | lexilingo_core::relocate::MoveError::Store(_) => {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
+                _ => StatusCode::BAD_REQUEST,
+            };
+            ApiError {
+                status,
+                code: e.code().into(),
+                message: e.to_string(),
+                message_vi: e.message_vi(),
+            }
+        })?;
+    Ok(Json(json!(report)))
 }

@@ -34,6 +34,7 @@ pub mod input;
 pub mod lexicon;
 pub mod models;
 pub mod paths;
+pub mod relocate;
 pub mod rules;
 pub mod settings;
 pub mod store;

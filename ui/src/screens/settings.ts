@@ -1,6 +1,6 @@
 // Settings: the interface language, the model in use, and the licences.
 
-import { api } from "../api";
+import { api, transport } from "../api";
 import { h } from "../dom";
 import { showError } from "../errors";
 import { lang, setLang, t, type Lang } from "../i18n";
@@ -79,6 +79,38 @@ export function settingsScreen(root: HTMLElement): void {
   const saveEngine = h("button", { type: "button", id: "save-engine", text: s.saveEngine });
   const engineStatus = h("p", { id: "engine-settings-status", role: "status", class: "muted" });
   const dataDir = h("code", { id: "data-dir" });
+  const newDir = h("input", { type: "text", id: "new-data-dir", placeholder: s.newDirPlaceholder, autocomplete: "off", spellcheck: false });
+  const moveDir = h("button", { type: "button", id: "move-data-dir", class: "secondary", text: s.moveDir });
+  const pickDir = transport === "tauri" ? h("button", { type: "button", id: "pick-data-dir", class: "secondary", text: s.pickDir }) : null;
+  const moveStatus = h("p", { id: "move-status", role: "status", class: "muted" });
+  pickDir?.addEventListener("click", async () => {
+    try {
+      const picked = await api.pickFolder(s.pickDir);
+      if (picked) newDir.value = picked;
+    } catch (e) {
+      showError(e);
+    }
+  });
+  moveDir.addEventListener("click", async () => {
+    const path = newDir.value.trim();
+    if (!path) {
+      showError(s.newDirEmpty);
+      newDir.focus();
+      return;
+    }
+    moveDir.disabled = true;
+    moveStatus.textContent = s.moving;
+    try {
+      const r = await api.moveDataDir(path);
+      moveStatus.textContent = r.existing ? s.movedExisting(r.to) : s.moved(r.to, r.files, (r.bytes / 1e6).toFixed(0));
+      if (r.overridden_by_env) moveStatus.textContent += ` ${s.envWins}`;
+    } catch (e) {
+      moveStatus.textContent = "";
+      showError(e);
+    } finally {
+      moveDir.disabled = false;
+    }
+  });
   Promise.all([api.models(), api.engineSettings()]).then(([o, e]) => {
     activeModel.replaceChildren(...(o.installed.length
       ? o.installed.map((m) => h("option", { value: m.id, text: m.id, selected: o.active === m.id }))
@@ -128,7 +160,10 @@ export function settingsScreen(root: HTMLElement): void {
       h("h3", { text: s.data }),
       h("p", { class: "muted", text: s.dataText }),
       h("p", {}, `${s.dataDir} `, dataDir),
+      h("label", { for: "new-data-dir", text: s.newDirLabel }),
+      h("div", { class: "row" }, newDir, pickDir, moveDir),
       h("p", { class: "muted", text: s.dataDirHow }),
+      moveStatus,
       h("div", { class: "actions" }, exportJson, exportCsv),
       h("label", { for: "import-file", text: s.importLabel }),
       importFile,

@@ -100,10 +100,43 @@ impl ModelManager {
 
     fn read(&self) -> Result<Manifest, ManagerError> {
         match std::fs::read(self.dir.join(MANIFEST)) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| self.manifest_error(e)),
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(|m| self.rebased(m))
+                .map_err(|e| self.manifest_error(e)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
             Err(e) => Err(self.manifest_error(e)),
         }
+    }
+
+    /// The manifest records absolute paths. When the whole data folder was moved (Settings →
+    /// data folder, or by hand to a USB drive), a copied model's recorded path is gone but the
+    /// file sits in this models folder under the same name: use that one. Models registered in
+    /// place (elsewhere on purpose) are left as recorded.
+    fn rebased(&self, mut m: Manifest) -> Manifest {
+        for model in m.models.iter_mut().filter(|x| !x.in_place) {
+            if model.path.exists() {
+                continue;
+            }
+            if let Some(name) = model.path.file_name() {
+                let here = self.dir.join(name);
+                if here.exists() {
+                    model.path = here;
+                }
+            }
+        }
+        m
+    }
+
+    /// After the models folder was copied from `old_dir`: records this folder's copies
+    /// instead of the old files (models registered in place elsewhere keep their path).
+    pub fn rebase_from(&self, old_dir: &Path) -> Result<(), ManagerError> {
+        let mut m = self.read()?;
+        for model in m.models.iter_mut().filter(|x| !x.in_place) {
+            if let Ok(rest) = model.path.strip_prefix(old_dir) {
+                model.path = self.dir.join(rest);
+            }
+        }
+        self.write(&m)
     }
 
     fn write(&self, m: &Manifest) -> Result<(), ManagerError> {
@@ -372,6 +405,20 @@ mod tests {
             n_embd: Some(1536),
             n_ctx_train: Some(32768),
         }
+    }
+
+    #[test]
+    fn a_data_folder_moved_by_hand_finds_its_models_in_the_new_place() {
+        let dir = tempfile::tempdir().expect("temp");
+        std::fs::write(dir.path().join("m.gguf"), b"GGUF").expect("model");
+        let manifest = r#"{"active":"m","models":[{"id":"m","path":"/gone/models/m.gguf","size":4,
+            "sha256":"00","verified":false,"architecture":"llama","in_place":false}]}"#;
+        std::fs::write(dir.path().join(MANIFEST), manifest).expect("manifest");
+        let manager = ModelManager::new(dir.path());
+        assert_eq!(
+            manager.active_path().expect("read"),
+            Some(dir.path().join("m.gguf"))
+        );
     }
 
     #[test]

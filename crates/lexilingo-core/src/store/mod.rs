@@ -105,6 +105,16 @@ impl Store {
         &self.path
     }
 
+    /// Writes a consistent copy of the whole database to `path` (`VACUUM INTO`: safe while the
+    /// app keeps writing, WAL included). `path` must not exist yet.
+    pub async fn snapshot_to(&self, path: &Path) -> Result<(), StoreError> {
+        sqlx::query("VACUUM INTO ?")
+            .bind(path.to_string_lossy().into_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// The connection pool, for callers that need a query this module does not offer.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
