@@ -16,7 +16,6 @@ use crate::commands::CommandError;
 /// Shared by every command. The tutor and the database open on first use, so the window
 /// appears at once; the tutor is rebuilt when the learner installs or switches a model.
 pub struct AppState {
-    data_dir: Option<PathBuf>,
     tutor: ActiveTutor,
     models: Option<Arc<ModelService>>,
     store: OnceCell<Store>,
@@ -38,10 +37,9 @@ impl AppState {
         Self {
             tutor: ActiveTutor::new(TutorSource {
                 model: std::env::var_os("LEXILINGO_MODEL").map(PathBuf::from),
-                data_dir: data_dir.clone(),
+                data_dir,
                 ..TutorSource::default()
             }),
-            data_dir,
             models,
             store: OnceCell::new(),
             running: Mutex::new(HashMap::new()),
@@ -65,7 +63,7 @@ impl AppState {
 
     /// The data folder, if there is one.
     pub fn data_dir(&self) -> Option<&std::path::Path> {
-        self.data_dir.as_deref()
+        self.tutor.source().data_dir.as_deref()
     }
 
     /// The tutor if it was already started (diagnostics must not start the model).
@@ -104,11 +102,8 @@ impl AppState {
     pub async fn store(&self) -> Result<&Store, CommandError> {
         self.store
             .get_or_try_init(|| async {
-                let dir = self
-                    .data_dir
-                    .clone()
-                    .ok_or_else(CommandError::no_data_dir)?;
-                Store::open(&dir).await.map_err(CommandError::from_store)
+                let dir = self.data_dir().ok_or_else(CommandError::no_data_dir)?;
+                Store::open(dir).await.map_err(CommandError::from_store)
             })
             .await
     }

@@ -14,6 +14,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+/// The CLI suite's file server, shared rather than written again.
+#[path = "../crates/lexilingo-cli/tests/server.rs"]
+#[allow(dead_code)]
+mod server;
+
 /// Kills the child process when dropped, so a failed assertion leaves nothing running.
 struct Guard(Child);
 
@@ -331,46 +336,6 @@ fn window_checks_a_sentence_with_the_real_model() {
     assert_eq!(saved.items[0].text, "She don't like apples.");
 }
 
-/// Serves `bytes` at any path (HTTP/1.1, `Range: bytes=N-` honoured), like a model mirror.
-fn serve_file(bytes: std::sync::Arc<Vec<u8>>) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let bytes = std::sync::Arc::clone(&bytes);
-            std::thread::spawn(move || {
-                let mut stream = stream;
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                    head.push(byte[0]);
-                }
-                let head = String::from_utf8_lossy(&head).to_lowercase();
-                let from = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("range: bytes="))
-                    .and_then(|r| r.trim().trim_end_matches('-').parse::<usize>().ok())
-                    .unwrap_or(0)
-                    .min(bytes.len());
-                let status = if from > 0 {
-                    "206 Partial Content"
-                } else {
-                    "200 OK"
-                };
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Range: bytes {from}-{}/{}\r\nConnection: close\r\n\r\n",
-                    bytes.len() - from,
-                    bytes.len().saturating_sub(1),
-                    bytes.len()
-                );
-                let _ = stream.write_all(&bytes[from..]);
-            });
-        }
-    });
-    port
-}
-
 #[test]
 fn first_run_downloads_the_model_in_the_window() {
     let app = PathBuf::from(env!("CARGO_BIN_EXE_lexilingo-desktop"));
@@ -380,7 +345,8 @@ fn first_run_downloads_the_model_in_the_window() {
         rt.block_on(lexilingo_core::models::download::sha256_file(&test_model()))
             .expect("hash")
     };
-    let port = serve_file(std::sync::Arc::clone(&bytes));
+    // The download tests' loopback server (any path, `Range` honoured), without faults.
+    let mirror = server::FaultyServer::start(std::sync::Arc::clone(&bytes), server::Fault::None);
     let data = tempfile::tempdir().expect("temp data dir");
     std::fs::write(
         data.path().join("catalog.toml"),
@@ -394,7 +360,7 @@ fn first_run_downloads_the_model_in_the_window() {
         ),
     )
     .expect("catalog");
-    let endpoint = format!("http://127.0.0.1:{port}");
+    let endpoint = mirror.url.trim_end_matches("/model.gguf").to_string();
     let window = open_window(
         &app,
         &[

@@ -60,7 +60,11 @@ pub async fn run(
                 ..DownloadOptions::default()
             };
             let path = fetch_with_bar(&spec, &manager, &options, cancel).await?;
-            let model = manager.register(&path, &catalog, false).await?;
+            // The download verified the sha256 when one was given: no second pass over the file.
+            let known = Some(spec.sha256.clone()).filter(|h| !h.is_empty());
+            let model = manager
+                .register_hashed(&path, &catalog, false, known)
+                .await?;
             println!("Đã tải xong {} ({}).", model.id, path.display());
             Ok(())
         }

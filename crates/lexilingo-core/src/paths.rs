@@ -38,23 +38,15 @@ pub fn chosen_data_dir() -> Option<PathBuf> {
     path.is_absolute().then_some(path)
 }
 
-/// Remembers `dir` as the data folder for the next start (`None`: back to the default).
-pub fn choose_data_dir(dir: Option<&std::path::Path>) -> std::io::Result<()> {
-    let pointer = data_dir_pointer().ok_or_else(|| std::io::Error::other("no config folder"))?;
-    match dir {
-        Some(dir) => {
-            if let Some(parent) = pointer.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            let tmp = pointer.with_extension("tmp");
-            std::fs::write(&tmp, format!("{}\n", dir.display()))?;
-            std::fs::rename(tmp, pointer)
-        }
-        None => match std::fs::remove_file(pointer) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        },
+/// Writes `dir` into the pointer file `pointer` (see [`data_dir_pointer`]) atomically, so a
+/// crash never leaves half a path that the next start would follow.
+pub fn remember_data_dir(pointer: &std::path::Path, dir: &std::path::Path) -> std::io::Result<()> {
+    if let Some(parent) = pointer.parent() {
+        std::fs::create_dir_all(parent)?;
     }
+    let tmp = pointer.with_extension("tmp");
+    std::fs::write(&tmp, format!("{}\n", dir.display()))?;
+    std::fs::rename(tmp, pointer)
 }
 
 /// Directory for downloaded and imported models inside `data_dir`.

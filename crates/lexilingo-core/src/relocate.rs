@@ -148,10 +148,7 @@ pub async fn move_data(
         return Err(MoveError::Same(to.to_path_buf()));
     }
     let remember = |existing: bool, files: u32, bytes: u64| -> Result<MoveReport, MoveError> {
-        if let Some(parent) = pointer.parent() {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        std::fs::write(pointer, format!("{}\n", to.display())).map_err(io(pointer))?;
+        crate::paths::remember_data_dir(pointer, to).map_err(io(pointer))?;
         Ok(MoveReport {
             to: to.display().to_string(),
             existing,

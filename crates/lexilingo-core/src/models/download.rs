@@ -190,6 +190,15 @@ enum Interrupted {
     Fatal(DownloadError),
 }
 
+/// Where an unfinished download of `file_name` in `dir` lives: the bytes so far, and the
+/// sidecar that records what they are.
+pub fn part_paths(dir: &Path, file_name: &str) -> (PathBuf, PathBuf) {
+    (
+        dir.join(format!("{file_name}.part")),
+        dir.join(format!("{file_name}.part.json")),
+    )
+}
+
 /// Downloads `spec` into `dir`, reporting states through `on_state`. Returns the final path.
 pub async fn download(
     spec: &DownloadSpec,
@@ -200,8 +209,7 @@ pub async fn download(
 ) -> Result<PathBuf, DownloadError> {
     tokio::fs::create_dir_all(dir).await.map_err(io(dir))?;
     let final_path = dir.join(&spec.file_name);
-    let part = dir.join(format!("{}.part", spec.file_name));
-    let sidecar_path = dir.join(format!("{}.part.json", spec.file_name));
+    let (part, sidecar_path) = part_paths(dir, &spec.file_name);
     let url = spec.urls.first().cloned().unwrap_or_default();
 
     // A sidecar for another file (different hash) means the .part is not ours to resume.

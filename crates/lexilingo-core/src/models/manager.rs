@@ -296,9 +296,16 @@ impl ModelManager {
 
     /// Deletes a partial download (`.part` and sidecar) of `file_name`.
     pub fn remove_partial(&self, file_name: &str) -> bool {
-        let a = std::fs::remove_file(self.dir.join(format!("{file_name}.part"))).is_ok();
-        let b = std::fs::remove_file(self.dir.join(format!("{file_name}.part.json"))).is_ok();
+        let (part, sidecar) = super::download::part_paths(&self.dir, file_name);
+        let a = std::fs::remove_file(part).is_ok();
+        let b = std::fs::remove_file(sidecar).is_ok();
         a || b
+    }
+
+    /// Bytes of an unfinished download of `file_name`, if there is one.
+    pub fn partial_bytes(&self, file_name: &str) -> Option<u64> {
+        let (part, _) = super::download::part_paths(&self.dir, file_name);
+        std::fs::metadata(part).ok().map(|m| m.len())
     }
 
     /// Makes `id` the model every command uses when no `--model` is given.

@@ -203,11 +203,7 @@ impl ModelService {
                 recommended: e.id == catalog.default,
                 downloadable: e.downloadable(),
                 installed: installed.iter().any(|m| m.id == e.id),
-                partial_bytes: std::fs::metadata(
-                    self.manager.dir().join(format!("{}.part", e.file)),
-                )
-                .ok()
-                .map(|m| m.len()),
+                partial_bytes: self.manager.partial_bytes(&e.file),
                 low_memory: memory.is_some_and(|m| m < u64::from(e.ram_gb) * gb),
                 licence: e.licence.clone(),
             })
@@ -306,9 +302,7 @@ impl ModelService {
             Err(ManagerError::Download(super::DownloadError::Cancelled)) => {
                 DownloadStatus::Paused {
                     id: id.into(),
-                    bytes: std::fs::metadata(dir.join(format!("{}.part", spec.file_name)))
-                        .map(|m| m.len())
-                        .unwrap_or(0),
+                    bytes: self.manager.partial_bytes(&spec.file_name).unwrap_or(0),
                 }
             }
             Err(e) => {
