@@ -20,22 +20,17 @@ pub fn run() {
     let _log_guard = init_logging();
 
     // A second launch on the same data folder shows the running window and exits.
+    // The lock is held until the app exits.
     #[cfg(unix)]
-    let mut focus_requests = None;
-    #[cfg(not(unix))]
-    let focus_requests: Option<()> = None;
-    #[cfg(unix)]
-    let _instance = match state::data_dir_from_env().map(|d| single::claim(&d)) {
-        Some(single::Instance::Second) => {
-            tracing::info!("LexiLingo is already running; showing its window");
-            return;
-        }
-        Some(single::Instance::First { _lock, listener }) => {
-            focus_requests = listener;
-            Some(_lock)
-        }
-        _ => None,
-    };
+    let (_instance_lock, focus_requests) =
+        match state::data_dir_from_env().map(|d| single::claim(&d)) {
+            Some(single::Instance::Second) => {
+                tracing::info!("LexiLingo is already running; showing its window");
+                return;
+            }
+            Some(single::Instance::First { _lock, listener }) => (Some(_lock), listener),
+            _ => (None, None),
+        };
 
     // Hints while typing must be instant from the first keystroke: build Harper's structures
     // (seconds on first use) in the background while the window opens.
@@ -50,8 +45,6 @@ pub fn run() {
                 let handle = app.handle().clone();
                 single::serve(listener, move || show_main_window(&handle));
             }
-            #[cfg(not(unix))]
-            let _ = focus_requests;
             forward_download_state(app.handle());
             Ok(())
         })

@@ -313,19 +313,16 @@ export const api = {
     void window.__TAURI__!.event.listen<{ state: "loading" | "ready" | "failed" }>("engine-state", (e) => onState(e.payload.state));
   },
 
-  /** In the app, the native "open file" dialog for a GGUF model; null when cancelled. */
-  async pickModelFile(title: string): Promise<string | null> {
+  /**
+   * In the app, the native dialog for a GGUF model file or a folder; null when cancelled (and
+   * always in a browser, which cannot see paths).
+   */
+  async pickPath(title: string, what: "gguf" | "folder"): Promise<string | null> {
     if (transport !== "tauri") return null;
-    const picked = await invoke<string | null>("plugin:dialog|open", {
-      options: { title, multiple: false, directory: false, filters: [{ name: "GGUF", extensions: ["gguf"] }] },
-    });
-    return picked;
-  },
-
-  /** In the app, the native folder picker; null when cancelled. */
-  async pickFolder(title: string): Promise<string | null> {
-    if (transport !== "tauri") return null;
-    return invoke<string | null>("plugin:dialog|open", { options: { title, multiple: false, directory: true } });
+    const options = what === "folder"
+      ? { title, multiple: false, directory: true }
+      : { title, multiple: false, directory: false, filters: [{ name: "GGUF", extensions: ["gguf"] }] };
+    return invoke<string | null>("plugin:dialog|open", { options });
   },
 
   /** Copies the data folder to `path`, used from the next start; the old folder stays. */

@@ -1,6 +1,8 @@
 // A tiny element builder. Text is always set with `textContent` (never innerHTML): model output
 // and learner text are shown as text, so nothing they contain can run as markup.
 
+import { t } from "./i18n";
+
 type Child = Node | string | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -59,4 +61,11 @@ export function formatDate(ms: number, lang: string): string {
 /** The children worth appending (drops null/false), for `replaceChildren`. */
 export function nodes(...children: Child[]): Array<Node | string> {
   return children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false);
+}
+
+/** The rule checker's short tips under a learner's message ("an → a · Mạo từ"). */
+export function tipList(tips: ReadonlyArray<{ original: string; replacement: string | null; error_type_vi: string }>): HTMLElement {
+  return h("ul", { class: "tips" }, ...tips.map((tip) => h("li", {},
+    h("strong", { text: tip.replacement !== null ? `${tip.original} → ${tip.replacement || t().practice.removed}` : tip.original }),
+    ` · ${tip.error_type_vi}`)));
 }

@@ -10,16 +10,9 @@ import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { launchBrowser, startServer as harnessStart } from "./harness.mjs";
+import { join } from "node:path";
+import { bin, dist, launchBrowser, model, shots, startServer as harnessStart } from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, "..", "..");
-const shots = join(repo, "docs", "screenshots");
-const bin = process.env.LEXILINGO_BIN;
-const model = process.env.LEXILINGO_TEST_MODEL;
-assert.ok(bin && model, "set LEXILINGO_BIN and LEXILINGO_TEST_MODEL (scripts/test does)");
 
 const bytes = readFileSync(model);
 const sha256 = createHash("sha256").update(bytes).digest("hex");
@@ -72,7 +65,7 @@ function withoutModel(env) {
 function startServer() {
   const env = withoutModel({ ...process.env, LEXILINGO_CONFIG_DIR: config,
     LEXILINGO_HF_ENDPOINT: `http://127.0.0.1:${files.address().port}` });
-  return harnessStart(bin, ["--data-dir", data], join(repo, "ui", "dist"), env);
+  return harnessStart(bin, ["--data-dir", data], dist, env);
 }
 
 async function restartServer() {

@@ -1,8 +1,20 @@
 // Shared by the Playwright suites: a real `lexilingo serve` on a free port, and Debian's
 // Chromium (never a browser Playwright downloads).
 
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** Where the suites keep their screenshots (a few are shown in the README). */
+export const shots = join(repo, "docs", "screenshots");
+/** The built UI that `serve --ui` hands to the browser. */
+export const dist = join(repo, "ui", "dist");
+export const bin = process.env.LEXILINGO_BIN;
+export const model = process.env.LEXILINGO_TEST_MODEL;
+assert.ok(bin && model, "set LEXILINGO_BIN and LEXILINGO_TEST_MODEL (scripts/test does)");
 
 /** Starts `lexilingo ARGS… serve --port 0 --ui DIST` and resolves with the child and its URL. */
 export function startServer(bin, args, ui, env = process.env) {

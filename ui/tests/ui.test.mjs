@@ -9,16 +9,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { launchBrowser, startServer as harnessStart } from "./harness.mjs";
+import { join } from "node:path";
+import { bin, dist, launchBrowser, model, shots, startServer as harnessStart } from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, "..", "..");
-const shots = join(repo, "docs", "screenshots");
-const bin = process.env.LEXILINGO_BIN;
-const model = process.env.LEXILINGO_TEST_MODEL;
-assert.ok(bin && model, "set LEXILINGO_BIN and LEXILINGO_TEST_MODEL (scripts/test does)");
 
 let server;
 let base;
@@ -27,7 +20,7 @@ let page;
 const data = mkdtempSync(join(tmpdir(), "lexilingo-ui-"));
 
 function startServer() {
-  return harnessStart(bin, ["--model", model, "--data-dir", data, "--threads", "2"], join(repo, "ui", "dist"));
+  return harnessStart(bin, ["--model", model, "--data-dir", data, "--threads", "2"], dist);
 }
 
 before(async () => {

@@ -6,7 +6,7 @@ import type { ChatMessage } from "../bindings/ChatMessage";
 import type { DialogueReply } from "../bindings/DialogueReply";
 import type { Hint } from "../bindings/Hint";
 import type { Scenario } from "../bindings/Scenario";
-import { h } from "../dom";
+import { h, tipList } from "../dom";
 import { clearError, showError } from "../errors";
 import { t } from "../i18n";
 import { LEVELS } from "../labels";
@@ -47,11 +47,7 @@ export function conversationScreen(root: HTMLElement): void {
 
   const bubble = (m: ChatMessage, tips: Hint[] = []) => {
     const li = h("li", { class: `msg ${m.role}` }, h("p", { class: "msg-text", text: m.content }));
-    if (tips.length) {
-      li.append(h("ul", { class: "tips" }, ...tips.map((tip) => h("li", {},
-        h("strong", { text: tip.replacement !== null ? `${tip.original} → ${tip.replacement || t().practice.removed}` : tip.original }),
-        ` · ${tip.error_type_vi}`))));
-    }
+    if (tips.length) li.append(tipList(tips));
     return li;
   };
   const redraw = () => {

@@ -7,7 +7,7 @@ import type { AttemptSummary } from "../bindings/AttemptSummary";
 import type { CefrLevel } from "../bindings/CefrLevel";
 import type { ErrorType } from "../bindings/ErrorType";
 import type { HistoryQuery } from "../bindings/HistoryQuery";
-import { formatDate, h, nodes, renderDiff } from "../dom";
+import { formatDate, h, nodes, renderDiff, tipList } from "../dom";
 import { clearError, showError } from "../errors";
 import { lang, t } from "../i18n";
 import { ERROR_TYPES, LEVELS, errorTypeName } from "../labels";
@@ -37,6 +37,30 @@ export function historyScreen(root: HTMLElement): void {
   const listView = h("div", {}, filters, list, more, h("h3", { text: s.conversations }), chats);
   const detailView = h("div", { id: "history-detail", hidden: true });
   root.replaceChildren(h("h2", { text: s.title }), listView, detailView);
+
+  /** Shows `content` in place of the lists, with Back and a Delete that asks first. */
+  const openDetail = (content: Array<Node | string>, deleteId: string, confirmText: string, remove: () => Promise<void>) => {
+    const back = h("button", { type: "button", class: "secondary", text: s.back });
+    const del = h("button", { type: "button", class: "danger", id: deleteId, text: s.delete });
+    const close = () => {
+      detailView.hidden = true;
+      listView.hidden = false;
+    };
+    back.addEventListener("click", close);
+    del.addEventListener("click", async () => {
+      if (!window.confirm(confirmText)) return;
+      try {
+        await remove();
+        close();
+      } catch (e) {
+        showError(e);
+      }
+    });
+    detailView.replaceChildren(...content, h("div", { class: "actions" }, back, del));
+    listView.hidden = true;
+    detailView.hidden = false;
+    back.focus();
+  };
 
   let offset = 0;
   let seq = 0;
@@ -84,26 +108,9 @@ export function historyScreen(root: HTMLElement): void {
       showError(e);
       return;
     }
-    const back = h("button", { type: "button", class: "secondary", text: s.back });
-    const del = h("button", { type: "button", class: "danger", id: "delete-attempt", text: s.delete });
-    back.addEventListener("click", () => {
-      detailView.hidden = true;
-      listView.hidden = false;
-    });
-    del.addEventListener("click", async () => {
-      if (!window.confirm(s.confirmDelete)) return;
-      try {
-        await api.deleteAttempt(id);
-        detailView.hidden = true;
-        listView.hidden = false;
-        await load(false);
-      } catch (e) {
-        showError(e);
-      }
-    });
     const diff = h("p", { class: "diff" });
     diff.append(a.edits.length ? renderDiff(a.text, a.edits) : s.noEdits);
-    detailView.replaceChildren(...nodes(
+    openDetail(nodes(
       h("h3", { text: s.detail }),
       h("p", { class: "muted", text: formatDate(a.created_at, lang()) }),
       h("p", {}, h("strong", { text: `${s.written}: ` }), a.text),
@@ -113,11 +120,10 @@ export function historyScreen(root: HTMLElement): void {
       h("ol", { class: "cards" }, ...a.edits.map((e) => h("li", { class: "card" },
         h("h4", {}, `${e.original || "∅"} → ${e.replacement || t().practice.removed} `, h("span", { class: "tag", text: errorTypeName(e.error_type) })),
         h("p", { text: e.explanation_vi })))),
-      h("div", { class: "actions" }, back, del),
-    ));
-    listView.hidden = true;
-    detailView.hidden = false;
-    back.focus();
+    ), "delete-attempt", s.confirmDelete, async () => {
+      await api.deleteAttempt(id);
+      await load(false);
+    });
   };
 
   const loadChats = async () => {
@@ -149,23 +155,6 @@ export function historyScreen(root: HTMLElement): void {
       showError(e);
       return;
     }
-    const back = h("button", { type: "button", class: "secondary", text: s.back });
-    const del = h("button", { type: "button", class: "danger", id: "delete-conversation", text: s.delete });
-    back.addEventListener("click", () => {
-      detailView.hidden = true;
-      listView.hidden = false;
-    });
-    del.addEventListener("click", async () => {
-      if (!window.confirm(s.confirmDeleteConversation)) return;
-      try {
-        await api.deleteConversation(id);
-        detailView.hidden = true;
-        listView.hidden = false;
-        await loadChats();
-      } catch (e) {
-        showError(e);
-      }
-    });
     // The learner's messages get the same rule-based tips as during the conversation.
     const log = h("ol", { class: "chat", id: "conversation-detail" });
     for (const turn of c.turns) {
@@ -173,20 +162,18 @@ export function historyScreen(root: HTMLElement): void {
       log.append(li);
       if (turn.role === "user") {
         void api.hints(turn.content).then((tips) => {
-          if (tips.length) li.append(h("ul", { class: "tips" }, ...tips.map((tip) => h("li", {},
-            h("strong", { text: tip.replacement !== null ? `${tip.original} → ${tip.replacement || t().practice.removed}` : tip.original }),
-            ` · ${tip.error_type_vi}`))));
+          if (tips.length) li.append(tipList(tips));
         }, () => undefined);
       }
     }
-    detailView.replaceChildren(
+    openDetail([
       h("h3", { text: `${scenarioName(c.scenario)} · ${c.level}` }),
       h("p", { class: "muted", text: formatDate(c.started_at, lang()) }),
       log,
-      h("div", { class: "actions" }, back, del));
-    listView.hidden = true;
-    detailView.hidden = false;
-    back.focus();
+    ], "delete-conversation", s.confirmDeleteConversation, async () => {
+      await api.deleteConversation(id);
+      await loadChats();
+    });
   };
 
   let timer: number | undefined;

@@ -50,7 +50,7 @@ export function modelsScreen(root: HTMLElement): void {
   const pick = transport === "tauri" ? h("button", { type: "button", id: "pick-model", class: "secondary", text: s.pickFile }) : null;
   pick?.addEventListener("click", async () => {
     try {
-      const path = await api.pickModelFile(s.pickFile);
+      const path = await api.pickPath(s.pickFile, "gguf");
       if (path) {
         importPath.value = path;
         importButton.click();

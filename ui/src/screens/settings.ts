@@ -85,7 +85,7 @@ export function settingsScreen(root: HTMLElement): void {
   const moveStatus = h("p", { id: "move-status", role: "status", class: "muted" });
   pickDir?.addEventListener("click", async () => {
     try {
-      const picked = await api.pickFolder(s.pickDir);
+      const picked = await api.pickPath(s.pickDir, "folder");
       if (picked) newDir.value = picked;
     } catch (e) {
       showError(e);
