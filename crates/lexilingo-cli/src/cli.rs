@@ -250,6 +250,16 @@ pub enum EvalSet {
         #[arg(long)]
         rules_only: bool,
     },
+    /// The order of spelling suggestions: how often the first is the word meant, Harper's
+    /// order against the tutor's, on a list of common misspellings; needs no model.
+    Spelling {
+        /// `typo->word` lines (codespell's dictionary.txt, from scripts/fetch-spelling-pairs).
+        #[arg(long)]
+        pairs: PathBuf,
+        /// Take every N-th line (the list is long and sorted; 8 gives 6,776 pairs).
+        #[arg(long, default_value_t = 8)]
+        every: usize,
+    },
     /// Sentence levels against CEFR-SP's two annotators.
     CefrSp {
         /// CEFR-SP files (`sentence \t levelA \t levelB`).

@@ -1,4 +1,4 @@
-//! `lexilingo eval jfleg | gug | cefr-sp`: the tutor measured on public learner data, in one
+//! `lexilingo eval jfleg | gug | spelling | cefr-sp`: the tutor measured on public learner data, in one
 //! process and one model worker for the whole set.
 
 use std::io::Write;
@@ -372,6 +372,15 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             }
             report
         }
+        EvalSet::Spelling { pairs, every } => {
+            let text = std::fs::read_to_string(pairs)
+                .with_context(|| format!("cannot read {}", pairs.display()))?;
+            let r = lexilingo_core::spelling::compare_on_pairs(&text, *every);
+            let share = |n: usize| n as f64 / r.pairs.max(1) as f64;
+            json!({ "set": "spelling", "pairs": r.pairs,
+                "harper_first_right": share(r.harper_right),
+                "ours_first_right": share(r.ours_right) })
+        }
         EvalSet::CefrSp {
             files,
             limit,
@@ -474,31 +483,39 @@ const MARGINS: [f64; 5] = [0.0, 1.0, 2.0, 4.0, 8.0];
 fn vetoes() -> Vec<(String, correction::EditVeto)> {
     let mut out = vec![("combined, no veto".to_string(), correction::EditVeto::NONE)];
     let inf = f64::NEG_INFINITY;
-    for (rules, model, no_model_drops) in [
-        (inf, inf, true),
-        (inf, 0.0, true),
-        (inf, 2.0, true),
-        (inf, 4.0, true),
-        (inf, 8.0, true),
-        (inf, 4.0, false),
-        (-5.0, 4.0, true),
-        (-2.0, 4.0, true),
-        (0.0, 4.0, true),
-        (2.0, 2.0, true),
+    for (rules, model, no_model_drops, word_choice) in [
+        (inf, inf, true, inf),
+        (inf, 0.0, true, inf),
+        (inf, 2.0, true, inf),
+        (inf, 4.0, true, inf),
+        (inf, 8.0, true, inf),
+        (inf, 4.0, false, inf),
+        (-5.0, 4.0, true, inf),
+        (-2.0, 4.0, true, inf),
+        (0.0, 4.0, true, inf),
+        (2.0, 2.0, true, inf),
+        (inf, 0.0, true, 2.0),
+        (inf, 0.0, true, 4.0),
+        (inf, 0.0, true, 8.0),
+        (inf, 0.0, true, f64::INFINITY),
     ] {
+        let drops = if no_model_drops {
+            ", no model drops"
+        } else {
+            ""
+        };
+        let word_choice_name = if word_choice > inf {
+            format!(", model word choice {word_choice}")
+        } else {
+            String::new()
+        };
         out.push((
-            format!(
-                "veto rules {rules} model {model}{}",
-                if no_model_drops {
-                    ", no model drops"
-                } else {
-                    ""
-                }
-            ),
+            format!("veto rules {rules} model {model}{drops}{word_choice_name}"),
             correction::EditVeto {
                 rules,
                 model,
                 no_model_drops,
+                model_word_choice: word_choice,
             },
         ));
     }

@@ -205,6 +205,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         rules_only: true,
                         ..
                     }
+                    | cli::EvalSet::Spelling { .. }
             );
             let tutor = if needs_model { Some(tutor()?) } else { None };
             eval::run(set, tutor, cli.json).await?;

@@ -37,6 +37,7 @@ pub mod paths;
 pub mod relocate;
 pub mod rules;
 pub mod settings;
+pub mod spelling;
 pub mod store;
 pub mod tasks;
 

@@ -19,6 +19,8 @@ use ts_rs::TS;
 use crate::edits::{self, Edit};
 use crate::error_types::{self, ErrorType};
 use crate::explain_vi;
+use crate::lexicon::Lexicon;
+use crate::{spelling, CefrLevel};
 
 /// One mistake the rules found, ready to show while the learner types.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -116,6 +118,9 @@ struct Found {
     lint: Lint,
     start: usize,
     end: usize,
+    /// How many of the first suggestions are close enough to the best that only the sentence
+    /// can tell them apart (1 when the first is clearly best; see [`spelling_choices`]).
+    close: usize,
 }
 
 fn lints(text: &str) -> Vec<Found> {
@@ -134,7 +139,12 @@ fn lints(text: &str) -> Vec<Found> {
         .filter_map(|lint| {
             let start = *byte_at.get(lint.span.start)?;
             let end = *byte_at.get(lint.span.end)?;
-            Some(Found { lint, start, end })
+            Some(Found {
+                lint,
+                start,
+                end,
+                close: 1,
+            })
         })
         .filter(|f| {
             let original = text.get(f.start..f.end).unwrap_or_default();
@@ -142,9 +152,105 @@ fn lints(text: &str) -> Vec<Found> {
                 Some(Suggestion::ReplaceWith(r)) if dialect_variants(original, &r.iter().collect::<String>()))
         })
         .collect();
+    out.retain_mut(|f| respell(text, f));
     out.sort_by_key(|f| (f.start, f.end));
     drop_competing_fixes(text, &mut out);
     out
+}
+
+/// Harper's spelling advice, checked for a learner (see [`crate::spelling`]): a word Harper
+/// flags is left alone when it is English after all — British spelling, a real word missing
+/// from Harper's dictionary ("capita", "endotherm"), or the first part of a hyphenated word
+/// ("eco-car") — and is otherwise offered the respellings a learner most likely meant, in
+/// that order. A typo rule that splits a real word in two ("biomechanics" → "bio mechanics")
+/// is dropped too. Returns whether the lint stays.
+///
+/// One exception keeps a real but rare word flagged: when a word from the learners' lists
+/// (A1–B2) is about one cheap edit away (a doubled letter, a vowel, a near key) and the typed word is in no list ("ballance" →
+/// "balance", "alow" → "allow", "tressure" → "treasure").
+fn respell(text: &str, found: &mut Found) -> bool {
+    let word = text.get(found.start..found.end).unwrap_or_default();
+    let single_word = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_alphabetic() || c == '\'' || c == '’');
+    if !single_word {
+        return true;
+    }
+    let is_english = |w: &str| spelling::in_dictionary(w) || spelling::is_known_word(w);
+    match found.lint.lint_kind {
+        LintKind::Spelling => {
+            if spelling::in_dictionary(word) {
+                return false;
+            }
+            let after = &text[found.end..];
+            let before = &text[..found.start];
+            let in_compound = after.starts_with('-') && after[1..].starts_with(char::is_alphabetic)
+                || before.ends_with('-')
+                    && before[..before.len() - 1].ends_with(char::is_alphabetic);
+            if in_compound && spelling::in_dictionary_any_case(word) {
+                return false;
+            }
+            let ranked = spelling::suggestions(word);
+            if spelling::is_known_word(word) {
+                let everyday_neighbour = ranked.first().is_some_and(|r| {
+                    r.cost <= 0.9
+                        && Lexicon::builtin()
+                            .lookup(&r.word)
+                            .is_some_and(|(_, level)| level <= CefrLevel::B2)
+                });
+                if !everyday_neighbour || Lexicon::builtin().lookup(word).is_some() {
+                    return false;
+                }
+            }
+            if let Some(best) = ranked.first().map(|r| r.cost) {
+                found.close = ranked
+                    .iter()
+                    .take_while(|r| r.cost - best <= CLOSE_RESPELLINGS)
+                    .count();
+                found.lint.suggestions = ranked
+                    .into_iter()
+                    .map(|r| Suggestion::ReplaceWith(r.word.chars().collect()))
+                    .collect();
+            }
+            true
+        }
+        _ => !(is_split(text, found) && is_english(word)),
+    }
+}
+
+/// Respellings whose costs ([`spelling::suggestions`]) are within this much of the best are
+/// left to the sentence to decide: "thad" is "than" or "that" ("more thad facts"), "joing"
+/// "join" or "joint". Half a vowel swap.
+const CLOSE_RESPELLINGS: f32 = 0.5;
+
+/// The respellings the sentence must decide between: for each misspelt word with close
+/// rivals, its byte offset in `text` and the candidates, best first. The tutor scores the
+/// sentence with each and passes the winners to [`correct_choosing`]; without a model, the
+/// first candidate is used.
+pub fn spelling_choices(text: &str) -> Vec<(usize, Vec<String>)> {
+    applied_lints(text)
+        .into_iter()
+        .filter(|f| f.close > 1)
+        .map(|f| {
+            let options = f.lint.suggestions[..f.close]
+                .iter()
+                .filter_map(|s| match s {
+                    Suggestion::ReplaceWith(chars) => Some(chars.iter().collect()),
+                    _ => None,
+                })
+                .collect();
+            (f.start, options)
+        })
+        .collect()
+}
+
+/// Whether the lint's first suggestion splits one word in two, keeping its letters.
+fn is_split(text: &str, f: &Found) -> bool {
+    let original = text.get(f.start..f.end).unwrap_or_default();
+    !original.contains(' ')
+        && matches!(f.lint.suggestions.first(), Some(Suggestion::ReplaceWith(r))
+            if r.contains(&' ') && r.iter().copied().filter(|c| *c != ' ').eq(original.chars()))
 }
 
 /// Harper can flag one word three ways: a curated boundary rule ("alot" → "a lot"), the
@@ -155,20 +261,16 @@ fn lints(text: &str) -> Vec<Found> {
 /// many") wins, and any other split is dropped when the spelling checker has a suggestion for
 /// the same word — a learner who typed "usally" misspelt one word more often than they ran
 /// "us" and "ally" together. A split with no competing suggestion ("vacuumcleaner" → "vacuum
-/// cleaner") stays.
+/// cleaner") stays. A capital the dictionary wants for a name ("thad" → "Thad") gives way to a
+/// respelling of the same word.
 fn drop_competing_fixes(text: &str, found: &mut Vec<Found>) {
     let same_span = |a: &Found, b: &Found| a.start == b.start && a.end == b.end;
-    let is_split = |f: &Found| {
-        let original = text.get(f.start..f.end).unwrap_or_default();
-        !original.contains(' ')
-            && matches!(f.lint.suggestions.first(), Some(Suggestion::ReplaceWith(r))
-                if r.contains(&' ') && r.iter().copied().filter(|c| *c != ' ').eq(original.chars()))
-    };
+    let is_split = |f: &Found| is_split(text, f);
     let everyday_words = |f: &Found| match f.lint.suggestions.first() {
         Some(Suggestion::ReplaceWith(r)) => r.iter().collect::<String>().split(' ').all(|w| {
-            crate::lexicon::Lexicon::builtin()
+            Lexicon::builtin()
                 .lookup(w)
-                .is_some_and(|(_, level)| level <= crate::CefrLevel::A2)
+                .is_some_and(|(_, level)| level <= CefrLevel::A2)
         }),
         _ => false,
     };
@@ -185,6 +287,10 @@ fn drop_competing_fixes(text: &str, found: &mut Vec<Found>) {
         }
         if boundary {
             return f.lint.lint_kind == LintKind::BoundaryError;
+        }
+        // "thad" is a misspelt "than" far more often than the name Thad in lower case.
+        if f.lint.lint_kind == LintKind::Capitalization && spelled {
+            return false;
         }
         if is_split(f) && f.lint.lint_kind != LintKind::Spelling {
             return !spelled || everyday_words(f);
@@ -307,10 +413,21 @@ pub fn hints(text: &str) -> Vec<Hint> {
 /// `text` with every rule fix applied: the first suggestion of each lint, skipping a lint that
 /// overlaps one already applied. Whitespace-only fixes are applied too; they never show as edits.
 pub fn correct(text: &str) -> String {
-    let found: Vec<Found> = lints(text)
+    correct_choosing(text, &[])
+}
+
+/// The lints [`correct`] applies.
+fn applied_lints(text: &str) -> Vec<Found> {
+    lints(text)
         .into_iter()
         .filter(|f| !rewrites_a_name(text, f))
-        .collect();
+        .collect()
+}
+
+/// [`correct`], with the respelling at each byte offset in `picks` chosen by its index among
+/// the lint's suggestions (from [`spelling_choices`]) instead of the first.
+pub fn correct_choosing(text: &str, picks: &[(usize, usize)]) -> String {
+    let found = applied_lints(text);
     let mut chars: Vec<char> = text.chars().collect();
     // Apply from the end so earlier char offsets stay valid.
     let mut taken: Vec<(usize, usize)> = Vec::new();
@@ -322,7 +439,11 @@ pub fn correct(text: &str) -> String {
         {
             continue;
         }
-        let Some(suggestion) = f.lint.suggestions.first() else {
+        let pick = picks
+            .iter()
+            .find(|(start, _)| *start == f.start)
+            .map_or(0, |(_, i)| *i);
+        let Some(suggestion) = f.lint.suggestions.get(pick).or(f.lint.suggestions.first()) else {
             continue;
         };
         suggestion.apply(f.lint.span, &mut chars);
@@ -376,6 +497,40 @@ mod tests {
             .filter_map(|h| h.replacement)
             .collect();
         assert_eq!(shown, ["usually"], "one hint, not two rival ones");
+    }
+
+    #[test]
+    fn real_words_harper_does_not_know_are_left_alone() {
+        for sentence in [
+            "The per capita income rose.",
+            "Distilling water takes time.",
+            "The development of biomechanics has made this possible.",
+            "The population explosion is catalysing the consumption of energy.",
+            "Many companies develop an eco-car.",
+        ] {
+            assert_eq!(correct(sentence), sentence);
+        }
+        // A rare listed word a doubled letter away from an everyday one is still a mistake.
+        assert_eq!(correct("Keep your ballance."), "Keep your balance.");
+    }
+
+    #[test]
+    fn the_respelling_is_the_everyday_word_a_learner_meant() {
+        assert_eq!(
+            correct("You are going to succed."),
+            "You are going to succeed."
+        );
+        assert_eq!(
+            correct("We grow cherrrys and apples."),
+            "We grow cherries and apples."
+        );
+        assert_eq!(
+            correct("I know it becous I read it."),
+            "I know it because I read it."
+        );
+        // A misspelt "than", not the name Thad.
+        let fixed = correct("I prefer ideas more thad facts.");
+        assert!(!fixed.contains("Thad"), "{fixed}");
     }
 
     #[test]

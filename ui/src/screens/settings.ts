@@ -179,6 +179,7 @@ export function settingsScreen(root: HTMLElement): void {
         h("li", { text: "Harper (harper-core) — Apache-2.0" }),
         h("li", { text: "The CEFR-J Wordlist Version 1.5. Compiled by Yukio Tono, Tokyo University of Foreign Studies. © Tono Laboratory, TUFS" }),
         h("li", { text: "Octanove Vocabulary Profile C1/C2 1.0 — Octanove Labs, CC BY-SA 4.0" }),
+        h("li", { text: "SCOWL word lists (size 70) — Copyright 2000-2011 by Kevin Atkinson, permissive licence" }),
         h("li", { text: "Be Vietnam Pro font — SIL Open Font License 1.1" }),
         h("li", { text: "Chart.js — MIT" }))),
   );

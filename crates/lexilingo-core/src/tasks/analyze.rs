@@ -66,6 +66,7 @@ impl Tutor {
                 (
                     crate::rules::correct(&sentence),
                     crate::rules::hints(&sentence),
+                    !crate::rules::spelling_choices(&sentence).is_empty(),
                 )
             })
         };
@@ -90,10 +91,13 @@ impl Tutor {
         let model_correction = correction::model_result(sentence, correction_gen)?;
         let rating = fluency::rating_result(rating_gen, false)?;
         let t = Instant::now();
-        let (rules_fix, hints) = rules_work.await.unwrap_or_else(|e| {
+        let (mut rules_fix, hints, respellings_to_choose) = rules_work.await.unwrap_or_else(|e| {
             tracing::error!("the rule check failed: {e}");
-            (sentence.to_string(), Vec::new())
+            (sentence.to_string(), Vec::new(), false)
         });
+        if respellings_to_choose {
+            rules_fix = self.rules_in_context(sentence).await?;
+        }
         let (candidates, own_score) = self
             .score_candidates(sentence, rules_fix, model_correction)
             .await?;
