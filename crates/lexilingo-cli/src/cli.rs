@@ -239,16 +239,20 @@ pub enum EvalSet {
         #[arg(long)]
         corrections_only: bool,
         /// Write each perfect sentence's correction candidates (JSON lines) here.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "rules_only")]
         dump: Option<PathBuf>,
         /// Recompute the corrections of perfect sentences from a --dump file instead of running
         /// the model.
         #[arg(long)]
         replay: Option<PathBuf>,
-        /// Only the rule-based correction of perfect sentences (no model, no fluency); with
-        /// --dump, each edit made is written as `sentence \t original → replacement`.
+        /// Only the rule-based correction of perfect sentences (no model, no fluency).
         #[arg(long)]
         rules_only: bool,
+        /// Write each edit the tutor makes to a perfect sentence here, as `sentence \t
+        /// original → replacement \t type` (the production pipeline, or the rules alone with
+        /// --rules-only): what to read when checking for over-correction.
+        #[arg(long)]
+        changes: Option<PathBuf>,
     },
     /// The order of spelling suggestions: how often the first is the word meant, Harper's
     /// order against the tutor's, on a list of common misspellings; needs no model.

@@ -191,13 +191,22 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             dump,
             replay,
             rules_only,
+            changes,
         } => {
+            let change_line = |sentence: &str, e: &lexilingo_core::edits::Edit| {
+                format!(
+                    "{sentence}\t{} → {}\t{}",
+                    e.original,
+                    e.replacement,
+                    e.error_type.as_str()
+                )
+            };
+            let mut change_lines = Vec::new();
             let text = std::fs::read_to_string(tsv)
                 .with_context(|| format!("cannot read {}", tsv.display()))?;
             if *rules_only {
                 // The rule-based floor alone on the perfect sentences: no model needed.
                 let (mut perfect, mut changed, mut grammar) = (0u32, 0u32, 0u32);
-                let mut diffs = Vec::new();
                 for line in text.lines().skip(1) {
                     let f: Vec<&str> = line.split('\t').collect();
                     if f.len() < 6 || f[5].trim() != split || f[2].trim() != "4" {
@@ -205,20 +214,20 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                     }
                     perfect += 1;
                     let fixed = rules::correct(f[1]);
-                    let edits = edits::diff(f[1], &fixed);
-                    changed += u32::from(!edits.is_empty());
-                    for e in &edits {
-                        diffs.push(format!("{}\t{} → {}", f[1], e.original, e.replacement));
+                    let result = correction::build(f[1], &fixed);
+                    changed += u32::from(!result.edits.is_empty());
+                    for e in &result.edits {
+                        change_lines.push(change_line(f[1], e));
                     }
                     grammar += u32::from(
-                        correction::build(f[1], &fixed)
+                        result
                             .edits
                             .iter()
                             .any(|e| e.error_type != lexilingo_core::ErrorType::Spelling),
                     );
                 }
-                if let Some(dump) = dump {
-                    write_lines(dump, &diffs)?;
+                if let Some(path) = changes {
+                    write_lines(path, &change_lines)?;
                 }
                 let share = |n: u32| f64::from(n) / f64::from(perfect.max(1));
                 let report = json!({ "set": "gug", "split": split, "pipeline": "rules only",
@@ -345,12 +354,20 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                             changed_by[k] += u32::from(changed(t));
                             grammar_changed_by[k] += u32::from(grammar_changed(t));
                         }
+                        let production =
+                            correction::with_veto(&c, correction::EditVeto::PRODUCTION);
+                        for e in &production.edits {
+                            change_lines.push(change_line(sentence, e));
+                        }
                         dumped.push(serde_json::to_string(&c)?);
                     }
                     progress(i + 1, rows.len());
                 }
                 if let Some(dump) = dump {
                     write_lines(dump, &dumped)?;
+                }
+                if let Some(path) = changes {
+                    write_lines(path, &change_lines)?;
                 }
                 report["perfect_sentences"] = json!(perfect);
                 let share = |counts: &[u32]| {
