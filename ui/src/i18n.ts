@@ -37,6 +37,7 @@ const vi = {
     words: "Từ theo trình độ",
     unknownWord: "không có trong danh sách",
     removed: "(bỏ)",
+    suggestion: "gợi ý",
     took: (ms: number) => `Mất ${(ms / 1000).toFixed(1)} giây`,
   },
   history: {
@@ -232,6 +233,7 @@ const en: Strings = {
     words: "Words by level",
     unknownWord: "in no word list",
     removed: "(remove)",
+    suggestion: "suggestion",
     took: (ms) => `Took ${(ms / 1000).toFixed(1)} s`,
   },
   history: {

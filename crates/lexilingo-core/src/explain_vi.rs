@@ -145,6 +145,25 @@ fn template(kind: ErrorType) -> Template {
     }
 }
 
+/// The Vietnamese text of a hint that is a suggestion, not a mistake ([`crate::rules::Hint`]'s
+/// `optional`): a comma style asks for, or a respelling the tutor is not sure of. It must not
+/// tell the learner they were wrong.
+pub fn suggestion(kind: ErrorType, original: &str, replacement: &str) -> String {
+    match kind {
+        ErrorType::Punctuation => format!(
+            "Sau “{original}” có thể thêm dấu phẩy cho câu dễ đọc hơn; không có dấu phẩy cũng \
+             không sai em nhé."
+        ),
+        _ if replacement.is_empty() => {
+            format!("Từ “{original}” không có trong từ điển. Em kiểm tra lại chính tả nhé.")
+        }
+        _ => format!(
+            "Từ “{original}” không có trong từ điển. Có phải em định viết “{replacement}”? Em \
+             kiểm tra lại nhé; nếu đó là tên riêng hay từ chuyên ngành thì cứ giữ nguyên."
+        ),
+    }
+}
+
 /// The Vietnamese explanation for one edit of type `kind` that turns `original` into
 /// `replacement` (either may be empty for an insertion or a deletion).
 pub fn explain(kind: ErrorType, original: &str, replacement: &str) -> String {

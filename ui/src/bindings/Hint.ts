@@ -41,4 +41,9 @@ explanation_vi: string,
 /**
  * Harper's own message, in English.
  */
-message_en: string, };
+message_en: string, 
+/**
+ * A suggestion, not a mistake: a comma only style asks for, or a respelling too far from
+ * what was typed to be sure of. The correction does not apply it; the hint says so.
+ */
+optional: boolean, };

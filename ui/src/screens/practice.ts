@@ -91,11 +91,12 @@ function renderHint(hint: Hint): HTMLElement {
   const s = t().practice;
   const what =
     hint.replacement !== null ? `${hint.original} → ${hint.replacement || s.removed}` : hint.original;
+  // A suggestion (an optional comma, an unsure respelling) is not shown as a mistake.
   return h(
     "li",
-    {},
+    hint.optional ? { class: "hint-optional" } : {},
     h("strong", { text: what }),
-    h("span", { class: "hint-type", text: ` · ${hint.error_type_vi}` }),
+    h("span", { class: "hint-type", text: ` · ${hint.optional ? s.suggestion : hint.error_type_vi}` }),
     h("p", { text: hint.explanation_vi }),
   );
 }
