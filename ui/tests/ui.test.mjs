@@ -62,6 +62,15 @@ test("practice: hints while typing, then a full check", async () => {
   await page.screenshot({ path: join(shots, "practice.png"), fullPage: true });
 });
 
+test("practice: a comma only style asks for is a suggestion, not a mistake", async () => {
+  await page.goto(`${base}/#practice`);
+  await page.fill("#sentence", "Therefore people should travel more.");
+  await page.waitForSelector("#hints li.hint-optional", { timeout: 30_000 });
+  assert.match(await page.textContent("#hints li.hint-optional"), /gợi ý/);
+  assert.match(await page.textContent("#hints li.hint-optional p"), /không sai/);
+  assert.equal(await page.$$eval("#hints li:not(.hint-optional)", (items) => items.length), 0);
+});
+
 test("review: the mistake comes back as a card; the right fix is graded correct", async () => {
   await page.goto(`${base}/#review`);
   await page.waitForSelector("#review-sentence");
