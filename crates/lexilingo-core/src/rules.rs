@@ -127,6 +127,8 @@ struct Found {
     /// Whether [`correct`] applies it: not a respelling too far from what was typed to trust
     /// ([`MAX_AUTO_RESPELLING`]); the hint still offers it.
     apply: bool,
+    /// A spelling lint's best respelling cost ([`spelling::suggestions`]); infinite otherwise.
+    respelling_cost: f32,
 }
 
 fn lints(text: &str) -> Vec<Found> {
@@ -151,6 +153,7 @@ fn lints(text: &str) -> Vec<Found> {
                 end,
                 close: 1,
                 apply: true,
+                respelling_cost: f32::INFINITY,
             })
         })
         .filter(|f| {
@@ -211,7 +214,11 @@ fn respell(text: &str, found: &mut Found) -> bool {
                     return false;
                 }
             }
+            // No respelling of ours: Harper's guess was further still ("homecontry" →
+            // "homeopathy"), so it is offered, not applied.
+            found.apply = !ranked.is_empty();
             if let Some(best) = ranked.first().map(|r| r.cost) {
+                found.respelling_cost = best;
                 found.apply = best <= MAX_AUTO_RESPELLING;
                 found.close = ranked
                     .iter()
@@ -287,11 +294,20 @@ fn is_split(text: &str, f: &Found) -> bool {
 /// ("usally" → "us ally", "tendance" → "ten dance", "prefere" → "pref ere"). Whichever came
 /// last used to win. Per span: a boundary rule wins outright (it knows this exact mistake);
 /// otherwise a split into two everyday words (A1–A2: "allday" → "all day", "inmany" → "in
-/// many") wins, and any other split is dropped when the spelling checker has a suggestion for
+/// many") wins unless a respelling is close ([`RESPELLING_BEATS_SPLIT`]: "successfull" is
+/// "successful", not "success full"; "everone" is "everyone", not "ever one"), and any other
+/// split is dropped when the spelling checker has a suggestion for
 /// the same word — a learner who typed "usally" misspelt one word more often than they ran
 /// "us" and "ally" together. A split with no competing suggestion ("vacuumcleaner" → "vacuum
 /// cleaner") stays. A capital the dictionary wants for a name ("thad" → "Thad") gives way to a
 /// respelling of the same word.
+/// A respelling this cheap ([`spelling::suggestions`]: a doubled letter, a vowel, one missing
+/// letter) beats a split into everyday words. GUG's perfect dev sentences had "successfull" →
+/// "success full", "youself" → "you self", "nowdays" → "now days", "alowing" → "a lowing"
+/// (respellings at 0.4–1.0); the splits that are right cost more to respell ("allday" →
+/// "allay" 1.4).
+const RESPELLING_BEATS_SPLIT: f32 = 1.0;
+
 fn drop_competing_fixes(text: &str, found: &mut Vec<Found>) {
     let same_span = |a: &Found, b: &Found| a.start == b.start && a.end == b.end;
     let is_split = |f: &Found| is_split(text, f);
@@ -304,15 +320,18 @@ fn drop_competing_fixes(text: &str, found: &mut Vec<Found>) {
         _ => false,
     };
     let snapshot = found.clone();
-    found.retain(|f| {
+    found.retain_mut(|f| {
         let rivals = snapshot
             .iter()
             .filter(|o| same_span(o, f) && !std::ptr::eq(*o, f));
         let mut boundary = false;
         let mut spelled = false;
+        let mut close_respelling = false;
         for o in rivals {
             boundary |= o.lint.lint_kind == LintKind::BoundaryError;
-            spelled |= o.lint.lint_kind == LintKind::Spelling && !o.lint.suggestions.is_empty();
+            let respelt = o.lint.lint_kind == LintKind::Spelling && !o.lint.suggestions.is_empty();
+            spelled |= respelt;
+            close_respelling |= respelt && o.respelling_cost <= RESPELLING_BEATS_SPLIT;
         }
         if boundary {
             return f.lint.lint_kind == LintKind::BoundaryError;
@@ -322,16 +341,33 @@ fn drop_competing_fixes(text: &str, found: &mut Vec<Found>) {
             return false;
         }
         if is_split(f) && f.lint.lint_kind != LintKind::Spelling {
-            return !spelled || everyday_words(f);
+            return !spelled || (everyday_words(f) && !close_respelling);
         }
-        // The spelling suggestion gives way to a split into everyday words on the same span.
-        let everyday_split = snapshot.iter().any(|o| {
+        // A distant respelling gives way to a split into everyday words on the same span; a
+        // close one takes the split in as a rival for the sentence to decide
+        // ([`spelling_choices`]: "donot" → "do not" or "donut"), first when the respelling is
+        // no word of the learners' lists.
+        let everyday_split = snapshot.iter().find(|o| {
             same_span(o, f)
                 && o.lint.lint_kind != LintKind::Spelling
                 && is_split(o)
                 && everyday_words(o)
         });
-        !(f.lint.lint_kind == LintKind::Spelling && everyday_split)
+        let Some(split) = everyday_split.and_then(|o| o.lint.suggestions.first()) else {
+            return true;
+        };
+        if f.lint.lint_kind != LintKind::Spelling {
+            return true;
+        }
+        if f.respelling_cost > RESPELLING_BEATS_SPLIT {
+            return false;
+        }
+        let listed = matches!(f.lint.suggestions.first(), Some(Suggestion::ReplaceWith(r))
+            if Lexicon::builtin().lookup(&r.iter().collect::<String>()).is_some());
+        let at = if listed { f.close.min(1) } else { 0 };
+        f.lint.suggestions.insert(at, split.clone());
+        f.close += 1;
+        true
     });
 }
 
@@ -523,6 +559,20 @@ mod tests {
         assert_eq!(correct("I ate alot."), "I ate a lot.");
         // A split into everyday words wins over a respelling.
         assert_eq!(correct("I work allday."), "I work all day.");
+        // A close respelling to a listed word beats a split into everyday words; a split
+        // beats a respelling to a word learners are not taught ("donut").
+        assert_eq!(
+            correct("You can be successfull and everone knows it."),
+            "You can be successful and everyone knows it."
+        );
+        assert_eq!(correct("They donot know."), "They do not know.");
+        let choices = spelling_choices("They donot know.");
+        assert!(
+            choices
+                .iter()
+                .any(|(_, o)| o.len() >= 2 && o[0] == "do not"),
+            "{choices:?}"
+        );
         // A split with no competing spelling suggestion stays.
         assert_eq!(
             correct("A vacuumcleaner is useful."),

@@ -101,6 +101,19 @@ fn rank(word: &str) -> Vec<Respelling> {
     let lower = word.to_lowercase();
     let mut seen = HashSet::new();
     let mut ranked: Vec<Respelling> = Vec::new();
+    // An abbreviation of the learners' lists typed in lower case ("tv") is the dictionary's
+    // capitals; one they are not taught ("og" → "OG", "Lsat" → "LSAT") is more likely a typo.
+    let upper = word.to_uppercase();
+    if upper != word
+        && dictionary.contains_exact_word_str(&upper)
+        && Lexicon::builtin().lookup(word).is_some()
+    {
+        seen.insert(lower.clone());
+        ranked.push(Respelling {
+            word: upper,
+            cost: 0.4,
+        });
+    }
     for max_distance in 2..=3u8 {
         for found in dictionary.fuzzy_match(&chars, max_distance, 200) {
             let candidate: String = found.word.iter().collect();
@@ -308,6 +321,7 @@ mod tests {
         assert_eq!(first("becous"), "because");
         assert_eq!(first("Becaus"), "Because");
         assert_eq!(first("usally"), "usually");
+        assert_eq!(first("tv"), "TV");
     }
 
     #[test]
