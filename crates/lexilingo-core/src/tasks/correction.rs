@@ -459,11 +459,38 @@ pub fn with_veto(candidates: &Candidates, veto: EditVeto) -> CorrectionResult {
                 .iter()
                 .any(|r| r.start == e.start && r.end == e.end && r.replacement == e.replacement)
         };
-        let kept: Vec<Edit> = result
+        let keep: Vec<bool> = result
             .edits
             .iter()
             .zip(&candidates.edit_gains)
-            .filter(|(e, g)| veto.keeps(e, **g, from_rules(e)))
+            .map(|(e, g)| veto.keeps(e, *g, from_rules(e)))
+            .collect();
+        // A word moved ("will even become" → "will become even") is two edits, an insertion
+        // and a deletion of the same words: undoing one half alone would leave the word twice
+        // or not at all, so a move stands or falls as one.
+        let moved_with = |e: &Edit, other: &Edit| {
+            let words = |t: &str| edits::letters(t);
+            !words(&e.replacement).is_empty()
+                && words(&e.original).is_empty()
+                && words(&other.replacement).is_empty()
+                && words(&other.original) == words(&e.replacement)
+        };
+        let keep: Vec<bool> = (0..result.edits.len())
+            .map(|i| {
+                let e = &result.edits[i];
+                keep[i]
+                    && !result
+                        .edits
+                        .iter()
+                        .enumerate()
+                        .any(|(j, o)| !keep[j] && (moved_with(e, o) || moved_with(o, e)))
+            })
+            .collect();
+        let kept: Vec<Edit> = result
+            .edits
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
             .map(|(e, _)| e.clone())
             .collect();
         if kept.len() < result.edits.len() {
@@ -564,6 +591,26 @@ mod tests {
         // Without gains (a remote backend) nothing is vetoed.
         c.edit_gains.clear();
         assert_eq!(with_veto(&c, veto).corrected, all);
+    }
+
+    #[test]
+    fn a_moved_word_is_kept_or_undone_as_one() {
+        let original = "Gas will even become more expensive.";
+        let moved = "Gas will become even more expensive.";
+        let n = build(original, moved).edits.len();
+        assert_eq!(n, 2, "a move is an insertion and a deletion");
+        let c = Candidates {
+            original: original.into(),
+            rules: original.into(),
+            model: moved.into(),
+            model_and_rules: moved.into(),
+            rejected_rewrite: None,
+            logprobs: [-30.0, -30.0, -20.0, -20.0],
+            // The insertion is supported, the deletion is not: neither may stand alone.
+            edit_gains: vec![4.7, -0.8],
+        };
+        let r = with_veto(&c, EditVeto::PRODUCTION);
+        assert_eq!(r.corrected, original, "{r:?}");
     }
 
     #[test]
