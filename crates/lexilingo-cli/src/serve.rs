@@ -964,15 +964,16 @@ async fn models_events(State(state): State<Shared>) -> Response {
     sse(rx)
 }
 
+/// A request naming a path on this machine (a model to import, a folder to move data to).
 #[derive(Debug, Deserialize)]
-struct ImportBody {
+struct PathBody {
     path: PathBuf,
 }
 
 /// Copies a GGUF file on this machine into the models folder.
 async fn models_import(
     State(state): State<Shared>,
-    Json(body): Json<ImportBody>,
+    Json(body): Json<PathBody>,
 ) -> ApiResult<Json<Value>> {
     let model = state.models.import(&body.path).await?;
     // The first model installed becomes the active one: the next request starts it.
@@ -1074,15 +1075,10 @@ async fn conversations_delete(
     })
 }
 
-#[derive(Debug, Deserialize)]
-struct MoveBody {
-    path: PathBuf,
-}
-
 /// Copies the data folder to `path`, used from the next start without `--data-dir`.
 async fn data_dir_move(
     State(state): State<Shared>,
-    Json(body): Json<MoveBody>,
+    Json(body): Json<PathBody>,
 ) -> ApiResult<Json<Value>> {
     let (Some(from), Some(pointer)) = (
         state.tutor.source().data_dir.clone(),

@@ -122,7 +122,7 @@ struct Found {
     start: usize,
     end: usize,
     /// How many of the first suggestions are close enough to the best that only the sentence
-    /// can tell them apart (1 when the first is clearly best; see [`spelling_choices`]).
+    /// can tell them apart (1 when the first is clearly best; see [`RuleCheck::choices`]).
     close: usize,
     /// Whether [`correct`] applies it: not a respelling too far from what was typed to trust
     /// ([`MAX_AUTO_RESPELLING`]); the hint still offers it.
@@ -260,27 +260,6 @@ const MAX_AUTO_RESPELLING: f32 = 2.5;
 /// "join" or "joint". Half a vowel swap.
 const CLOSE_RESPELLINGS: f32 = 0.5;
 
-/// The respellings the sentence must decide between: for each misspelt word with close
-/// rivals, its byte offset in `text` and the candidates, best first. The tutor scores the
-/// sentence with each and passes the winners to [`correct_choosing`]; without a model, the
-/// first candidate is used.
-pub fn spelling_choices(text: &str) -> Vec<(usize, Vec<String>)> {
-    applied_lints(text)
-        .into_iter()
-        .filter(|f| f.apply && f.close > 1)
-        .map(|f| {
-            let options = f.lint.suggestions[..f.close]
-                .iter()
-                .filter_map(|s| match s {
-                    Suggestion::ReplaceWith(chars) => Some(chars.iter().collect()),
-                    _ => None,
-                })
-                .collect();
-            (f.start, options)
-        })
-        .collect()
-}
-
 /// Whether the lint's first suggestion splits one word in two, keeping its letters.
 fn is_split(text: &str, f: &Found) -> bool {
     let original = text.get(f.start..f.end).unwrap_or_default();
@@ -345,7 +324,7 @@ fn drop_competing_fixes(text: &str, found: &mut Vec<Found>) {
         }
         // A distant respelling gives way to a split into everyday words on the same span; a
         // close one takes the split in as a rival for the sentence to decide
-        // ([`spelling_choices`]: "donot" → "do not" or "donut"), first when the respelling is
+        // ([`RuleCheck::choices`]: "donot" → "do not" or "donut"), first when the respelling is
         // no word of the learners' lists.
         let everyday_split = snapshot.iter().find(|o| {
             same_span(o, f)
@@ -441,21 +420,25 @@ fn typed_edits(text: &str, fixed: &str) -> Vec<Edit> {
 /// A fix that changes only white space (Harper's spacing advice) is not a hint: the tutor does
 /// not count spaces as mistakes anywhere else either.
 pub fn hints(text: &str) -> Vec<Hint> {
-    lints(text)
-        .into_iter()
+    check(text).hints()
+}
+
+fn hints_of(text: &str, found: &[Found]) -> Vec<Hint> {
+    found
+        .iter()
         .filter_map(|found| {
             let original = text.get(found.start..found.end)?.to_string();
-            let (replacement, edits) = match apply_one(text, &found) {
+            let (replacement, edits) = match apply_one(text, found) {
                 Some(fixed) => {
                     let edits = typed_edits(text, &fixed);
                     if edits.is_empty() {
                         return None;
                     }
-                    (replacement_of(&original, &found), edits)
+                    (replacement_of(&original, found), edits)
                 }
                 None => (None, Vec::new()),
             };
-            let error_type = type_of(&found, &edits);
+            let error_type = type_of(found, &edits);
             let optional = !found.apply;
             let explanation_vi = match (optional, edits.first()) {
                 (true, _) => explain_vi::suggestion(
@@ -485,43 +468,95 @@ pub fn hints(text: &str) -> Vec<Hint> {
 /// `text` with every rule fix applied: the first suggestion of each lint, skipping a lint that
 /// overlaps one already applied. Whitespace-only fixes are applied too; they never show as edits.
 pub fn correct(text: &str) -> String {
-    correct_choosing(text, &[])
+    check(text).correct_choosing(&[])
 }
 
-/// The lints [`correct`] applies.
-fn applied_lints(text: &str) -> Vec<Found> {
-    lints(text)
-        .into_iter()
-        .filter(|f| f.apply && !rewrites_a_name(text, f))
-        .collect()
+/// One check of a text by the rules, from which the hints, the correction and the respellings
+/// to choose between are all read: the tutor lints a sentence once, however many variants of
+/// its correction it scores.
+#[derive(Debug, Clone)]
+pub struct RuleCheck {
+    text: String,
+    found: Vec<Found>,
 }
 
-/// [`correct`], with the respelling at each byte offset in `picks` chosen by its index among
-/// the lint's suggestions (from [`spelling_choices`]) instead of the first.
-pub fn correct_choosing(text: &str, picks: &[(usize, usize)]) -> String {
-    let found = applied_lints(text);
-    let mut chars: Vec<char> = text.chars().collect();
-    // Apply from the end so earlier char offsets stay valid.
-    let mut taken: Vec<(usize, usize)> = Vec::new();
-    for f in found.iter().rev() {
-        let (s, e) = (f.lint.span.start, f.lint.span.end);
-        if taken
-            .iter()
-            .any(|&(ts, te)| s < te && ts < e || (s == e && s == ts))
-        {
-            continue;
-        }
-        let pick = picks
-            .iter()
-            .find(|(start, _)| *start == f.start)
-            .map_or(0, |(_, i)| *i);
-        let Some(suggestion) = f.lint.suggestions.get(pick).or(f.lint.suggestions.first()) else {
-            continue;
-        };
-        suggestion.apply(f.lint.span, &mut chars);
-        taken.push((s, e));
+/// Checks `text` with the rules.
+pub fn check(text: &str) -> RuleCheck {
+    RuleCheck {
+        text: text.to_string(),
+        found: lints(text),
     }
-    chars.into_iter().collect()
+}
+
+impl RuleCheck {
+    /// A check that found nothing: `text` stays as it is (when the check itself failed).
+    pub fn nothing_found(text: &str) -> RuleCheck {
+        RuleCheck {
+            text: text.to_string(),
+            found: Vec::new(),
+        }
+    }
+
+    /// The mistakes found, as [`hints`] gives them.
+    pub fn hints(&self) -> Vec<Hint> {
+        hints_of(&self.text, &self.found)
+    }
+
+    /// The lints the correction applies.
+    fn applied(&self) -> impl Iterator<Item = &Found> {
+        self.found
+            .iter()
+            .filter(|f| f.apply && !rewrites_a_name(&self.text, f))
+    }
+
+    /// The respellings the sentence must decide between: for each misspelt word with close
+    /// rivals, its byte offset in the text and the candidates, best first. The tutor scores the
+    /// sentence with each and passes the winners to [`RuleCheck::correct_choosing`]; without a
+    /// model, the first candidate is used.
+    pub fn choices(&self) -> Vec<(usize, Vec<String>)> {
+        self.applied()
+            .filter(|f| f.close > 1)
+            .map(|f| {
+                let options = f.lint.suggestions[..f.close]
+                    .iter()
+                    .filter_map(|s| match s {
+                        Suggestion::ReplaceWith(chars) => Some(chars.iter().collect()),
+                        _ => None,
+                    })
+                    .collect();
+                (f.start, options)
+            })
+            .collect()
+    }
+
+    /// [`correct`], with the respelling at each byte offset in `picks` chosen by its index
+    /// among the lint's suggestions (from [`RuleCheck::choices`]) instead of the first.
+    pub fn correct_choosing(&self, picks: &[(usize, usize)]) -> String {
+        let found: Vec<&Found> = self.applied().collect();
+        let mut chars: Vec<char> = self.text.chars().collect();
+        // Apply from the end so earlier char offsets stay valid.
+        let mut taken: Vec<(usize, usize)> = Vec::new();
+        for f in found.iter().rev() {
+            let (s, e) = (f.lint.span.start, f.lint.span.end);
+            if taken
+                .iter()
+                .any(|&(ts, te)| s < te && ts < e || (s == e && s == ts))
+            {
+                continue;
+            }
+            let pick = picks
+                .iter()
+                .find(|(start, _)| *start == f.start)
+                .map_or(0, |(_, i)| *i);
+            let Some(suggestion) = f.lint.suggestions.get(pick).or(f.lint.suggestions.first())
+            else {
+                continue;
+            };
+            suggestion.apply(f.lint.span, &mut chars);
+            taken.push((s, e));
+        }
+        chars.into_iter().collect()
+    }
 }
 
 /// A lint that would replace a capitalised word inside a sentence by a different word: almost
@@ -566,7 +601,7 @@ mod tests {
             "You can be successful and everyone knows it."
         );
         assert_eq!(correct("They donot know."), "They do not know.");
-        let choices = spelling_choices("They donot know.");
+        let choices = check("They donot know.").choices();
         assert!(
             choices
                 .iter()

@@ -59,16 +59,11 @@ impl Tutor {
         // The two answers the model writes (its correction and its rating) are generated
         // together, as parallel sequences of one batch; then one scoring request covers the
         // correction candidates and the sentence itself, which fluency and level reuse.
-        // Meanwhile the rules check the sentence on a blocking thread (Harper is synchronous).
+        // Meanwhile the rules check the sentence on a blocking thread (Harper is synchronous);
+        // the hints and the correction are both read from that one check.
         let rules_work = {
             let sentence = sentence.to_string();
-            tokio::task::spawn_blocking(move || {
-                (
-                    crate::rules::correct(&sentence),
-                    crate::rules::hints(&sentence),
-                    !crate::rules::spelling_choices(&sentence).is_empty(),
-                )
-            })
+            tokio::task::spawn_blocking(move || crate::rules::check(&sentence))
         };
         let generations = self
             .engine
@@ -91,13 +86,12 @@ impl Tutor {
         let model_correction = correction::model_result(sentence, correction_gen)?;
         let rating = fluency::rating_result(rating_gen, false)?;
         let t = Instant::now();
-        let (mut rules_fix, hints, respellings_to_choose) = rules_work.await.unwrap_or_else(|e| {
+        let check = rules_work.await.unwrap_or_else(|e| {
             tracing::error!("the rule check failed: {e}");
-            (sentence.to_string(), Vec::new(), false)
+            crate::rules::RuleCheck::nothing_found(sentence)
         });
-        if respellings_to_choose {
-            rules_fix = self.rules_in_context(sentence).await?;
-        }
+        let hints = check.hints();
+        let rules_fix = self.rules_in_context(&check).await?;
         let (candidates, own_score) = self
             .score_candidates(sentence, rules_fix, model_correction)
             .await?;

@@ -341,7 +341,9 @@ impl Tutor {
     ) -> Result<Candidates> {
         let sentence = crate::input::validate(sentence)?;
         let model = self.correct_with_model(sentence, cancel).await?;
-        let rules = self.rules_in_context(sentence).await?;
+        let rules = self
+            .rules_in_context(&crate::rules::check(sentence))
+            .await?;
         Ok(self.score_candidates(sentence, rules, model).await?.0)
     }
 
@@ -349,16 +351,16 @@ impl Tutor {
     /// misspelt word by the sentence around it ("more thad facts": "than", not "that"). Each
     /// word is decided on its own, in one scoring request; without scores (a remote backend)
     /// the first respelling stays.
-    pub(crate) async fn rules_in_context(&self, sentence: &str) -> Result<String> {
-        let choices = crate::rules::spelling_choices(sentence);
+    pub(crate) async fn rules_in_context(&self, check: &crate::rules::RuleCheck) -> Result<String> {
+        let choices = check.choices();
         if choices.is_empty() || !self.engine.is_local() {
-            return Ok(crate::rules::correct(sentence));
+            return Ok(check.correct_choosing(&[]));
         }
         let mut texts = Vec::new();
         let mut owners = Vec::new();
         for (start, options) in &choices {
             for i in 0..options.len() {
-                texts.push(crate::rules::correct_choosing(sentence, &[(*start, i)]));
+                texts.push(check.correct_choosing(&[(*start, i)]));
                 owners.push((*start, i));
             }
         }
@@ -372,7 +374,7 @@ impl Tutor {
             }
         }
         let picks: Vec<(usize, usize)> = picks.into_iter().map(|(s, i, _)| (s, i)).collect();
-        Ok(crate::rules::correct_choosing(sentence, &picks))
+        Ok(check.correct_choosing(&picks))
     }
 
     /// Builds and scores the candidates around the model's correction. Also returns the
