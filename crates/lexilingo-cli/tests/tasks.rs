@@ -128,12 +128,13 @@ async fn explanation_is_vietnamese_and_typed() {
 
 #[tokio::test]
 async fn an_edit_the_rules_cannot_type_is_typed_by_the_model_from_the_fixed_set() {
-    // "cats and dogs" → "heavily": several words become one, with no article, verb form,
-    // comparison or -ing/to pattern, so the rules answer `other` and the model must choose.
+    // "homecontry" → "home country": a run-together word, misspelt too, becomes two words —
+    // not the same letters, not a real word replaced, no article, verb form or -ing/to
+    // pattern — so the rules answer `other` and the model must choose.
     let list = tutor()
         .explain_error(
-            "It is raining cats and dogs.",
-            "It is raining heavily.",
+            "I miss our homecontry.",
+            "I miss our home country.",
             &CancellationToken::new(),
         )
         .await

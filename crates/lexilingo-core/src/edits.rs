@@ -107,17 +107,71 @@ pub fn diff(original: &str, corrected: &str) -> Vec<RawEdit> {
                 new_index..new_index + new_len,
             ),
         };
-        let (start, end) = span(original, &old, old_range.clone());
-        let (r_start, r_end) = span(corrected, &new, new_range);
-        edits.push(RawEdit {
-            start,
-            end,
-            original: original[start..end].to_string(),
-            replacement: corrected[r_start..r_end].to_string(),
-            token_index: old_range.start,
-        });
+        for (old_range, new_range) in split_respellings(&old, &new, old_range, new_range) {
+            let (start, end) = span(original, &old, old_range.clone());
+            let (r_start, r_end) = span(corrected, &new, new_range);
+            edits.push(RawEdit {
+                start,
+                end,
+                original: original[start..end].to_string(),
+                replacement: corrected[r_start..r_end].to_string(),
+                token_index: old_range.start,
+            });
+        }
     }
     edits
+}
+
+type Ranges = (std::ops::Range<usize>, std::ops::Range<usize>);
+
+/// A run of replaced words, word for word, in which some words are respelt: each respelling
+/// becomes its own edit (two misspellings side by side are two mistakes). "deteir anybody" → "deter anyone" is a spelling fix and a word
+/// swapped, to be explained, and kept or undone (`tasks::correction::EditVeto`), apart; as
+/// one edit the misspelling carried the swap. A respelling here: the learner's word is no
+/// English word and the new one is close to it.
+fn split_respellings(
+    old: &[Token<'_>],
+    new: &[Token<'_>],
+    old_range: std::ops::Range<usize>,
+    new_range: std::ops::Range<usize>,
+) -> Vec<Ranges> {
+    if old_range.len() != new_range.len() || old_range.len() < 2 {
+        return vec![(old_range, new_range)];
+    }
+    let respelling = |o: &str, n: &str| {
+        o.chars().all(char::is_alphabetic)
+            && n.chars()
+                .all(|c| c.is_alphabetic() || c == '\'' || c == '’')
+            && !crate::spelling::in_dictionary(o)
+            && !crate::spelling::is_known_word(o)
+            && strsim::damerau_levenshtein(&o.to_lowercase(), &n.to_lowercase())
+                <= 2.max(o.chars().count() * 2 / 5)
+    };
+    let pairs: Vec<bool> = old_range
+        .clone()
+        .zip(new_range.clone())
+        .map(|(i, j)| respelling(old[i].1, new[j].1))
+        .collect();
+    if !pairs.contains(&true) {
+        return vec![(old_range, new_range)];
+    }
+    // Respellings alone; the words between them stay together.
+    let mut out: Vec<Ranges> = Vec::new();
+    let mut k = 0;
+    while k < pairs.len() {
+        let mut end = k + 1;
+        if !pairs[k] {
+            while end < pairs.len() && !pairs[end] {
+                end += 1;
+            }
+        }
+        out.push((
+            old_range.start + k..old_range.start + end,
+            new_range.start + k..new_range.start + end,
+        ));
+        k = end;
+    }
+    out
 }
 
 /// Byte span in `text` covering `tokens[range]`; an empty range maps to the position before the
@@ -190,6 +244,30 @@ mod tests {
                 error_type: ErrorType::Other,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_respelt_word_is_its_own_edit_beside_a_swapped_word() {
+        let edits = diff(
+            "It is not enough to deteir anybody who wishes to.",
+            "It is not enough to deter anyone who wishes to.",
+        );
+        let pairs: Vec<(&str, &str)> = edits
+            .iter()
+            .map(|e| (e.original.as_str(), e.replacement.as_str()))
+            .collect();
+        assert_eq!(pairs, [("deteir", "deter"), ("anybody", "anyone")]);
+        // Two words changed together without a misspelling stay one edit.
+        assert_eq!(diff("He has went home.", "He had gone home.").len(), 1);
+        // Two misspellings side by side are two mistakes.
+        assert_eq!(
+            diff(
+                "It was commdities alowing it.",
+                "It was commodities allowing it."
+            )
+            .len(),
+            2
+        );
     }
 
     #[test]

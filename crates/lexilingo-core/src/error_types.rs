@@ -320,6 +320,18 @@ fn lower_words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether two texts have the same letters and digits, in order, whatever the spaces,
+/// hyphens, apostrophes and letter case between them.
+pub fn same_letters(a: &str, b: &str) -> bool {
+    let letters = |t: &str| {
+        t.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    letters(a) == letters(b)
+}
+
 fn is_punct(token: &str) -> bool {
     !token.chars().any(char::is_alphanumeric)
 }
@@ -350,6 +362,12 @@ pub fn classify(original_sentence: &str, edit: &RawEdit) -> ErrorType {
         .collect();
     if old_words == new_words {
         return ErrorType::Punctuation;
+    }
+    // The same letters written together, apart, hyphenated or with an apostrophe ("my self" →
+    // "myself", "can not" → "cannot", "well being" → "well-being", "dont" → "don't") is how
+    // the word is spelt; the explanation says which (`explain_vi`).
+    if same_letters(&edit.original, &edit.replacement) {
+        return ErrorType::Spelling;
     }
     if old_words.is_empty() {
         return classify_insertion(&new_words);
@@ -388,6 +406,24 @@ pub fn classify(original_sentence: &str, edit: &RawEdit) -> ErrorType {
         || (more_most(&new_words) && er_est(&old_words))
     {
         return ErrorType::Comparison;
+    }
+    // Every word the learner wrote gives way to other words, none of them a form or a
+    // respelling of it: a different word chosen ("catalysing" → "that is causing", "in spite"
+    // → "despite"), not a missing "to be" though "is" comes in.
+    let is_word = |w: &str| crate::spelling::in_dictionary(w) || crate::spelling::is_known_word(w);
+    let related = |o: &str, n: &str| {
+        o == n
+            || same_family(o, n)
+            || plural_pair(o, n)
+            || verb_relation(o, n, None).is_some()
+            || strsim::damerau_levenshtein(o, n) <= 2
+    };
+    if old_words.iter().all(|o| is_word(o))
+        && !old_words
+            .iter()
+            .any(|o| new_words.iter().any(|n| related(o, n)))
+    {
+        return ErrorType::WordChoice;
     }
     // Otherwise classify by the first pair of words that differ.
     let first_diff = old_words.iter().zip(&new_words).find(|(o, n)| o != n);
@@ -468,17 +504,20 @@ fn classify_substitution(old: &str, new: &str, previous: Option<&str>) -> ErrorT
     if comparison_pair(old, new) {
         return ErrorType::Comparison;
     }
-    // A misspelling is close to the right word and is not itself a listed word;
-    // "quick" → "quickly" is close too, but both are real words of one family.
-    let close = strsim::damerau_levenshtein(old, new) <= 2.max(old.len() / 4);
-    if close && crate::lexicon::Lexicon::builtin().lookup(old).is_none() {
+    // A misspelling is no English word at all, and the fix is close to it or is what the spell
+    // checker offers for it ("buissnes" → "business" is three edits in eight letters; "becous"
+    // → "but" is four in six, a different word). A real word swapped for
+    // a close real word is a confusion of two words, not a spelling slip: "effect" → "affect",
+    // "rebuffs" → "rebuts" are word choice, and "quick" → "quickly" word form. "Real" is the
+    // full dictionary (Harper's, SCOWL), not the word lists, whose inflection lookup accepts
+    // "succeedded" as a form of "succeed".
+    let is_word = crate::spelling::in_dictionary(old) || crate::spelling::is_known_word(old);
+    let distance = strsim::damerau_levenshtein(old, new);
+    if !is_word && (distance <= 2.max(old.len() * 2 / 5) || crate::spelling::offers(old, new)) {
         return ErrorType::Spelling;
     }
     if same_family(old, new) {
         return ErrorType::WordForm;
-    }
-    if close && old.len() > 3 {
-        return ErrorType::Spelling;
     }
     ErrorType::WordChoice
 }
@@ -546,18 +585,72 @@ fn plural_pair(a: &str, b: &str) -> bool {
         )
 }
 
+/// Two forms of one adjective or adverb, plain, comparative or superlative ("big" → "bigger",
+/// "happier" → "happiest", "good" → "better"). Only the same word's forms count: "deteir" →
+/// "deter" ends in -er too, and is a spelling fix.
 fn comparison_pair(a: &str, b: &str) -> bool {
-    let ends = |w: &str| {
-        w.ends_with("er")
-            || w.ends_with("est")
-            || matches!(w, "more" | "most" | "better" | "best" | "worse" | "worst")
+    const IRREGULAR: [[&str; 3]; 6] = [
+        ["good", "better", "best"],
+        ["well", "better", "best"],
+        ["bad", "worse", "worst"],
+        ["many", "more", "most"],
+        ["much", "more", "most"],
+        ["little", "less", "least"],
+    ];
+    // The plain word under a comparative or superlative, in each way English spells it:
+    // tall-er, nice-r, bigg-er, happi-er.
+    let bases = |w: &str| -> Vec<String> {
+        let mut out = vec![w.to_string()];
+        for suffix in ["est", "er", "st", "r"] {
+            let Some(stem) = w.strip_suffix(suffix) else {
+                continue;
+            };
+            if stem.len() < 2 {
+                continue;
+            }
+            out.push(stem.to_string());
+            if let Some(s) = stem.strip_suffix('i') {
+                out.push(format!("{s}y"));
+            }
+            let mut chars = stem.chars().rev();
+            if let (Some(x), Some(y)) = (chars.next(), chars.next()) {
+                if x == y {
+                    out.push(stem[..stem.len() - x.len_utf8()].to_string());
+                }
+            }
+        }
+        out
     };
-    ends(a) != ends(b) || (ends(a) && ends(b) && a.get(..3) == b.get(..3))
+    let (ba, bb) = (bases(a), bases(b));
+    // "gooder" → "better": the learner's regular form of an irregular word.
+    let irregular = IRREGULAR.iter().any(|family| {
+        let has = |forms: &[String]| forms.iter().any(|w| family.contains(&w.as_str()));
+        has(&ba) && has(&bb)
+    });
+    a != b && (irregular || ba.iter().any(|x| bb.contains(x)))
 }
 
+/// Two words of one family: a long shared start and, after it, a derivational ending on at
+/// least one side ("quick" → "quickly", "happy" → "happiness", "decide" → "decision").
+/// Sharing a start is not enough: "rebuffs" and "rebuts" are two different verbs.
 fn same_family(a: &str, b: &str) -> bool {
+    const ENDINGS: [&str; 40] = [
+        "ly", "ness", "ion", "tion", "sion", "ation", "ment", "ful", "fully", "less", "ive",
+        "ively", "al", "ally", "ial", "ity", "ed", "ing", "er", "or", "ist", "y", "ic", "ical",
+        "ous", "ously", "ance", "ence", "ant", "ent", "ency", "ize", "ise", "able", "ible", "ably",
+        "ship", "hood", "dom", "ure",
+    ];
+    let ending = |t: &str| {
+        !t.is_empty()
+            && ENDINGS
+                .iter()
+                .any(|e| t == *e || (e.len() >= 3 && t.ends_with(e) && t.len() <= e.len() + 2))
+    };
     let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
-    common >= 4 && common * 3 >= a.len().min(b.len()) * 2
+    let tail = |w: &str| w.chars().skip(common).collect::<String>();
+    common >= 4
+        && common * 3 >= a.chars().count().min(b.chars().count()) * 2
+        && (ending(&tail(a)) || ending(&tail(b)))
 }
 
 #[cfg(test)]
@@ -627,6 +720,59 @@ mod tests {
             ),
             ("Me like it.", "I like it.", ErrorType::Pronoun),
             ("I can swims.", "I can swim.", ErrorType::VerbForm),
+            // Misspellings, found by the dictionary rather than by distance alone.
+            ("A good buissnes.", "A good business.", ErrorType::Spelling),
+            ("I succeedded.", "I succeeded.", ErrorType::Spelling),
+            ("They dont know.", "They don't know.", ErrorType::Spelling),
+            (
+                "I went by my self.",
+                "I went by myself.",
+                ErrorType::Spelling,
+            ),
+            ("I can not go.", "I cannot go.", ErrorType::Spelling),
+            ("I doesnot know.", "I does not know.", ErrorType::Spelling),
+            (
+                "It is well being.",
+                "It is well-being.",
+                ErrorType::Spelling,
+            ),
+            // "deter" ends in -er, but this is no comparative.
+            (
+                "It will deteir them.",
+                "It will deter them.",
+                ErrorType::Spelling,
+            ),
+            // Two real words confused: word choice, whatever their distance.
+            (
+                "It will effect us.",
+                "It will affect us.",
+                ErrorType::WordChoice,
+            ),
+            (
+                "This rebuffs the claim.",
+                "This rebuts the claim.",
+                ErrorType::WordChoice,
+            ),
+            ("He is more happy.", "He is happier.", ErrorType::Comparison),
+            (
+                "It is the big one.",
+                "It is the biggest one.",
+                ErrorType::Comparison,
+            ),
+            ("This is gooder.", "This is better.", ErrorType::Comparison),
+            (
+                "Growth is catalysing the demand.",
+                "Growth is that is causing the demand.",
+                ErrorType::WordChoice,
+            ),
+            ("He going home.", "He is going home.", ErrorType::MissingBe),
+            ("He runs quick.", "He runs quickly.", ErrorType::WordForm),
+            ("I want happy.", "I want happiness.", ErrorType::WordForm),
+            (
+                "It is a good decide.",
+                "It is a good decision.",
+                ErrorType::WordForm,
+            ),
         ];
         for (original, corrected, expected) in cases {
             let got = types(original, corrected);

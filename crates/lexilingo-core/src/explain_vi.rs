@@ -164,10 +164,48 @@ pub fn suggestion(kind: ErrorType, original: &str, replacement: &str) -> String 
     }
 }
 
+/// A spelling fix that only joins, splits or hyphenates words ("my self" → "myself").
+/// Vietnamese writes every syllable apart, so this is its own lesson, not "learn the letters".
+const WORD_BOUNDARY: Template = Template {
+    what: "Từ {o} viết liền hay viết tách chưa đúng em nhé.",
+    why: "Tiếng Việt viết mỗi tiếng tách rời, còn tiếng Anh có từ ghép viết liền (myself, everybody, cannot), có cụm viết tách (a lot, every day khi là “mỗi ngày”) và có từ nối bằng gạch ngang (well-being).",
+    rule: "Khi chưa chắc một từ ghép viết liền, viết tách hay có gạch nối, em tra từ điển và học thuộc cả từ nhé.",
+};
+
+/// A spelling fix that only adds or moves an apostrophe ("dont" → "don't").
+const APOSTROPHE: Template = Template {
+    what: "Từ {o} còn thiếu hoặc đặt sai dấu nháy đơn em nhé.",
+    why: "Tiếng Việt không có dấu nháy đơn trong từ, còn tiếng Anh dùng nó khi viết tắt (do not → don't) và khi chỉ sở hữu (Lan's book).",
+    rule: "Dấu nháy đơn đứng đúng chỗ chữ bị lược bỏ: don't, I'm, it's (= it is); còn “its” không có dấu nháy nghĩa là “của nó”.",
+};
+
+/// The template for an edit: the type's, or for spelling, the lesson its letters call for.
+fn template_for(kind: ErrorType, original: &str, replacement: &str) -> Template {
+    let without = |t: &str, marks: &[char]| {
+        t.chars()
+            .filter(|c| !marks.contains(c))
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    if kind == ErrorType::Spelling && !original.is_empty() && !replacement.is_empty() {
+        let boundary = [' ', '-', '\u{2010}'];
+        if original != replacement
+            && without(original, &boundary) == without(replacement, &boundary)
+        {
+            return WORD_BOUNDARY;
+        }
+        let apostrophes = ['\'', '\u{2019}'];
+        if without(original, &apostrophes) == without(replacement, &apostrophes) {
+            return APOSTROPHE;
+        }
+    }
+    template(kind)
+}
+
 /// The Vietnamese explanation for one edit of type `kind` that turns `original` into
 /// `replacement` (either may be empty for an insertion or a deletion).
 pub fn explain(kind: ErrorType, original: &str, replacement: &str) -> String {
-    let t = template(kind);
+    let t = template_for(kind, original, replacement);
     let quoted = |s: &str| format!("“{s}”");
     let what = if original.is_empty() {
         t.what.replace("{o}", &quoted(replacement))
@@ -211,6 +249,19 @@ mod tests {
                 "{kind:?} must be Vietnamese"
             );
         }
+    }
+
+    #[test]
+    fn joined_split_and_apostrophe_spellings_get_their_own_lesson() {
+        let joined = explain(ErrorType::Spelling, "my self", "myself");
+        assert!(joined.contains("viết liền hay viết tách"), "{joined}");
+        assert!(joined.contains("Cách viết đúng là “myself”."), "{joined}");
+        let hyphen = explain(ErrorType::Spelling, "well being", "well-being");
+        assert!(hyphen.contains("gạch ngang"), "{hyphen}");
+        let apostrophe = explain(ErrorType::Spelling, "dont", "don't");
+        assert!(apostrophe.contains("dấu nháy đơn"), "{apostrophe}");
+        let letters = explain(ErrorType::Spelling, "beautifull", "beautiful");
+        assert!(letters.contains("sai chính tả"), "{letters}");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use harper_core::linting::{Lint, LintGroup, LintKind, Linter, Suggestion};
-use harper_core::spell::FstDictionary;
+use harper_core::spell::{Dictionary, FstDictionary};
 use harper_core::{Dialect, Document};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -161,11 +161,46 @@ fn lints(text: &str) -> Vec<Found> {
             !matches!(f.lint.suggestions.first(),
                 Some(Suggestion::ReplaceWith(r)) if dialect_variants(original, &r.iter().collect::<String>()))
         })
+        .filter(|f| !false_alarm(text, f))
         .collect();
     out.retain_mut(|f| respell(text, f));
     out.sort_by_key(|f| (f.start, f.end));
     drop_competing_fixes(text, &mut out);
     out
+}
+
+/// A Harper rule firing on common, correct English, checked here more narrowly.
+///
+/// "no to" → "not to" (a typo rule) is right in "I decided no to go" but turned "Who can say
+/// no to a business" (a GUG sentence rated perfect), "say no to drugs", "voted no to the plan"
+/// and "a no to-do list" into nonsense. It is kept only where "not to" can begin an
+/// infinitive: the next word is a verb's plain form, and the word before is no form of "say".
+fn false_alarm(text: &str, f: &Found) -> bool {
+    let original = text.get(f.start..f.end).unwrap_or_default();
+    let Some(replacement) = replacement_of(original, f) else {
+        return false;
+    };
+    if original.eq_ignore_ascii_case("no to") && replacement.eq_ignore_ascii_case("not to") {
+        let before = text[..f.start]
+            .split_whitespace()
+            .last()
+            .unwrap_or_default()
+            .to_lowercase();
+        let rest = &text[f.end..];
+        let after: String = rest
+            .chars()
+            .skip_while(|c| c.is_whitespace())
+            .take_while(|c| c.is_alphabetic())
+            .collect();
+        let says = matches!(before.as_str(), "say" | "says" | "said" | "saying");
+        let joined = rest.starts_with('-');
+        let verb = !after.is_empty()
+            && FstDictionary::curated()
+                .get_word_metadata_str(&after.to_lowercase())
+                .is_some_and(|m| m.is_verb_lemma());
+        return says || joined || !verb;
+    }
+    false
 }
 
 /// Harper's spelling advice, checked for a learner (see [`crate::spelling`]): a word Harper
@@ -584,6 +619,23 @@ fn rewrites_a_name(text: &str, found: &Found) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_to_becomes_not_to_only_before_a_verb() {
+        assert_eq!(correct("I decided no to go."), "I decided not to go.");
+        assert_eq!(
+            correct("He asked me no to smoke."),
+            "He asked me not to smoke."
+        );
+        for right in [
+            "Who can say no to a business that can make your life safer?",
+            "Just say no to drugs.",
+            "We voted no to the plan.",
+            "There is no to-do list.",
+        ] {
+            assert_eq!(correct(right), right);
+        }
+    }
 
     #[test]
     fn a_misspelt_word_is_respelt_not_split_in_two() {

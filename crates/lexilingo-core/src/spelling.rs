@@ -95,6 +95,15 @@ pub fn suggestions(word: &str) -> Vec<Respelling> {
     ranked
 }
 
+/// Whether `fix` is one of the respellings [`suggestions`] offers for `typed` (any letter
+/// case).
+pub fn offers(typed: &str, fix: &str) -> bool {
+    let fix = fix.to_lowercase();
+    suggestions(typed)
+        .iter()
+        .any(|r| r.word.to_lowercase() == fix)
+}
+
 fn rank(word: &str) -> Vec<Respelling> {
     let dictionary = FstDictionary::curated();
     let chars: Vec<char> = word.chars().collect();
@@ -244,10 +253,13 @@ fn substitution(a: char, b: char) -> f32 {
     }
 }
 
-/// The cost of `c` being in one word and not the other, next to `before` and `after`.
-fn indel(c: char, before: Option<char>, after: Option<char>) -> f32 {
-    if before == Some(c) || after == Some(c) {
-        0.4 // a letter doubled or not: "succesful", "untill"
+/// The cost of `c` being in one word and not the other, next to `before` and `after`;
+/// `in_other` says whether the other word has the letter at all.
+fn indel(c: char, before: Option<char>, after: Option<char>, in_other: bool) -> f32 {
+    if in_other && (before == Some(c) || after == Some(c)) {
+        // A letter doubled or not: "succesful", "untill". Only when the other word has the
+        // letter: "joing" → "jobbing" is no doubling, it adds a "bb" that was never typed.
+        0.4
     } else if is_vowel(c) {
         0.7 // a silent or swallowed vowel: "intrest", "definately"
     } else if matches!(c, '\'' | '-') {
@@ -265,19 +277,35 @@ pub fn learner_distance(typed: &str, word: &str) -> f32 {
     let a: Vec<char> = typed.chars().collect();
     let b: Vec<char> = word.chars().collect();
     let (n, m) = (a.len(), b.len());
+    let cost_a = |i: usize| {
+        let c = a[i - 1];
+        indel(
+            c,
+            i.checked_sub(2).map(|k| a[k]),
+            a.get(i).copied(),
+            b.contains(&c),
+        )
+    };
+    let cost_b = |j: usize| {
+        let c = b[j - 1];
+        indel(
+            c,
+            j.checked_sub(2).map(|k| b[k]),
+            b.get(j).copied(),
+            a.contains(&c),
+        )
+    };
     let mut d = vec![vec![0f32; m + 1]; n + 1];
     for i in 1..=n {
-        d[i][0] = d[i - 1][0] + indel(a[i - 1], i.checked_sub(2).map(|k| a[k]), a.get(i).copied());
+        d[i][0] = d[i - 1][0] + cost_a(i);
     }
     for j in 1..=m {
-        d[0][j] = d[0][j - 1] + indel(b[j - 1], j.checked_sub(2).map(|k| b[k]), b.get(j).copied());
+        d[0][j] = d[0][j - 1] + cost_b(j);
     }
     for i in 1..=n {
         for j in 1..=m {
-            let delete =
-                d[i - 1][j] + indel(a[i - 1], i.checked_sub(2).map(|k| a[k]), a.get(i).copied());
-            let insert =
-                d[i][j - 1] + indel(b[j - 1], j.checked_sub(2).map(|k| b[k]), b.get(j).copied());
+            let delete = d[i - 1][j] + cost_a(i);
+            let insert = d[i][j - 1] + cost_b(j);
             let substitute = d[i - 1][j - 1] + substitution(a[i - 1], b[j - 1]);
             let mut best = delete.min(insert).min(substitute);
             if i > 1
@@ -312,6 +340,8 @@ mod tests {
         assert!(learner_distance("recieve", "receive") <= 0.6);
         assert!(learner_distance("succed", "succeed") < learner_distance("succed", "sucked"));
         assert_eq!(learner_distance("same", "same"), 0.0);
+        // A doubled letter the learner never typed is two letters added, not a doubling.
+        assert!(learner_distance("joing", "join") < learner_distance("joing", "jobbing"));
     }
 
     #[test]

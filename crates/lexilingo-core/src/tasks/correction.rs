@@ -453,9 +453,11 @@ pub(crate) fn from_candidates(candidates: Candidates) -> CorrectionResult {
 pub fn with_veto(candidates: &Candidates, veto: EditVeto) -> CorrectionResult {
     let (chosen, source) = candidates.choose(MODEL_MARGIN_NATS);
     let mut result = build(&candidates.original, &chosen);
+    let rule_edits = edits::diff(&candidates.original, &candidates.rules);
+    let respelt = keep_rule_respellings(&candidates.original, &mut result.edits, &rule_edits);
+    let mut kept = result.edits.clone();
     if result.edits.len() == candidates.edit_gains.len() {
         // An edit is the rules' when Harper's correction makes the very same change.
-        let rule_edits = edits::diff(&candidates.original, &candidates.rules);
         let from_rules = |e: &Edit| {
             rule_edits
                 .iter()
@@ -488,23 +490,68 @@ pub fn with_veto(candidates: &Candidates, veto: EditVeto) -> CorrectionResult {
                         .any(|(j, o)| !keep[j] && (moved_with(e, o) || moved_with(o, e)))
             })
             .collect();
-        let kept: Vec<Edit> = result
+        kept = result
             .edits
             .iter()
             .zip(&keep)
             .filter(|(_, k)| **k)
             .map(|(e, _)| e.clone())
             .collect();
-        if kept.len() < result.edits.len() {
-            let corrected = edits::apply(&candidates.original, &kept);
-            result = build(&candidates.original, &corrected);
-        }
+    }
+    if respelt || kept.len() < result.edits.len() {
+        let corrected = edits::apply(&candidates.original, &kept);
+        result = build(&candidates.original, &corrected);
     }
     result.source = source;
     if result.rejected_rewrite.is_none() {
         result.rejected_rewrite = candidates.rejected_rewrite.clone();
     }
     result
+}
+
+/// Where the model rewrote a misspelt word that the rules respell, and its word is no
+/// respelling of it (not typed [`ErrorType::Spelling`]), the rules' respelling stands:
+/// "becous" → ", but" (the 135M model on a sentence rated perfect) becomes "because". The
+/// model's gain cannot judge this edit, since undoing it brings back the misspelling, which
+/// any real word beats. The model still chooses among close respellings ("thad": "than" or
+/// "that"; "buissnes": its "business" over the spell checker's "busses"). Returns whether any
+/// edit was replaced.
+fn keep_rule_respellings(
+    original: &str,
+    edits: &mut [Edit],
+    rule_edits: &[edits::RawEdit],
+) -> bool {
+    fn words(t: &str) -> Vec<&str> {
+        edits::tokenize(t)
+            .into_iter()
+            .map(|(_, w)| w)
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .collect()
+    }
+    let mut replaced = false;
+    for e in edits.iter_mut() {
+        let Some(rule) = rule_edits
+            .iter()
+            .find(|r| r.start == e.start && r.end == e.end && r.replacement != e.replacement)
+        else {
+            continue;
+        };
+        let (typed, respelt) = (words(&rule.original), words(&rule.replacement));
+        let ([typed], [respelt]) = (typed.as_slice(), respelt.as_slice()) else {
+            continue;
+        };
+        let is_respelling = !crate::spelling::in_dictionary(typed)
+            && !crate::spelling::is_known_word(typed)
+            && crate::spelling::offers(typed, respelt);
+        // The model's word is a respelling too when it is close to what the learner typed,
+        // even if the spell checker did not offer it ("buissnes" → "business": three edits).
+        if is_respelling && e.error_type != ErrorType::Spelling {
+            e.replacement = rule.replacement.clone();
+            e.error_type = error_types::classify(original, rule);
+            replaced = true;
+        }
+    }
+    replaced
 }
 
 /// The request that asks the model for its correction of `sentence`.
