@@ -643,6 +643,44 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_word_keeps_the_rules_respelling_unless_the_model_respells_it_too() {
+        // The model put ", but" where the learner wrote "becous": no respelling of it, and its
+        // gain (a real word against a misspelling) says nothing. The rules' "because" stands.
+        let mut c = Candidates {
+            original: "I stayed home becous it rained.".into(),
+            rules: "I stayed home because it rained.".into(),
+            model: "I stayed home , but it rained.".into(),
+            model_and_rules: "I stayed home , but it rained.".into(),
+            rejected_rewrite: None,
+            logprobs: [-40.0, -30.0, -20.0, -20.0],
+            edit_gains: vec![12.0],
+        };
+        let r = with_veto(&c, EditVeto::PRODUCTION);
+        assert_eq!(r.corrected, "I stayed home because it rained.");
+        assert_eq!(r.edits[0].error_type, ErrorType::Spelling);
+        // Without gains too.
+        c.edit_gains.clear();
+        assert_eq!(
+            with_veto(&c, EditVeto::PRODUCTION).corrected,
+            "I stayed home because it rained."
+        );
+        // A respelling of its own (three edits away, not among the spell checker's) stays.
+        let c = Candidates {
+            original: "It is a good buissnes.".into(),
+            rules: "It is a good busses.".into(),
+            model: "It is a good business.".into(),
+            model_and_rules: "It is a good business.".into(),
+            rejected_rewrite: None,
+            logprobs: [-40.0, -30.0, -20.0, -20.0],
+            edit_gains: vec![12.0],
+        };
+        assert_eq!(
+            with_veto(&c, EditVeto::PRODUCTION).corrected,
+            "It is a good business."
+        );
+    }
+
+    #[test]
     fn a_moved_word_is_kept_or_undone_as_one() {
         let original = "Gas will even become more expensive.";
         let moved = "Gas will become even more expensive.";
