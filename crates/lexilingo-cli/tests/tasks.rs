@@ -103,6 +103,39 @@ async fn correction_fixes_agreement_and_leaves_a_correct_sentence_alone() {
 }
 
 #[tokio::test]
+async fn the_sentence_chooses_between_equally_close_respellings() {
+    // The spell checker cannot tell these apart (each candidate costs the same or nearly);
+    // the model, scoring the sentence with each, can. Misspellings from GUG sentences rated
+    // perfect, where "the", "joint" and "arts" had been chosen.
+    let tutor = tutor();
+    for (sentence, fixed) in [
+        (
+            "So they are free to do things, even if thez are considered dangerous.",
+            "even if they are",
+        ),
+        (
+            "Another reason to joing a big company is job security.",
+            "to join a big company",
+        ),
+        (
+            "It has reached some oarts of North America.",
+            "some parts of North America",
+        ),
+    ] {
+        let r = tutor
+            .correct_grammar(sentence, &CancellationToken::new())
+            .await
+            .expect("works");
+        assert!(r.corrected.contains(fixed), "{sentence} → {}", r.corrected);
+        assert!(
+            r.edits.iter().all(|e| e.error_type == ErrorType::Spelling),
+            "{:?}",
+            r.edits
+        );
+    }
+}
+
+#[tokio::test]
 async fn explanation_is_vietnamese_and_typed() {
     let tutor = tutor();
     let list = tutor

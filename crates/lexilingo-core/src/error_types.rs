@@ -506,11 +506,11 @@ fn classify_substitution(old: &str, new: &str, previous: Option<&str>) -> ErrorT
     }
     // A misspelling is no English word at all, and the fix is close to it or is what the spell
     // checker offers for it ("buissnes" → "business" is three edits in eight letters; "becous"
-    // → "but" is four in six, a different word). A real word swapped for
-    // a close real word is a confusion of two words, not a spelling slip: "effect" → "affect",
-    // "rebuffs" → "rebuts" are word choice, and "quick" → "quickly" word form. "Real" is the
-    // full dictionary (Harper's, SCOWL), not the word lists, whose inflection lookup accepts
-    // "succeedded" as a form of "succeed".
+    // → "but" is four in six, a different word). A real word swapped for a close real word is
+    // a confusion of two words, not a spelling slip: "effect" → "affect", "rebuffs" → "rebuts"
+    // are word choice, and "quick" → "quickly" word form. "Real" is the full dictionary
+    // (Harper's, SCOWL), not the word lists, whose inflection lookup accepts "succeedded" as a
+    // form of "succeed".
     let is_word = crate::spelling::in_dictionary(old) || crate::spelling::is_known_word(old);
     let distance = strsim::damerau_levenshtein(old, new);
     if !is_word && (distance <= 2.max(old.len() * 2 / 5) || crate::spelling::offers(old, new)) {

@@ -660,6 +660,15 @@ mod tests {
                 .any(|(_, o)| o.len() >= 2 && o[0] == "do not"),
             "{choices:?}"
         );
+        // Equally close respellings all reach the sentence's choice, however many tie:
+        // "thez" is "the", "them", "then" or "they" (a GUG sentence meant "they").
+        let choices = check("Even if thez are cheap, we walk.").choices();
+        assert!(
+            choices
+                .iter()
+                .any(|(_, o)| o.iter().any(|w| w == "they") && o.iter().any(|w| w == "the")),
+            "{choices:?}"
+        );
         // A split with no competing spelling suggestion stays.
         assert_eq!(
             correct("A vacuumcleaner is useful."),

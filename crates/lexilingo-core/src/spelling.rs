@@ -64,8 +64,10 @@ pub struct Respelling {
     pub cost: f32,
 }
 
-/// How many respellings a hint offers.
-pub const MAX_SUGGESTIONS: usize = 3;
+/// How many respellings are kept: the hint shows the first; the sentence chooses among those
+/// close to it ([`crate::rules::RuleCheck::choices`]). Ties are common ("thez": "the", "them",
+/// "then", "they" all cost 1.0, sorted by letters), so three cut "they" from the choice.
+pub const MAX_SUGGESTIONS: usize = 5;
 
 /// Respellings of `word`, likeliest first, at most [`MAX_SUGGESTIONS`].
 ///
