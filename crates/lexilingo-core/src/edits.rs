@@ -127,8 +127,7 @@ type Ranges = (std::ops::Range<usize>, std::ops::Range<usize>);
 /// A run of replaced words, word for word, in which some words are respelt: each respelling
 /// becomes its own edit (two misspellings side by side are two mistakes). "deteir anybody" → "deter anyone" is a spelling fix and a word
 /// swapped, to be explained, and kept or undone (`tasks::correction::EditVeto`), apart; as
-/// one edit the misspelling carried the swap. A respelling here: the learner's word is no
-/// English word and the new one is close to it.
+/// one edit the misspelling carried the swap. A respelling: [`crate::spelling::is_respelling`].
 fn split_respellings(
     old: &[Token<'_>],
     new: &[Token<'_>],
@@ -142,10 +141,7 @@ fn split_respellings(
         o.chars().all(char::is_alphabetic)
             && n.chars()
                 .all(|c| c.is_alphabetic() || c == '\'' || c == '’')
-            && !crate::spelling::in_dictionary(o)
-            && !crate::spelling::is_known_word(o)
-            && strsim::damerau_levenshtein(&o.to_lowercase(), &n.to_lowercase())
-                <= 2.max(o.chars().count() * 2 / 5)
+            && crate::spelling::is_respelling(o, n)
     };
     let pairs: Vec<bool> = old_range
         .clone()

@@ -323,13 +323,7 @@ fn lower_words(text: &str) -> Vec<String> {
 /// Whether two texts have the same letters and digits, in order, whatever the spaces,
 /// hyphens, apostrophes and letter case between them.
 pub fn same_letters(a: &str, b: &str) -> bool {
-    let letters = |t: &str| {
-        t.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect::<String>()
-    };
-    letters(a) == letters(b)
+    crate::edits::letters(a) == crate::edits::letters(b)
 }
 
 fn is_punct(token: &str) -> bool {
@@ -410,7 +404,6 @@ pub fn classify(original_sentence: &str, edit: &RawEdit) -> ErrorType {
     // Every word the learner wrote gives way to other words, none of them a form or a
     // respelling of it: a different word chosen ("catalysing" → "that is causing", "in spite"
     // → "despite"), not a missing "to be" though "is" comes in.
-    let is_word = |w: &str| crate::spelling::in_dictionary(w) || crate::spelling::is_known_word(w);
     let related = |o: &str, n: &str| {
         o == n
             || same_family(o, n)
@@ -418,7 +411,7 @@ pub fn classify(original_sentence: &str, edit: &RawEdit) -> ErrorType {
             || verb_relation(o, n, None).is_some()
             || strsim::damerau_levenshtein(o, n) <= 2
     };
-    if old_words.iter().all(|o| is_word(o))
+    if old_words.iter().all(|o| crate::spelling::is_english(o))
         && !old_words
             .iter()
             .any(|o| new_words.iter().any(|n| related(o, n)))
@@ -504,16 +497,12 @@ fn classify_substitution(old: &str, new: &str, previous: Option<&str>) -> ErrorT
     if comparison_pair(old, new) {
         return ErrorType::Comparison;
     }
-    // A misspelling is no English word at all, and the fix is close to it or is what the spell
-    // checker offers for it ("buissnes" → "business" is three edits in eight letters; "becous"
-    // → "but" is four in six, a different word). A real word swapped for a close real word is
-    // a confusion of two words, not a spelling slip: "effect" → "affect", "rebuffs" → "rebuts"
-    // are word choice, and "quick" → "quickly" word form. "Real" is the full dictionary
-    // (Harper's, SCOWL), not the word lists, whose inflection lookup accepts "succeedded" as a
-    // form of "succeed".
-    let is_word = crate::spelling::in_dictionary(old) || crate::spelling::is_known_word(old);
-    let distance = strsim::damerau_levenshtein(old, new);
-    if !is_word && (distance <= 2.max(old.len() * 2 / 5) || crate::spelling::offers(old, new)) {
+    // A misspelling is no English word at all, respelt ([`crate::spelling::is_respelling`]).
+    // A real word swapped for a close real word is a confusion of two words, not a spelling
+    // slip: "effect" → "affect", "rebuffs" → "rebuts" are word choice, and "quick" → "quickly"
+    // word form. "Real" is the full dictionary (Harper's, SCOWL), not the word lists, whose
+    // inflection lookup accepts "succeedded" as a form of "succeed".
+    if crate::spelling::is_respelling(old, new) {
         return ErrorType::Spelling;
     }
     if same_family(old, new) {

@@ -223,7 +223,6 @@ fn respell(text: &str, found: &mut Found) -> bool {
     if !single_word {
         return true;
     }
-    let is_english = |w: &str| spelling::in_dictionary(w) || spelling::is_known_word(w);
     match found.lint.lint_kind {
         LintKind::Spelling => {
             if spelling::in_dictionary(word) {
@@ -270,7 +269,7 @@ fn respell(text: &str, found: &mut Found) -> bool {
             found.apply = matches!(found.lint.suggestions.first(), Some(Suggestion::InsertAfter(c)) if *c != [',']);
             true
         }
-        _ => !(is_split(text, found) && is_english(word)),
+        _ => !(is_split(text, found) && spelling::is_english(word)),
     }
 }
 

@@ -50,6 +50,28 @@ pub fn in_dictionary(word: &str) -> bool {
     dictionary.contains_exact_word(&exact) || dictionary.contains_exact_word(&lower)
 }
 
+/// Whether `word` is English: in Harper's dictionary in any dialect ([`in_dictionary`]) or in
+/// SCOWL's lists ([`is_known_word`]).
+pub fn is_english(word: &str) -> bool {
+    in_dictionary(word) || is_known_word(word)
+}
+
+/// Whether `fix` respells `typed`: the learner's word is no English word, and the fix is
+/// close to it (two edits, or two in every five letters: "buissnes" → "business" is three in
+/// eight) or is one [`suggestions`] offers. "becous" → "but" is no respelling (four edits in
+/// six letters, not offered); "effect" → "affect" neither ("effect" is a word). The error type
+/// (`error_types::classify`), the split of a run of replaced words into edits (`edits::diff`)
+/// and the veto of the model's edits (`tasks::correction`) share this one test.
+pub fn is_respelling(typed: &str, fix: &str) -> bool {
+    if is_english(typed) {
+        return false;
+    }
+    let (typed_lower, fix_lower) = (typed.to_lowercase(), fix.to_lowercase());
+    strsim::damerau_levenshtein(&typed_lower, &fix_lower)
+        <= 2.max(typed_lower.chars().count() * 2 / 5)
+        || offers(typed, fix)
+}
+
 /// Whether Harper's dictionary has `word` in any letter case ("eco" for "Eco").
 pub fn in_dictionary_any_case(word: &str) -> bool {
     FstDictionary::curated().contains_word_str(word)
@@ -279,24 +301,14 @@ pub fn learner_distance(typed: &str, word: &str) -> f32 {
     let a: Vec<char> = typed.chars().collect();
     let b: Vec<char> = word.chars().collect();
     let (n, m) = (a.len(), b.len());
-    let cost_a = |i: usize| {
-        let c = a[i - 1];
-        indel(
-            c,
-            i.checked_sub(2).map(|k| a[k]),
-            a.get(i).copied(),
-            b.contains(&c),
-        )
+    // The cost of the i-th letter (1-based) of `w` being absent from `other`.
+    let indel_at = |w: &[char], other: &[char], i: usize| {
+        let c = w[i - 1];
+        let before = i.checked_sub(2).map(|k| w[k]);
+        indel(c, before, w.get(i).copied(), other.contains(&c))
     };
-    let cost_b = |j: usize| {
-        let c = b[j - 1];
-        indel(
-            c,
-            j.checked_sub(2).map(|k| b[k]),
-            b.get(j).copied(),
-            a.contains(&c),
-        )
-    };
+    let cost_a = |i: usize| indel_at(&a, &b, i);
+    let cost_b = |j: usize| indel_at(&b, &a, j);
     let mut d = vec![vec![0f32; m + 1]; n + 1];
     for i in 1..=n {
         d[i][0] = d[i - 1][0] + cost_a(i);

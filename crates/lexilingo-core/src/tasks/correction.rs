@@ -540,12 +540,9 @@ fn keep_rule_respellings(
         let ([typed], [respelt]) = (typed.as_slice(), respelt.as_slice()) else {
             continue;
         };
-        let is_respelling = !crate::spelling::in_dictionary(typed)
-            && !crate::spelling::is_known_word(typed)
-            && crate::spelling::offers(typed, respelt);
         // The model's word is a respelling too when it is close to what the learner typed,
         // even if the spell checker did not offer it ("buissnes" → "business": three edits).
-        if is_respelling && e.error_type != ErrorType::Spelling {
+        if crate::spelling::is_respelling(typed, respelt) && e.error_type != ErrorType::Spelling {
             e.replacement = rule.replacement.clone();
             e.error_type = error_types::classify(original, rule);
             replaced = true;
