@@ -68,6 +68,7 @@ pub fn run() {
             commands::model_pause,
             commands::model_cancel,
             commands::model_import,
+            commands::pick_path,
             commands::model_activate,
             commands::engine_settings,
             commands::engine_settings_save,

@@ -20,6 +20,10 @@ pub struct AppState {
     models: Option<Arc<ModelService>>,
     store: OnceCell<Store>,
     running: Mutex<HashMap<u64, CancellationToken>>,
+    /// Paths the native dialog returned in this session: the only ones the import and
+    /// data-folder commands accept, so script in the webview (a bug, an injected page) can
+    /// never name a path of its own choosing (docs/SECURITY.md).
+    picked: Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 impl AppState {
@@ -43,6 +47,7 @@ impl AppState {
             models,
             store: OnceCell::new(),
             running: Mutex::new(HashMap::new()),
+            picked: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -69,6 +74,33 @@ impl AppState {
     /// The tutor if it was already started (diagnostics must not start the model).
     pub fn started_tutor(&self) -> Option<Tutor> {
         self.tutor.running()
+    }
+
+    /// Remembers a path the native dialog returned.
+    pub fn remember_picked(&self, path: PathBuf) {
+        self.picked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(path);
+    }
+
+    /// `path` if the native dialog returned it in this session, else an error for the UI.
+    pub fn picked_path(&self, path: &str) -> Result<PathBuf, CommandError> {
+        let path = PathBuf::from(path);
+        let known = self
+            .picked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(&path);
+        if known {
+            Ok(path)
+        } else {
+            Err(CommandError {
+                code: "path_not_picked".into(),
+                message: "Em hãy chọn tệp hoặc thư mục bằng nút “Chọn…” nhé.".into(),
+                detail: format!("{} was not chosen in the file dialog", path.display()),
+            })
+        }
     }
 
     fn running(&self) -> MutexGuard<'_, HashMap<u64, CancellationToken>> {

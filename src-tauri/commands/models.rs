@@ -33,16 +33,45 @@ pub async fn model_cancel(state: State<'_, AppState>, id: String) -> Result<(), 
     Ok(state.models()?.cancel(&id).await?)
 }
 
-/// Copies a GGUF file into the models folder (the first one becomes the active model).
+/// Opens the native dialog for a GGUF model file (`what = "gguf"`) or a folder
+/// (`"folder"`); the chosen path (none when cancelled) is remembered for [`model_import`] and
+/// [`data_dir_move`], which accept nothing else. The webview has no dialog permission of its
+/// own: the dialog opens only from here.
+#[tauri::command]
+pub async fn pick_path(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    title: String,
+    what: String,
+) -> Result<Option<String>, CommandError> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let dialog = app.dialog().file().set_title(title);
+    if what == "folder" {
+        dialog.pick_folder(move |p| {
+            let _ = tx.send(p);
+        });
+    } else {
+        dialog.add_filter("GGUF", &["gguf"]).pick_file(move |p| {
+            let _ = tx.send(p);
+        });
+    }
+    let chosen = rx.await.ok().flatten().and_then(|p| p.into_path().ok());
+    Ok(chosen.map(|p| {
+        state.remember_picked(p.clone());
+        p.to_string_lossy().into_owned()
+    }))
+}
+
+/// Copies a GGUF file into the models folder (the first one becomes the active model). Only
+/// a path [`pick_path`] returned in this session is accepted.
 #[tauri::command]
 pub async fn model_import(
     state: State<'_, AppState>,
     path: String,
 ) -> Result<InstalledModel, CommandError> {
-    let model = state
-        .models()?
-        .import(std::path::Path::new(path.trim()))
-        .await?;
+    let path = state.picked_path(&path)?;
+    let model = state.models()?.import(&path).await?;
     state.active().reset().await;
     Ok(model)
 }
@@ -89,11 +118,12 @@ pub async fn data_dir_move(
     state: State<'_, AppState>,
     path: String,
 ) -> Result<lexilingo_core::relocate::MoveReport, CommandError> {
+    let target = state.picked_path(&path)?;
     let from = state.data_dir().ok_or_else(CommandError::no_data_dir)?;
     let pointer =
         lexilingo_core::paths::data_dir_pointer().ok_or_else(CommandError::no_data_dir)?;
     let store = state.store().await?;
-    lexilingo_core::relocate::move_data(store, from, std::path::Path::new(path.trim()), &pointer)
+    lexilingo_core::relocate::move_data(store, from, &target, &pointer)
         .await
         .map_err(|e| CommandError {
             code: e.code().into(),

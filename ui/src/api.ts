@@ -1,7 +1,12 @@
 // The one module that talks to the backend, with two transports:
-// - in the desktop app, Tauri IPC (`window.__TAURI__`, injected by Tauri);
-// - in a browser, HTTP against `lexilingo serve` (same origin).
+// - in the desktop app, Tauri IPC (@tauri-apps/api; no global `window.__TAURI__`);
+// - in a browser, HTTP against `lexilingo serve` (same origin), with the access token from
+//   the link the server printed (`/?token=…`), kept in session storage and sent as
+//   `Authorization: Bearer`.
 // Both return the same Rust-generated types (./bindings) and the same error shape.
+
+import { invoke as tauriInvoke, Channel } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 
 import type { AnalyzeResult } from "./bindings/AnalyzeResult";
 import type { Attempt } from "./bindings/Attempt";
@@ -37,15 +42,7 @@ export class ApiError extends Error {
 
 declare global {
   interface Window {
-    __TAURI__?: {
-      core: {
-        invoke: (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
-        Channel: new () => { onmessage: (message: string) => void };
-      };
-      event: {
-        listen: <T>(event: string, handler: (e: { payload: T }) => void) => Promise<() => void>;
-      };
-    };
+    __TAURI_INTERNALS__?: unknown;
   }
 }
 
@@ -55,11 +52,45 @@ const OFFLINE = new ApiError(
   "Cannot reach LexiLingo. Check that the app or the server is still running.",
 );
 
-export const transport: "tauri" | "http" = window.__TAURI__ ? "tauri" : "http";
+export const transport: "tauri" | "http" = window.__TAURI_INTERNALS__ ? "tauri" : "http";
+
+const TOKEN_KEY = "lexilingo-token";
+
+/**
+ * The access token for `lexilingo serve`: taken once from the link's `?token=`, kept in this
+ * tab's session storage, and removed from the address bar (so it is not bookmarked, shared in
+ * a screenshot or sent on as a referrer).
+ */
+function accessToken(): string | null {
+  const url = new URL(window.location.href);
+  const fromLink = url.searchParams.get("token");
+  if (fromLink) {
+    sessionStorage.setItem(TOKEN_KEY, fromLink);
+    url.searchParams.delete("token");
+    history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+const token = transport === "http" ? accessToken() : null;
+
+/** Headers every HTTP request carries: the token, and the body's type when there is one. */
+function headers(contentType?: string): Record<string, string> {
+  const h: Record<string, string> = {};
+  if (token) h.Authorization = `Bearer ${token}`;
+  if (contentType) h["Content-Type"] = contentType;
+  return h;
+}
+
+/** Called when the server refuses the token; main.ts shows the way in. */
+let onUnauthorized: () => void = () => undefined;
+export function setUnauthorizedHandler(f: () => void): void {
+  onUnauthorized = f;
+}
 
 async function invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   try {
-    return (await window.__TAURI__!.core.invoke(cmd, args)) as T;
+    return (await tauriInvoke(cmd, args)) as T;
   } catch (e) {
     // Tauri commands reject with `CommandError { code, message (vi), detail (en) }`.
     const err = e as { code?: string; message?: string; detail?: string };
@@ -70,12 +101,14 @@ async function invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T
 /** Sends a request; an unreachable server is [`OFFLINE`], an abort stays an `AbortError`. */
 async function send(method: string, path: string, body?: string, signal?: AbortSignal): Promise<Response> {
   try {
-    return await fetch(path, {
+    const response = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      headers: headers(body === undefined ? undefined : "application/json"),
       body,
       signal,
     });
+    if (response.status === 401) onUnauthorized();
+    return response;
   } catch (e) {
     if ((e as Error).name === "AbortError") throw e;
     throw OFFLINE;
@@ -116,29 +149,48 @@ function queryString(q: HistoryQuery): string {
 
 let nextRequest = 1;
 
-/** Reads a server-sent-event stream of the streaming dialogue endpoint. */
-async function streamDialogue(body: unknown, onToken: (piece: string) => void, signal: AbortSignal): Promise<DialogueReply> {
-  const response = await send("POST", "/v1/tutor/dialogue", JSON.stringify(body), signal);
+/**
+ * Calls `onData` with each `data:` payload of a server-sent-event response until the stream
+ * ends or `onData` returns true.
+ */
+async function eachEvent(response: Response, onData: (data: string) => boolean | void): Promise<void> {
   if (!response.ok || !response.body) throw await serverError(response);
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) break;
+    if (done) return;
     buffer += decoder.decode(value, { stream: true });
     let cut: number;
     while ((cut = buffer.indexOf("\n\n")) >= 0) {
       const event = buffer.slice(0, cut);
       buffer = buffer.slice(cut + 2);
       const data = event.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trimStart()).join("\n");
-      if (!data || data === "[DONE]") continue;
-      const msg = JSON.parse(data) as { token?: string; reply?: DialogueReply; error?: { code: string; message: string; message_vi: string } };
-      if (msg.token !== undefined) onToken(msg.token);
-      if (msg.reply) return msg.reply;
-      if (msg.error) throw new ApiError(msg.error.code, msg.error.message_vi, msg.error.message);
+      if (data && onData(data)) {
+        void reader.cancel();
+        return;
+      }
     }
   }
+}
+
+/** Reads a server-sent-event stream of the streaming dialogue endpoint. */
+async function streamDialogue(body: unknown, onToken: (piece: string) => void, signal: AbortSignal): Promise<DialogueReply> {
+  const response = await send("POST", "/v1/tutor/dialogue", JSON.stringify(body), signal);
+  let reply: DialogueReply | null = null;
+  let failure: ApiError | null = null;
+  await eachEvent(response, (data) => {
+    if (data === "[DONE]") return false;
+    const msg = JSON.parse(data) as { token?: string; reply?: DialogueReply; error?: { code: string; message: string; message_vi: string } };
+    if (msg.token !== undefined) onToken(msg.token);
+    if (msg.reply) reply = msg.reply;
+    if (msg.error) failure = new ApiError(msg.error.code, msg.error.message_vi, msg.error.message);
+    return reply !== null || failure !== null;
+  });
+  const [r, f] = [reply as DialogueReply | null, failure as ApiError | null];
+  if (f) throw f;
+  if (r) return r;
   throw OFFLINE;
 }
 
@@ -204,7 +256,7 @@ export const api = {
   dialogue(history: ChatMessage[], message: string, scenario: Scenario, level: string, onToken: (piece: string) => void): Running<DialogueReply> {
     if (transport === "tauri") {
       const requestId = nextRequest++;
-      const channel = new window.__TAURI__!.core.Channel();
+      const channel = new Channel<string>();
       channel.onmessage = onToken;
       return {
         result: invoke("dialogue_reply", { history, message, scenario, level, requestId, onToken: channel }),
@@ -290,7 +342,7 @@ export const api = {
     if (transport === "tauri") {
       let stop: (() => void) | null = null;
       let stopped = false;
-      void window.__TAURI__!.event.listen<DownloadStatus>("download-state", (e) => onStatus(e.payload)).then((f) => {
+      void listen<DownloadStatus>("download-state", (e) => onStatus(e.payload)).then((f) => {
         if (stopped) f();
         else stop = f;
       });
@@ -299,9 +351,12 @@ export const api = {
         stop?.();
       };
     }
-    const source = new EventSource("/v1/models/download/events");
-    source.onmessage = (e) => onStatus(JSON.parse(e.data as string) as DownloadStatus);
-    return () => source.close();
+    // EventSource cannot send the token: read the event stream with fetch instead.
+    const abort = new AbortController();
+    void send("GET", "/v1/models/download/events", undefined, abort.signal)
+      .then((r) => eachEvent(r, (data) => void onStatus(JSON.parse(data) as DownloadStatus)))
+      .catch(() => undefined);
+    return () => abort.abort();
   },
 
   /**
@@ -310,19 +365,16 @@ export const api = {
    */
   onEngineState(onState: (state: "loading" | "ready" | "failed") => void): void {
     if (transport !== "tauri") return;
-    void window.__TAURI__!.event.listen<{ state: "loading" | "ready" | "failed" }>("engine-state", (e) => onState(e.payload.state));
+    void listen<{ state: "loading" | "ready" | "failed" }>("engine-state", (e) => onState(e.payload.state));
   },
 
   /**
    * In the app, the native dialog for a GGUF model file or a folder; null when cancelled (and
-   * always in a browser, which cannot see paths).
+   * always in a browser, which cannot see paths). The app accepts only paths chosen here.
    */
   async pickPath(title: string, what: "gguf" | "folder"): Promise<string | null> {
     if (transport !== "tauri") return null;
-    const options = what === "folder"
-      ? { title, multiple: false, directory: true }
-      : { title, multiple: false, directory: false, filters: [{ name: "GGUF", extensions: ["gguf"] }] };
-    return invoke<string | null>("plugin:dialog|open", { options });
+    return invoke<string | null>("pick_path", { title, what });
   },
 
   /** Copies the data folder to `path`, used from the next start; the old folder stays. */
@@ -330,9 +382,26 @@ export const api = {
     return transport === "tauri" ? invoke("data_dir_move", { path }) : http("POST", "/v1/settings/data-dir", { path });
   },
 
-  /** Copies a GGUF file (a path on this computer) into the models folder. */
+  /** In the app: copies the GGUF file chosen in the native dialog into the models folder. */
   importModel(path: string): Promise<InstalledModel> {
-    return transport === "tauri" ? invoke("model_import", { path }) : http("POST", "/v1/models/import", { path });
+    return invoke("model_import", { path });
+  },
+
+  /** In a browser: sends a GGUF file the learner chose to the server, which checks it. */
+  async uploadModel(file: File): Promise<InstalledModel> {
+    let response: Response;
+    try {
+      response = await fetch(`/v1/models/import?name=${encodeURIComponent(file.name)}`, {
+        method: "POST",
+        headers: headers("application/octet-stream"),
+        body: file,
+      });
+    } catch {
+      throw OFFLINE;
+    }
+    if (response.status === 401) onUnauthorized();
+    if (!response.ok) throw await serverError(response);
+    return (await response.json()) as InstalledModel;
   },
 
   /** Makes an installed model the active one; the engine restarts with it. */

@@ -6,7 +6,7 @@ import "@fontsource/be-vietnam-pro/latin-400.css";
 import "@fontsource/be-vietnam-pro/latin-600.css";
 import "./style.css";
 
-import { api } from "./api";
+import { api, setUnauthorizedHandler } from "./api";
 import { h } from "./dom";
 import { showError, clearError } from "./errors";
 import { onLangChange, setLang, lang, t } from "./i18n";
@@ -53,6 +53,7 @@ function renderNav(active: ScreenName): void {
 }
 
 function render(): void {
+  if (locked) return;
   const name = currentScreen();
   localStorage.setItem(LAST_SCREEN, name);
   clearError();
@@ -96,6 +97,20 @@ async function loadStatus(): Promise<void> {
     showError(e);
   }
 }
+
+// The server refused the access token: say how to get in, instead of a screen of errors.
+let locked = false;
+setUnauthorizedHandler(() => {
+  if (locked) return;
+  locked = true;
+  document.getElementById("nav")?.replaceChildren();
+  document.getElementById("engine-status")!.textContent = t().tokenTitle;
+  document.getElementById("screen")!.replaceChildren(
+    h("section", { class: "panel", id: "token-needed" },
+      h("h2", { text: t().tokenTitle }),
+      h("p", { text: t().tokenText })),
+  );
+});
 
 // A model was installed or switched: start it and show its status.
 setOnModelReady(() => void loadStatus());

@@ -26,6 +26,7 @@ let served = 0;
 let files;
 let server;
 let base;
+let token;
 let browser;
 let page;
 
@@ -65,13 +66,14 @@ function withoutModel(env) {
 function startServer() {
   const env = withoutModel({ ...process.env, LEXILINGO_CONFIG_DIR: config,
     LEXILINGO_HF_ENDPOINT: `http://127.0.0.1:${files.address().port}` });
-  return harnessStart(bin, ["--data-dir", data], dist, env);
+  // The data folder may be moved from the browser only because this test allows it.
+  return harnessStart(bin, ["--data-dir", data], dist, env, ["--allow-data-dir-move"]);
 }
 
 async function restartServer() {
   server.kill();
   await new Promise((r) => server.once("exit", r));
-  ({ child: server, url: base } = await startServer());
+  ({ child: server, url: base, token } = await startServer());
 }
 
 before(async () => {
@@ -107,7 +109,7 @@ ram_gb = 1
 recommendation = "unreachable"
 checked = true
 `);
-  ({ child: server, url: base } = await startServer());
+  ({ child: server, url: base, token } = await startServer());
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   mkdirSync(shots, { recursive: true });
@@ -122,7 +124,7 @@ after(async () => {
 });
 
 test("with no model the window opens on the model screen, recommended model selected", async () => {
-  await page.goto(base);
+  await page.goto(`${base}/?token=${token}`);
   await page.waitForSelector("#welcome");
   assert.equal(new URL(page.url()).hash, "#models");
   assert.equal(await page.textContent("#engine-status"), "Chưa có mô hình");
@@ -150,7 +152,8 @@ test("download with progress, pause, survive a restart, resume, and the model st
 
   // The app closes and opens again: the partial download is still there.
   await restartServer();
-  await page.goto(base);
+  // A restart makes a new token: the learner opens the new link.
+  await page.goto(`${base}/?token=${token}`);
   await page.waitForSelector("#download-text:has-text('Đã tạm dừng')");
   assert.match(await page.textContent('label[for="model-smol"]'), /Đã tải \d+%/);
   assert.equal(await page.textContent("#download-start"), "Tải tiếp");
@@ -180,13 +183,14 @@ test("an unreachable server says the network is down, in Vietnamese, and can be 
 test("importing a file that is not a GGUF model is refused in Vietnamese", async () => {
   const notes = join(data, "notes.gguf");
   writeFileSync(notes, "these are my notes, not a model");
-  await page.fill("#import-path", notes);
+  await page.setInputFiles("#import-file-model", notes);
   await page.click("#import-model");
   await page.waitForSelector("#error:not([hidden])");
   assert.match(await page.textContent("#error"), /không phải mô hình GGUF/);
-  await page.fill("#import-path", "");
+  assert.ok(!existsSync(join(data, "models", "notes.gguf")), "a refused upload is not kept");
+  await page.setInputFiles("#import-file-model", []);
   await page.click("#import-model");
-  assert.match(await page.textContent("#error"), /chưa nhập đường dẫn/);
+  assert.match(await page.textContent("#error"), /chưa chọn tệp/);
 });
 
 test("settings: threads and context are saved and the engine restarts with them", async () => {

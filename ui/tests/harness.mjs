@@ -16,18 +16,21 @@ export const bin = process.env.LEXILINGO_BIN;
 export const model = process.env.LEXILINGO_TEST_MODEL;
 assert.ok(bin && model, "set LEXILINGO_BIN and LEXILINGO_TEST_MODEL (scripts/test does)");
 
-/** Starts `lexilingo ARGS… serve --port 0 --ui DIST` and resolves with the child and its URL. */
-export function startServer(bin, args, ui, env = process.env) {
+/**
+ * Starts `lexilingo ARGS… serve --port 0 --ui DIST SERVE_ARGS…` and resolves with the child, its URL and
+ * the access token it made (the link a learner opens is `${url}/?token=${token}`).
+ */
+export function startServer(bin, args, ui, env = process.env, serveArgs = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, [...args, "serve", "--port", "0", "--ui", ui], {
+    const child = spawn(bin, [...args, "serve", "--port", "0", "--ui", ui, ...serveArgs], {
       stdio: ["ignore", "pipe", "inherit"],
       env,
     });
     let out = "";
     child.stdout.on("data", (chunk) => {
       out += chunk;
-      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)/);
-      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\/(?:\?token=(\w+))?\n/);
+      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}`, token: m[2] ?? null });
     });
     child.on("exit", (code) => reject(new Error(`lexilingo serve exited (${code}): ${out}`)));
   });

@@ -15,6 +15,7 @@ import { bin, dist, launchBrowser, model, shots, startServer as harnessStart } f
 
 let server;
 let base;
+let token;
 let browser;
 let page;
 const data = mkdtempSync(join(tmpdir(), "lexilingo-ui-"));
@@ -24,7 +25,7 @@ function startServer() {
 }
 
 before(async () => {
-  ({ child: server, url: base } = await startServer());
+  ({ child: server, url: base, token } = await startServer());
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
   mkdirSync(shots, { recursive: true });
@@ -37,9 +38,11 @@ after(async () => {
 });
 
 test("opens in Vietnamese with the model's status", async () => {
-  await page.goto(base);
+  // The link the server printed: the UI keeps the token for this tab and drops it from the URL.
+  await page.goto(`${base}/?token=${token}`);
   await page.waitForSelector('#engine-status[data-ready="true"]', { timeout: 60_000 });
   assert.match(await page.textContent("#engine-status"), /^Mô hình: /);
+  assert.ok(!page.url().includes("token="), `the token left the address bar: ${page.url()}`);
   assert.equal(await page.textContent("#nav-practice"), "Luyện tập");
   assert.equal(await page.getAttribute("html", "lang"), "vi");
   // The font is bundled, not fetched from a CDN.
@@ -168,8 +171,9 @@ test("settings: export, then import restores a deleted attempt; a wrong file is 
   assert.match(readFileSync(saved, "utf8"), /She don't like apples\./);
 
   // Delete the attempt, import the export: it comes back; importing again adds nothing.
-  const id = await page.evaluate(async () => (await (await fetch("/v1/history")).json()).items[0].id);
-  await page.evaluate(async (n) => fetch(`/v1/history/${n}`, { method: "DELETE" }), id);
+  const auth = { Authorization: `Bearer ${token}` };
+  const id = await page.evaluate(async (h) => (await (await fetch("/v1/history", { headers: h })).json()).items[0].id, auth);
+  await page.evaluate(async ([n, h]) => fetch(`/v1/history/${n}`, { method: "DELETE", headers: h }), [id, auth]);
   await page.setInputFiles("#import-file", saved);
   await page.waitForSelector("#data-status:has-text('Đã nhập 1')");
   await page.setInputFiles("#import-file", saved);
@@ -246,4 +250,13 @@ test("the server going away gives a clear message, not a crash", async () => {
   await page.click("#check");
   await page.waitForSelector("#error:not([hidden])");
   assert.match(await page.textContent("#error"), /Không kết nối được/);
+});
+
+test("without the token the window says how to get in, in Vietnamese", async () => {
+  const other = await browser.newPage();
+  await other.goto(base);
+  await other.waitForSelector("#token-needed");
+  assert.match(await other.textContent("#token-needed"), /lexilingo serve/);
+  assert.match(await other.textContent("#token-needed"), /Cần mã truy cập/);
+  await other.close();
 });

@@ -144,6 +144,8 @@ async fn turn(
             settings,
             |piece| {
                 if !json {
+                    // The model's text, escape codes shown, never obeyed by the terminal.
+                    let piece = lexilingo_core::text::escape_controls(piece);
                     let _ = stdout.write_all(piece.as_bytes());
                     let _ = stdout.flush();
                 }

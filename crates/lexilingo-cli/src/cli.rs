@@ -113,12 +113,34 @@ pub enum Command {
         /// Port (0 picks a free one; the address is printed).
         #[arg(long, default_value_t = 8080)]
         port: u16,
-        /// Allow listening on a non-loopback address (prints a warning).
+        /// Allow listening on a non-loopback address (prints a warning; needs a token).
         #[arg(long)]
         allow_remote: bool,
-        /// Require `Authorization: Bearer TOKEN` on every /v1 request.
-        #[arg(long, env = "LEXILINGO_API_TOKEN", hide_env_values = true)]
+        /// The access token every /v1 request must carry (`Authorization: Bearer TOKEN`).
+        /// Without it a random token is made at every start and printed in the link.
+        #[arg(
+            long,
+            env = "LEXILINGO_API_TOKEN",
+            hide_env_values = true,
+            conflicts_with = "no_token"
+        )]
         token: Option<String>,
+        /// Serve without an access token (loopback only; any program on this computer can
+        /// then read the history).
+        #[arg(long)]
+        no_token: bool,
+        /// Also accept requests whose Host is NAME (a name this server is reached by, besides
+        /// localhost and IP addresses). Repeatable.
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_hosts: Vec<String>,
+        /// Also accept state-changing requests from web pages of ORIGIN (e.g.
+        /// `https://school.example`). Repeatable.
+        #[arg(long = "allow-origin", value_name = "ORIGIN")]
+        allow_origins: Vec<String>,
+        /// Let HTTP clients move the data folder (POST /v1/settings/data-dir). Off by default:
+        /// a folder path is the learner's choice in the app, not a web client's.
+        #[arg(long)]
+        allow_data_dir_move: bool,
         /// Requests that may wait for the model; more get 503 with Retry-After.
         #[arg(long, default_value_t = 8)]
         queue: usize,
@@ -315,6 +337,9 @@ pub enum ModelsAction {
         /// Reconnect when no bytes arrive for this many seconds.
         #[arg(long, default_value_t = 30)]
         stall_secs: u64,
+        /// Reconnect when fewer than 1 KB/s arrive over this many seconds.
+        #[arg(long, default_value_t = 60)]
+        slow_secs: u64,
     },
     /// Add a GGUF file you already have (checked and hashed first).
     Import {

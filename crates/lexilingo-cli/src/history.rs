@@ -40,20 +40,22 @@ pub async fn history(store: &Store, args: &HistoryArgs, json: bool) -> anyhow::R
                 writeln!(out)?;
                 return Ok(());
             }
+            // Every stored text may come from an imported file: shown escaped, so escape codes
+            // in it never reach the terminal (docs/SECURITY.md).
             writeln!(
                 out,
                 "#{} · {} · {:?} · {}",
                 a.id,
                 when(a.created_at),
                 a.mode,
-                a.model_id
+                esc(&a.model_id)
             )?;
-            writeln!(out, "Câu của em: {}", a.text)?;
+            writeln!(out, "Câu của em: {}", esc(&a.text))?;
             if let Some(c) = &a.corrected {
-                writeln!(out, "Câu đúng:   {c}")?;
+                writeln!(out, "Câu đúng:   {}", esc(c))?;
             }
             if let (Some(f), Some(r)) = (a.fluency, &a.fluency_reason) {
-                writeln!(out, "Độ trôi chảy: {f:.1}/5 — {r}")?;
+                writeln!(out, "Độ trôi chảy: {f:.1}/5 — {}", esc(r))?;
             }
             if let Some(l) = a.cefr {
                 writeln!(out, "Trình độ CEFR: {l}")?;
@@ -63,11 +65,11 @@ pub async fn history(store: &Store, args: &HistoryArgs, json: bool) -> anyhow::R
                     out,
                     "  {}. {} → {} [{}]",
                     i + 1,
-                    e.original,
-                    e.replacement,
+                    esc(&e.original),
+                    esc(&e.replacement),
                     e.error_type.name_vi()
                 )?;
-                writeln!(out, "     {}", e.explanation_vi)?;
+                writeln!(out, "     {}", esc(&e.explanation_vi))?;
             }
         }
         Some(HistoryAction::Delete { id }) => {
@@ -121,7 +123,7 @@ pub async fn history(store: &Store, args: &HistoryArgs, json: bool) -> anyhow::R
                         .map(|f| format!("{f:.1}"))
                         .unwrap_or_else(|| "–".into()),
                     s.cefr.map(|c| c.as_str()).unwrap_or("–"),
-                    s.text,
+                    esc(&s.text),
                     if types.is_empty() {
                         String::new()
                     } else {
@@ -135,6 +137,11 @@ pub async fn history(store: &Store, args: &HistoryArgs, json: bool) -> anyhow::R
         }
     }
     Ok(())
+}
+
+/// Stored text as the terminal may show it (control characters escaped).
+fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    lexilingo_core::text::escape_controls(s)
 }
 
 /// Asks on the terminal. Without a terminal there is nobody to ask: the answer is no.
@@ -167,8 +174,8 @@ pub async fn review(
     let mut results = Vec::new();
     for card in cards {
         let hints: Vec<&str> = card.error_types.iter().map(|t| t.name_vi()).collect();
-        println!("\nSửa câu này: {}", card.text);
-        println!("  Gợi ý: {}", hints.join(", "));
+        println!("\nSửa câu này: {}", esc(&card.text));
+        println!("  Gợi ý: {}", esc(&hints.join(", ")));
         if interactive {
             print!("> ");
             std::io::stdout().flush()?;

@@ -11,6 +11,7 @@ mod history;
 mod models;
 mod render;
 mod serve;
+mod serve_guard;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -131,6 +132,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             port,
             allow_remote,
             token,
+            no_token,
+            allow_hosts,
+            allow_origins,
+            allow_data_dir_move,
             queue,
             ui,
         } => {
@@ -145,7 +150,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 host: *host,
                 port: *port,
                 allow_remote: *allow_remote,
-                token: token.clone(),
+                token: match (token, *no_token) {
+                    (Some(t), _) => serve::TokenChoice::Given(t.clone()),
+                    (None, true) => serve::TokenChoice::None,
+                    (None, false) => serve::TokenChoice::Random,
+                },
+                allow_hosts: allow_hosts.clone(),
+                allow_origins: allow_origins.clone(),
+                allow_data_dir_move: *allow_data_dir_move,
                 queue: *queue,
                 ui_dir,
             };

@@ -30,6 +30,7 @@ pub async fn run(
             name,
             retries,
             stall_secs,
+            slow_secs,
         } => {
             let spec = match (url, id) {
                 (Some(url), _) => DownloadSpec {
@@ -57,6 +58,7 @@ pub async fn run(
             let options = DownloadOptions {
                 max_retries: *retries,
                 stall_timeout: Duration::from_secs((*stall_secs).max(1)),
+                min_speed_window: Duration::from_secs((*slow_secs).max(1)),
                 ..DownloadOptions::default()
             };
             let path = fetch_with_bar(&spec, &manager, &options, cancel).await?;
@@ -69,7 +71,15 @@ pub async fn run(
             Ok(())
         }
         ModelsAction::Import { path, in_place, .. } => {
-            let model = manager.import(path, &catalog, !in_place).await?;
+            // llama.cpp must be able to load it (in a worker process) before it is registered.
+            let worker = lexilingo_core::engine::WorkerCommand::current_exe()?;
+            let model = manager
+                .import(path, &catalog, !in_place, move |p| async move {
+                    lexilingo_core::engine::probe_load(&p, worker)
+                        .await
+                        .map(|_| ())
+                })
+                .await?;
             let note = if model.verified {
                 "khớp với danh mục"
             } else {

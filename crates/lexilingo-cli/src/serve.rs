@@ -15,6 +15,9 @@
 //! switches the active model, exactly as the desktop app does.
 //!
 //! It listens on 127.0.0.1 unless `--allow-remote` is given: a learner's history is private.
+//! Every request passes [`crate::serve_guard`] first (Host, Origin, access token, security
+//! headers; docs/SECURITY.md), every body is typed JSON (415 otherwise) except a model upload,
+//! and request headers must arrive within [`HEADER_TIMEOUT`].
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -25,7 +28,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -40,6 +43,23 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use crate::serve_guard::{self, Guard};
+
+/// Where the access token comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenChoice {
+    /// `--token` / `LEXILINGO_API_TOKEN`.
+    Given(String),
+    /// A new random token at every start (the default).
+    Random,
+    /// `--no-token`: loopback only.
+    None,
+}
+
+/// How long a client may take to send its request headers: a connection that opens and then
+/// dribbles (or sends nothing) must not hold a socket and a task for ever.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// How `serve` was asked to run.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -49,8 +69,14 @@ pub struct ServeOptions {
     pub port: u16,
     /// Required for a non-loopback `host`.
     pub allow_remote: bool,
-    /// Bearer token every `/v1` request must carry, if set.
-    pub token: Option<String>,
+    /// The access token every `/v1` request must carry.
+    pub token: TokenChoice,
+    /// Extra `Host` names accepted (`--allow-host`).
+    pub allow_hosts: Vec<String>,
+    /// Extra origins accepted on state-changing requests (`--allow-origin`).
+    pub allow_origins: Vec<String>,
+    /// Whether HTTP clients may move the data folder.
+    pub allow_data_dir_move: bool,
     /// Requests that may wait for the model besides the running one.
     pub queue: usize,
     /// The built UI to serve at `/`.
@@ -61,7 +87,8 @@ struct AppState {
     tutor: ActiveTutor,
     models: Arc<ModelService>,
     store: Store,
-    token: Option<String>,
+    guard: Arc<Guard>,
+    allow_data_dir_move: bool,
     queue: usize,
     /// Requests holding or waiting for the model.
     in_flight: AtomicUsize,
@@ -93,15 +120,24 @@ pub async fn run(source: TutorSource, store: Store, options: ServeOptions) -> an
             options.host
         );
     }
+    let token = match &options.token {
+        TokenChoice::Given(t) if t.trim().is_empty() => {
+            anyhow::bail!("the access token is empty; give a real one or leave --token out")
+        }
+        TokenChoice::Given(t) => Some(t.clone()),
+        TokenChoice::Random => Some(uuid::Uuid::new_v4().simple().to_string()),
+        TokenChoice::None => None,
+    };
+    if token.is_none() && (options.allow_remote || !options.host.is_loopback()) {
+        anyhow::bail!(
+            "--allow-remote needs an access token: classmates on the same network could \
+             otherwise read and change this learner's history (leave out --no-token)"
+        );
+    }
     if !options.host.is_loopback() {
         eprintln!(
-            "lexilingo: warning: listening on {} — reachable from other machines{}",
+            "lexilingo: warning: listening on {} — reachable from other machines that have the token",
             options.host,
-            if options.token.is_some() {
-                ""
-            } else {
-                " and without a token (--token)"
-            }
         );
     }
     // Harper's first check builds its dictionary structures (seconds in a dev build): do it
@@ -120,7 +156,12 @@ pub async fn run(source: TutorSource, store: Store, options: ServeOptions) -> an
         tutor: ActiveTutor::new(source),
         models,
         store,
-        token: options.token.clone(),
+        guard: Arc::new(Guard {
+            token: token.clone(),
+            allow_hosts: options.allow_hosts.clone(),
+            allow_origins: options.allow_origins.clone(),
+        }),
+        allow_data_dir_move: options.allow_data_dir_move,
         queue: options.queue,
         in_flight: AtomicUsize::new(0),
     });
@@ -129,14 +170,43 @@ pub async fn run(source: TutorSource, store: Store, options: ServeOptions) -> an
         .await
         .with_context(|| format!("cannot listen on {}:{}", options.host, options.port))?;
     let addr = listener.local_addr()?;
-    // Tests and scripts read this line to find the port.
-    println!("listening on http://{addr}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
-    Ok(())
+    // Tests and scripts read this line to find the port and the token; the learner opens it.
+    match &token {
+        Some(t) => println!("listening on http://{addr}/?token={t}"),
+        None => println!("listening on http://{addr}/"),
+    }
+    tokio::select! {
+        r = accept_loop(listener, app) => r,
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    }
+}
+
+/// Serves connections with hyper directly (axum's `serve` has no header timeout): HTTP/1.1,
+/// request headers within [`HEADER_TIMEOUT`], upgrades for nothing.
+async fn accept_loop(listener: tokio::net::TcpListener, app: Router) -> anyhow::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    loop {
+        let (stream, _peer) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                // Out of file descriptors and the like: wait a moment rather than spin.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let served = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+            if let Err(e) = served {
+                tracing::debug!("connection ended: {e}");
+            }
+        });
+    }
 }
 
 fn router(state: Shared, ui_dir: Option<PathBuf>) -> Router {
@@ -147,6 +217,7 @@ fn router(state: Shared, ui_dir: Option<PathBuf>) -> Router {
         .route("/v1/models/download/pause", post(models_pause))
         .route("/v1/models/download/cancel", post(models_cancel))
         .route("/v1/models/download/events", get(models_events))
+        // A model upload (gigabytes) is streamed to disk with its own cap, not buffered.
         .route("/v1/models/import", post(models_import))
         .route("/v1/models/active", post(models_activate))
         .route(
@@ -179,20 +250,27 @@ fn router(state: Shared, ui_dir: Option<PathBuf>) -> Router {
         .route("/v1/stats", get(stats))
         .route("/v1/review/due", get(review_due))
         .route("/v1/review/{id}", post(review_answer))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+        .route_layer(middleware::from_fn_with_state(
+            state.guard.clone(),
+            serve_guard::require_token,
+        ));
+    let guard = state.guard.clone();
     let mut app = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
         .merge(api)
         .with_state(state);
     if let Some(dir) = ui_dir {
-        app = app.fallback_service(tower_http::services::ServeDir::new(dir));
+        app = app.fallback(move |uri: axum::http::Uri| serve_guard::ui_file(dir.clone(), uri));
     }
-    app
+    app.layer(middleware::from_fn_with_state(
+        guard,
+        serve_guard::check_request,
+    ))
 }
 
 /// An API error: a status, a stable code and messages in English and Vietnamese.
-struct ApiError {
+pub(crate) struct ApiError {
     status: StatusCode,
     code: String,
     message: String,
@@ -215,6 +293,15 @@ impl From<lexilingo_core::Error> for ApiError {
         use lexilingo_core::Error;
         let status = match &e {
             Error::Input(_) => StatusCode::BAD_REQUEST,
+            // The client sent more than the model's context holds, or a schema llama.cpp
+            // cannot turn into a grammar: its request, not the server, is at fault.
+            Error::Engine(
+                lexilingo_core::error::EngineError::ContextOverflow { .. }
+                | lexilingo_core::error::EngineError::BadSchema { .. },
+            ) => StatusCode::BAD_REQUEST,
+            Error::Engine(lexilingo_core::error::EngineError::Timeout { .. }) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Error::Engine(lexilingo_core::error::EngineError::Cancelled) => {
                 // nginx's "client closed request": nobody reads it, but logs are clearer.
                 StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST)
@@ -231,6 +318,13 @@ impl From<lexilingo_core::Error> for ApiError {
             Error::Models(lexilingo_core::models::ManagerError::Busy { .. }) => {
                 StatusCode::CONFLICT
             }
+            Error::Models(
+                lexilingo_core::models::ManagerError::Unloadable { .. }
+                | lexilingo_core::models::ManagerError::Download(
+                    lexilingo_core::models::DownloadError::BadName { .. }
+                    | lexilingo_core::models::DownloadError::TooLarge { .. },
+                ),
+            ) => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Self {
@@ -280,31 +374,98 @@ impl IntoResponse for ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
-async fn require_token(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    request: Request,
-    next: Next,
-) -> Response {
-    if let Some(token) = &state.token {
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if given != Some(token.as_str()) {
-            let mut r = ApiError {
-                status: StatusCode::UNAUTHORIZED,
-                code: "unauthorized".into(),
-                message: "missing or wrong bearer token".into(),
-                message_vi: "Thiếu hoặc sai mã truy cập (token).".into(),
-            }
-            .into_response();
-            r.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return r;
+/// A JSON body whose every failure is an [`ApiError`] in the usual shape: 415 without
+/// `Content-Type: application/json` (so a cross-site form or `text/plain` POST, which needs no
+/// preflight, never reaches a handler), 400/422 for JSON that does not parse or fit.
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::JsonRejection;
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(not_json()),
+            Err(e) => Err(ApiError {
+                status: if e.status().is_client_error() {
+                    e.status()
+                } else {
+                    StatusCode::BAD_REQUEST
+                },
+                code: "bad_request_body".into(),
+                message: e.body_text(),
+                message_vi: "Dữ liệu gửi lên không đúng định dạng.".into(),
+            }),
         }
     }
-    next.run(request).await
+}
+
+/// Query parameters whose failures are [`ApiError`]s in the usual shape (400).
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(ApiError {
+                status: StatusCode::BAD_REQUEST,
+                code: "bad_query".into(),
+                message: e.body_text(),
+                message_vi: "Tham số trên đường dẫn không hợp lệ.".into(),
+            }),
+        }
+    }
+}
+
+/// 415 for a body that is not declared JSON.
+fn not_json() -> ApiError {
+    ApiError {
+        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        code: "unsupported_media_type".into(),
+        message: "the body must be JSON with `Content-Type: application/json`".into(),
+        message_vi: "Yêu cầu phải gửi dữ liệu JSON (Content-Type: application/json).".into(),
+    }
+}
+
+/// Whether `headers` say the body is JSON (`application/json`, parameters allowed).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Runs blocking file work (manifests, settings, catalog) off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(internal(format!("the task failed: {e}"))))
+}
+
+fn internal(message: String) -> ApiError {
+    ApiError {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        code: "internal".into(),
+        message,
+        message_vi: "Có lỗi nội bộ. Em thử lại nhé.".into(),
+    }
 }
 
 /// A place in the model queue, released on drop.
@@ -353,16 +514,15 @@ where
     });
     match task.await {
         Ok(r) => r.map_err(ApiError::from),
-        Err(e) => Err(ApiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "internal".into(),
-            message: format!("the task failed: {e}"),
-            message_vi: "Có lỗi nội bộ. Em thử lại nhé.".into(),
-        }),
+        Err(e) => Err(internal(format!("the task failed: {e}"))),
     }
 }
 
-async fn health(State(state): State<Shared>) -> Json<Value> {
+/// `ok` to anyone (a liveness probe); the model and the version only with the token.
+async fn health(State(state): State<Shared>, headers: HeaderMap) -> Json<Value> {
+    if !state.guard.token_ok(&headers) {
+        return Json(json!({ "status": "ok" }));
+    }
     Json(json!({
         "status": "ok",
         "model": state.model_id(),
@@ -408,9 +568,19 @@ struct ChatCompletionRequest {
     #[serde(default)]
     stream: bool,
     #[serde(default, alias = "max_completion_tokens")]
-    max_tokens: Option<u32>,
+    max_tokens: Option<u64>,
+    /// Read as f64 so that 1e39 stays a number to refuse, not an f32 infinity.
     #[serde(default)]
-    temperature: Option<f32>,
+    temperature: Option<f64>,
+    /// Validated, not applied: sampling here is temperature only (greedy at 0).
+    #[serde(default)]
+    top_p: Option<f64>,
+    /// Validated, not applied.
+    #[serde(default)]
+    frequency_penalty: Option<f64>,
+    /// Validated, not applied.
+    #[serde(default)]
+    presence_penalty: Option<f64>,
     #[serde(default)]
     seed: Option<u32>,
     #[serde(default)]
@@ -436,7 +606,42 @@ fn content_text(content: &Value) -> String {
     }
 }
 
+/// The largest answer a client may ask for.
+const MAX_COMPLETION_TOKENS: u64 = 4096;
+
+/// A sampling parameter outside its range: 400, before anything reaches the worker (an
+/// infinite temperature used to reach it as `null` and silence it).
+fn out_of_range(name: &str, range: &str) -> ApiError {
+    ApiError::bad_request(
+        "bad_parameter",
+        format!("`{name}` must be a finite number in {range}"),
+        "Tham số sinh văn bản nằm ngoài khoảng cho phép.",
+    )
+}
+
+fn check_range(name: &str, value: Option<f64>, lo: f64, hi: f64) -> ApiResult<()> {
+    match value {
+        Some(v) if !(v.is_finite() && (lo..=hi).contains(&v)) => {
+            Err(out_of_range(name, &format!("[{lo}, {hi}]")))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn to_request(body: &ChatCompletionRequest) -> ApiResult<GenerateRequest> {
+    check_range("temperature", body.temperature, 0.0, 2.0)?;
+    check_range("top_p", body.top_p, 0.0, 1.0)?;
+    check_range("frequency_penalty", body.frequency_penalty, -2.0, 2.0)?;
+    check_range("presence_penalty", body.presence_penalty, -2.0, 2.0)?;
+    if body
+        .max_tokens
+        .is_some_and(|n| n == 0 || n > MAX_COMPLETION_TOKENS)
+    {
+        return Err(out_of_range(
+            "max_tokens",
+            &format!("1..={MAX_COMPLETION_TOKENS}"),
+        ));
+    }
     if body.messages.is_empty() {
         return Err(ApiError::bad_request(
             "no_messages",
@@ -458,15 +663,27 @@ fn to_request(body: &ChatCompletionRequest) -> ApiResult<GenerateRequest> {
                 ))
             }
         };
-        messages.push(ChatMessage::new(role, content_text(&m.content)));
+        let text = content_text(&m.content);
+        lexilingo_core::input::check_printable(&text)
+            .map_err(|e| ApiError::from(lexilingo_core::Error::from(e)))?;
+        messages.push(ChatMessage::new(role, text));
     }
     // JSON schema output, the way OpenAI spells it; `json_object` means any JSON object.
     let schema = match &body.response_format {
-        Some(f) if f.get("type").and_then(Value::as_str) == Some("json_schema") => Some(
-            f.pointer("/json_schema/schema")
+        Some(f) if f.get("type").and_then(Value::as_str) == Some("json_schema") => {
+            let schema = f
+                .pointer("/json_schema/schema")
                 .cloned()
-                .unwrap_or_else(|| json!({ "type": "object" })),
-        ),
+                .unwrap_or_else(|| json!({ "type": "object" }));
+            if !schema.is_object() {
+                return Err(ApiError::bad_request(
+                    "bad_schema",
+                    "`response_format.json_schema.schema` must be a JSON object",
+                    "Lược đồ JSON (schema) không hợp lệ.",
+                ));
+            }
+            Some(schema)
+        }
         Some(f) if f.get("type").and_then(Value::as_str) == Some("json_object") => {
             Some(json!({ "type": "object" }))
         }
@@ -475,8 +692,8 @@ fn to_request(body: &ChatCompletionRequest) -> ApiResult<GenerateRequest> {
     Ok(GenerateRequest {
         messages,
         json_schema: schema,
-        max_tokens: body.max_tokens.unwrap_or(512).clamp(1, 4096),
-        temperature: body.temperature.unwrap_or(0.0).max(0.0),
+        max_tokens: body.max_tokens.unwrap_or(512) as u32,
+        temperature: body.temperature.unwrap_or(0.0) as f32,
         seed: body.seed.unwrap_or(0),
     })
 }
@@ -494,7 +711,7 @@ fn completion_id() -> String {
 
 async fn chat_completions(
     State(state): State<Shared>,
-    Json(body): Json<ChatCompletionRequest>,
+    ApiJson(body): ApiJson<ChatCompletionRequest>,
 ) -> ApiResult<Response> {
     let request = to_request(&body)?;
     let model = body.model.clone().unwrap_or_else(|| state.model_id());
@@ -598,7 +815,7 @@ struct SentenceBody {
 
 async fn tutor_analyze(
     State(state): State<Shared>,
-    Json(body): Json<SentenceBody>,
+    ApiJson(body): ApiJson<SentenceBody>,
 ) -> ApiResult<Json<Value>> {
     let sentence = body.sentence.clone();
     let result = on_model(&state, move |tutor, cancel| async move {
@@ -618,7 +835,7 @@ async fn tutor_analyze(
 
 async fn tutor_fluency(
     State(state): State<Shared>,
-    Json(body): Json<SentenceBody>,
+    ApiJson(body): ApiJson<SentenceBody>,
 ) -> ApiResult<Json<Value>> {
     let r = on_model(&state, move |tutor, cancel| async move {
         tutor.analyze_fluency(&body.sentence, &cancel).await
@@ -629,7 +846,7 @@ async fn tutor_fluency(
 
 async fn tutor_cefr(
     State(state): State<Shared>,
-    Json(body): Json<SentenceBody>,
+    ApiJson(body): ApiJson<SentenceBody>,
 ) -> ApiResult<Json<Value>> {
     let r = on_model(&state, move |tutor, cancel| async move {
         tutor.classify_vocabulary(&body.sentence, &cancel).await
@@ -640,7 +857,7 @@ async fn tutor_cefr(
 
 async fn tutor_correct(
     State(state): State<Shared>,
-    Json(body): Json<SentenceBody>,
+    ApiJson(body): ApiJson<SentenceBody>,
 ) -> ApiResult<Json<Value>> {
     let r = on_model(&state, move |tutor, cancel| async move {
         tutor.correct_grammar(&body.sentence, &cancel).await
@@ -650,7 +867,7 @@ async fn tutor_correct(
 }
 
 /// Hints need no model: they answer at once, even while the model is busy.
-async fn tutor_hints(Json(body): Json<SentenceBody>) -> ApiResult<Json<Value>> {
+async fn tutor_hints(ApiJson(body): ApiJson<SentenceBody>) -> ApiResult<Json<Value>> {
     let sentence = lexilingo_core::input::validate(&body.sentence)
         .map_err(|e| ApiError::from(lexilingo_core::Error::from(e)))?
         .to_string();
@@ -668,7 +885,7 @@ struct ExplainBody {
 
 async fn tutor_explain(
     State(state): State<Shared>,
-    Json(body): Json<ExplainBody>,
+    ApiJson(body): ApiJson<ExplainBody>,
 ) -> ApiResult<Json<Value>> {
     let r = on_model(&state, move |tutor, cancel| async move {
         tutor
@@ -696,7 +913,7 @@ struct DialogueBody {
 
 async fn tutor_dialogue(
     State(state): State<Shared>,
-    Json(body): Json<DialogueBody>,
+    ApiJson(body): ApiJson<DialogueBody>,
 ) -> ApiResult<Response> {
     let mut settings = DialogueSettings::default();
     if let Some(s) = body.scenario {
@@ -753,7 +970,7 @@ async fn tutor_dialogue(
 
 async fn history_list(
     State(state): State<Shared>,
-    Query(q): Query<HistoryQuery>,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(json!(state.store.list_attempts(&q).await?)))
 }
@@ -781,7 +998,7 @@ struct ClearQuery {
 /// Clearing everything needs `?confirm=true`: a stray DELETE must not wipe a learner's work.
 async fn history_clear(
     State(state): State<Shared>,
-    Query(q): Query<ClearQuery>,
+    ApiQuery(q): ApiQuery<ClearQuery>,
 ) -> ApiResult<Json<Value>> {
     if q.confirm != Some(true) {
         return Err(ApiError::bad_request(
@@ -811,7 +1028,10 @@ struct StatsQuery {
     utc_offset_minutes: Option<i32>,
 }
 
-async fn stats(State(state): State<Shared>, Query(q): Query<StatsQuery>) -> ApiResult<Json<Value>> {
+async fn stats(
+    State(state): State<Shared>,
+    ApiQuery(q): ApiQuery<StatsQuery>,
+) -> ApiResult<Json<Value>> {
     let now = lexilingo_core::store::now_ms();
     Ok(Json(json!(
         state
@@ -829,7 +1049,7 @@ struct DueQuery {
 /// Review cards due now, most overdue first.
 async fn review_due(
     State(state): State<Shared>,
-    Query(q): Query<DueQuery>,
+    ApiQuery(q): ApiQuery<DueQuery>,
 ) -> ApiResult<Json<Value>> {
     let now = lexilingo_core::store::now_ms();
     let limit = q.limit.unwrap_or(20).min(200);
@@ -846,7 +1066,7 @@ struct AnswerBody {
 async fn review_answer(
     State(state): State<Shared>,
     Path(id): Path<i64>,
-    Json(body): Json<AnswerBody>,
+    ApiJson(body): ApiJson<AnswerBody>,
 ) -> ApiResult<Response> {
     let answer = body.answer;
     let store = state.store.clone();
@@ -868,7 +1088,7 @@ struct ExportQuery {
 /// The whole history as a file: JSON (re-importable) or CSV (for spreadsheets).
 async fn history_export(
     State(state): State<Shared>,
-    Query(q): Query<ExportQuery>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     let csv = q.format.as_deref() == Some("csv");
     let format = if csv {
@@ -897,8 +1117,14 @@ async fn history_export(
 /// Adds the attempts of a JSON export; attempts already present (same id) are left alone.
 async fn history_import(
     State(state): State<Shared>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
+    // Typed like every other body: a `text/plain` POST needs no CORS preflight, so without
+    // this any web page could add attempts to the history.
+    if !is_json(&headers) {
+        return Err(not_json());
+    }
     Ok(Json(json!(state.store.import_json(&body).await?)))
 }
 
@@ -912,7 +1138,8 @@ async fn openapi() -> Response {
 
 /// The model screen: catalog, installed models, the download.
 async fn models_overview(State(state): State<Shared>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(state.models.overview()?)))
+    let models = state.models.clone();
+    blocking(move || Ok(Json(json!(models.overview()?)))).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -923,20 +1150,22 @@ struct ModelIdBody {
 /// Starts or resumes a download; `202`, progress on `/v1/models/download/events`.
 async fn models_download(
     State(state): State<Shared>,
-    Json(body): Json<ModelIdBody>,
+    ApiJson(body): ApiJson<ModelIdBody>,
 ) -> ApiResult<Response> {
     state.models.start(&body.id)?;
     Ok((StatusCode::ACCEPTED, Json(json!(state.models.status()))).into_response())
 }
 
-async fn models_pause(State(state): State<Shared>) -> Json<Value> {
+/// Pausing takes no parameters, but its body is still JSON (`{}`): an empty or `text/plain`
+/// POST from another page must not stop a learner's download.
+async fn models_pause(State(state): State<Shared>, ApiJson(_body): ApiJson<Value>) -> Json<Value> {
     state.models.pause().await;
     Json(json!(state.models.status()))
 }
 
 async fn models_cancel(
     State(state): State<Shared>,
-    Json(body): Json<ModelIdBody>,
+    ApiJson(body): ApiJson<ModelIdBody>,
 ) -> ApiResult<Json<Value>> {
     state.models.cancel(&body.id).await?;
     Ok(Json(json!(state.models.status())))
@@ -964,18 +1193,103 @@ async fn models_events(State(state): State<Shared>) -> Response {
     sse(rx)
 }
 
-/// A request naming a path on this machine (a model to import, a folder to move data to).
+/// A request naming a path on this machine (a folder to move data to).
 #[derive(Debug, Deserialize)]
 struct PathBody {
     path: PathBuf,
 }
 
-/// Copies a GGUF file on this machine into the models folder.
+#[derive(Debug, Deserialize)]
+struct UploadQuery {
+    /// The file name to save the model as (a plain name: `model.gguf`).
+    name: Option<String>,
+}
+
+/// Adds a GGUF model sent as the request body (`Content-Type: application/octet-stream`,
+/// `?name=FILE.gguf`). The server never opens a path a client names: a web client could
+/// otherwise make it read a FIFO, a device or someone else's file. The body is streamed to a
+/// `.uploading` file in the models folder, capped by the free disk (and
+/// [`lexilingo_core::models::download::MAX_DOWNLOAD`]), then checked, load-tested in a worker
+/// and registered; a refused upload is deleted and the active model stays as it was.
 async fn models_import(
     State(state): State<Shared>,
-    Json(body): Json<PathBody>,
+    ApiQuery(q): ApiQuery<UploadQuery>,
+    headers: HeaderMap,
+    body: axum::body::Body,
 ) -> ApiResult<Json<Value>> {
-    let model = state.models.import(&body.path).await?;
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    let octets = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/octet-stream"));
+    if !octets {
+        return Err(ApiError {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code: "unsupported_media_type".into(),
+            message:
+                "send the model file as the body with `Content-Type: application/octet-stream`"
+                    .into(),
+            message_vi: "Hãy gửi chính tệp mô hình (Content-Type: application/octet-stream)."
+                .into(),
+        });
+    }
+    let name = q.name.ok_or_else(|| {
+        ApiError::bad_request(
+            "bad_query",
+            "give the file name as `?name=FILE.gguf`",
+            "Thiếu tên tệp mô hình.",
+        )
+    })?;
+    let (part, dest) = state.models.upload_paths(&name)?;
+    let dir = dest.parent().map(PathBuf::from).unwrap_or_default();
+    let free = blocking(move || {
+        lexilingo_core::models::available_disk(&dir).map_err(|e| internal(e.to_string()))
+    })
+    .await?;
+    let limit = free
+        .saturating_sub(64 * 1024 * 1024)
+        .min(lexilingo_core::models::download::MAX_DOWNLOAD);
+    let write_error = |e: std::io::Error| ApiError {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        code: "file_error".into(),
+        message: format!("cannot write the upload: {e}"),
+        message_vi: "Không ghi được tệp tải lên. Em kiểm tra chỗ trống trên ổ đĩa nhé.".into(),
+    };
+    let mut file = tokio::fs::File::create(&part).await.map_err(write_error)?;
+    let mut stream = body.into_data_stream();
+    let mut written: u64 = 0;
+    let received = async {
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::bad_request(
+                    "upload_failed",
+                    format!("the upload was interrupted: {e}"),
+                    "Việc gửi tệp bị gián đoạn. Em thử lại nhé.",
+                )
+            })?;
+            written += chunk.len() as u64;
+            if written > limit {
+                return Err(ApiError {
+                    status: StatusCode::PAYLOAD_TOO_LARGE,
+                    code: "upload_too_large".into(),
+                    message: format!(
+                        "the upload is larger than the {limit} bytes this disk can take"
+                    ),
+                    message_vi: "Tệp quá lớn so với chỗ trống trên ổ đĩa.".into(),
+                });
+            }
+            file.write_all(&chunk).await.map_err(write_error)?;
+        }
+        file.sync_all().await.map_err(write_error)
+    }
+    .await;
+    drop(file);
+    if let Err(e) = received {
+        let _ = tokio::fs::remove_file(&part).await;
+        return Err(e);
+    }
+    let model = state.models.install_upload(&part, &dest).await?;
     // The first model installed becomes the active one: the next request starts it.
     state.tutor.reset().await;
     Ok(Json(json!(model)))
@@ -984,30 +1298,42 @@ async fn models_import(
 /// Switches the active model; the running engine stops and the next request starts the new one.
 async fn models_activate(
     State(state): State<Shared>,
-    Json(body): Json<ModelIdBody>,
+    ApiJson(body): ApiJson<ModelIdBody>,
 ) -> ApiResult<Json<Value>> {
-    state.models.activate(&body.id)?;
+    let models = state.models.clone();
+    let overview = blocking(move || {
+        models.activate(&body.id)?;
+        Ok(models.overview()?)
+    })
+    .await?;
     state.tutor.reset().await;
-    Ok(Json(json!(state.models.overview()?)))
+    Ok(Json(json!(overview)))
 }
 
-async fn engine_settings_get(State(state): State<Shared>) -> Json<Value> {
-    Json(json!(EngineSettings::read(state.tutor.source())))
+async fn engine_settings_get(State(state): State<Shared>) -> ApiResult<Json<Value>> {
+    let source = state.tutor.source().clone();
+    blocking(move || Ok(Json(json!(EngineSettings::read(&source))))).await
 }
 
 /// Saves threads and context size and restarts the engine with them.
 async fn engine_settings_put(
     State(state): State<Shared>,
-    Json(body): Json<EngineSettings>,
+    ApiJson(body): ApiJson<EngineSettings>,
 ) -> ApiResult<Json<Value>> {
-    body.save(state.tutor.source()).map_err(|e| ApiError {
-        status: StatusCode::INTERNAL_SERVER_ERROR,
-        code: "settings_unsaved".into(),
-        message: e.to_string(),
-        message_vi: "Không lưu được cài đặt. Em kiểm tra quyền ghi của thư mục dữ liệu nhé.".into(),
-    })?;
+    let source = state.tutor.source().clone();
+    let saved = blocking(move || {
+        body.save(&source).map_err(|e| ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "settings_unsaved".into(),
+            message: e.to_string(),
+            message_vi: "Không lưu được cài đặt. Em kiểm tra quyền ghi của thư mục dữ liệu nhé."
+                .into(),
+        })?;
+        Ok(EngineSettings::read(&source))
+    })
+    .await?;
     state.tutor.reset().await;
-    Ok(Json(json!(EngineSettings::read(state.tutor.source()))))
+    Ok(Json(json!(saved)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -1021,7 +1347,7 @@ struct SaveTurnsBody {
 /// Appends the newest messages of the window's conversation (a new one without `id`).
 async fn conversations_save(
     State(state): State<Shared>,
-    Json(body): Json<SaveTurnsBody>,
+    ApiJson(body): ApiJson<SaveTurnsBody>,
 ) -> ApiResult<Json<Value>> {
     let new = lexilingo_core::store::NewConversation {
         scenario: body.scenario,
@@ -1044,7 +1370,7 @@ struct ListQuery {
 
 async fn conversations_list(
     State(state): State<Shared>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(json!(
         state
@@ -1078,8 +1404,19 @@ async fn conversations_delete(
 /// Copies the data folder to `path`, used from the next start without `--data-dir`.
 async fn data_dir_move(
     State(state): State<Shared>,
-    Json(body): Json<PathBody>,
+    ApiJson(body): ApiJson<PathBody>,
 ) -> ApiResult<Json<Value>> {
+    if !state.allow_data_dir_move {
+        return Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            code: "data_dir_move_disabled".into(),
+            message: "moving the data folder over HTTP is off; start serve with \
+                      --allow-data-dir-move, or move it in the app"
+                .into(),
+            message_vi: "Không thể chuyển thư mục dữ liệu qua trình duyệt. Em chuyển trong ứng dụng LexiLingo, hoặc khởi động máy chủ với --allow-data-dir-move nhé."
+                .into(),
+        });
+    }
     let (Some(from), Some(pointer)) = (
         state.tutor.source().data_dir.clone(),
         lexilingo_core::paths::data_dir_pointer(),

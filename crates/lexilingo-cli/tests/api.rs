@@ -9,11 +9,14 @@ use std::time::{Duration, Instant};
 
 use crate::common::{lexilingo_bin, test_model};
 
-const TOKEN: &str = "s3cret-test-token";
+pub const TOKEN: &str = "s3cret-test-token";
 
-struct Server {
+pub struct Server {
     child: Child,
-    base: String,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// The token from the start-up line (`/?token=…`), if it printed one.
+    pub token: Option<String>,
     _data: tempfile::TempDir,
     /// What the server logged so far (echoed to the test's stderr as it comes).
     log: Arc<Mutex<String>>,
@@ -26,15 +29,23 @@ impl Drop for Server {
     }
 }
 
-fn serve(extra: &[&str]) -> Server {
+pub fn serve(extra: &[&str]) -> Server {
+    let mut args = vec!["--token", TOKEN];
+    args.extend_from_slice(extra);
+    serve_with(&args, &[])
+}
+
+/// `lexilingo --model TEST serve --port 0 ARGS…` with `envs`, without a `--token` of its own.
+pub fn serve_with(args: &[&str], envs: &[(&str, &str)]) -> Server {
     let data = tempfile::tempdir().expect("tempdir");
     let mut child = Command::new(lexilingo_bin())
         .args(["--model"])
         .arg(test_model())
         .args(["--threads", "2", "--ctx", "2048", "--data-dir"])
         .arg(data.path())
-        .args(["serve", "--port", "0", "--token", TOKEN])
-        .args(extra)
+        .args(["serve", "--port", "0"])
+        .args(args)
+        .envs(envs.iter().copied())
         // The server's own notes (a cancelled generation) at info; everything else at warn.
         .env("LEXILINGO_LOG", "warn,lexilingo::serve=info")
         .stdout(Stdio::piped())
@@ -57,27 +68,42 @@ fn serve(extra: &[&str]) -> Server {
     BufReader::new(stdout)
         .read_line(&mut line)
         .expect("read the address line");
-    let base = line
+    // `listening on http://127.0.0.1:PORT/?token=T` (or `…/` without a token).
+    let link = line
         .trim()
         .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_string();
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
+    let (base, token) = match link.split_once("/?token=") {
+        Some((base, token)) => (base.to_string(), Some(token.to_string())),
+        None => (link.trim_end_matches('/').to_string(), None),
+    };
     Server {
         child,
         base,
+        token,
         _data: data,
         log,
     }
 }
 
 impl Server {
-    fn log(&self) -> String {
+    /// The data folder the server was started with.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data.path()
+    }
+
+    /// The server's own pid (its model worker is a child of it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn log(&self) -> String {
         self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
 /// Runs curl; returns (HTTP status, headers, body).
-fn curl(args: &[&str]) -> (u16, String, String) {
+pub fn curl(args: &[&str]) -> (u16, String, String) {
     let out = Command::new("curl")
         .args(["-sS", "-D", "/dev/stderr", "-w", "\n%{http_code}"])
         .args(args)
@@ -92,11 +118,11 @@ fn curl(args: &[&str]) -> (u16, String, String) {
     )
 }
 
-fn auth() -> String {
+pub fn auth() -> String {
     format!("Authorization: Bearer {TOKEN}")
 }
 
-fn post(base: &str, path: &str, body: &str) -> (u16, String, String) {
+pub fn post(base: &str, path: &str, body: &str) -> (u16, String, String) {
     let url = format!("{base}{path}");
     let auth = auth();
     curl(&[
@@ -112,13 +138,13 @@ fn post(base: &str, path: &str, body: &str) -> (u16, String, String) {
     ])
 }
 
-fn get(base: &str, path: &str) -> (u16, String, String) {
+pub fn get(base: &str, path: &str) -> (u16, String, String) {
     let url = format!("{base}{path}");
     let auth = auth();
     curl(&[&url, "-H", &auth])
 }
 
-fn json(body: &str) -> serde_json::Value {
+pub fn json(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
 }
 
@@ -241,7 +267,8 @@ fn long_stream_request(base: &str, max_time_s: &str) -> Child {
 }
 
 fn busy(base: &str) -> bool {
-    let (_, _, body) = curl(&[&format!("{base}/health")]);
+    // Without the token /health says only "ok".
+    let (_, _, body) = curl(&[&format!("{base}/health"), "-H", &auth()]);
     json(&body)["busy"].as_bool().unwrap_or(true)
 }
 

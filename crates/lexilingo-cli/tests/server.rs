@@ -25,6 +25,15 @@ pub enum Fault {
     WrongBytes,
     /// At most this many bytes per second per connection.
     Throttle(u64),
+    /// `200` with no length and a body that never ends.
+    Endless,
+    /// Every connection is dropped after this many bytes, and every `Range` request gets a
+    /// `206` whose `Content-Range` starts at 0 (a broken cache in front of the file).
+    BadRangeAlways(u64),
+    /// The first request gets `503` with `Retry-After: N` seconds.
+    RetryAfterOnce(u64),
+    /// The first connection sends one byte per interval, for ever (never a stall).
+    DripOnce(Duration),
 }
 
 /// The running server.
@@ -86,6 +95,45 @@ fn serve(
         }
     }
     let len = body.len() as u64;
+    match fault {
+        Fault::Endless => {
+            stream.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")?;
+            let zeros = vec![0u8; 1 << 16];
+            loop {
+                stream.write_all(&zeros)?;
+                served.fetch_add(zeros.len() as u64, Ordering::SeqCst);
+            }
+        }
+        Fault::RetryAfterOnce(secs) if first => {
+            let head = format!(
+                "HTTP/1.1 503 Service Unavailable\r\nRetry-After: {secs}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            return stream.write_all(head.as_bytes());
+        }
+        Fault::BadRangeAlways(n) if range_start.is_some() => {
+            let head = format!(
+                "HTTP/1.1 206 Partial Content\r\nContent-Length: {len}\r\nContent-Range: bytes 0-{}/{len}\r\nConnection: close\r\n\r\n",
+                len - 1
+            );
+            stream.write_all(head.as_bytes())?;
+            let n = (n as usize).min(body.len());
+            stream.write_all(&body[..n])?;
+            served.fetch_add(n as u64, Ordering::SeqCst);
+            return Ok(());
+        }
+        Fault::DripOnce(every) if first => {
+            let head =
+                format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n");
+            stream.write_all(head.as_bytes())?;
+            for b in body {
+                stream.write_all(std::slice::from_ref(b))?;
+                served.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(every);
+            }
+            return Ok(());
+        }
+        _ => {}
+    }
     let honour_range = !matches!(fault, Fault::IgnoreRangeDropOnce(_));
     let start = if honour_range {
         range_start.unwrap_or(0).min(len)
@@ -103,7 +151,7 @@ fn serve(
     };
     stream.write_all(head.as_bytes())?;
     let limit = match fault {
-        Fault::DropEvery(n) => Some(n),
+        Fault::DropEvery(n) | Fault::BadRangeAlways(n) => Some(n),
         Fault::StallOnce(n, _) if first => Some(n),
         Fault::IgnoreRangeDropOnce(n) if first => Some(n),
         _ => None,
@@ -138,4 +186,28 @@ fn serve(
     }
     let _ = stream.shutdown(std::net::Shutdown::Both);
     Ok(())
+}
+
+/// A server that answers every request with `302 Found` to `location`.
+pub fn redirect_server(location: &str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let location = location.to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim_end().is_empty() {
+                    break;
+                }
+            }
+            let head = format!(
+                "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = stream.write_all(head.as_bytes());
+        }
+    });
+    format!("http://127.0.0.1:{port}/model.gguf")
 }

@@ -11,5 +11,6 @@ mod common;
 mod download;
 mod engine;
 mod eval;
+mod hardening;
 mod server;
 mod tasks;

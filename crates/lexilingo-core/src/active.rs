@@ -126,7 +126,15 @@ impl ActiveTutor {
         if let Some(tutor) = current.as_ref() {
             return Ok(tutor.clone());
         }
-        let tutor = self.source.build()?;
+        // Building reads the model's header and the settings: file I/O, off the async threads.
+        let source = self.source.clone();
+        let tutor = tokio::task::spawn_blocking(move || source.build())
+            .await
+            .map_err(|e| {
+                Error::from(crate::error::EngineError::Spawn {
+                    message: format!("the engine could not be built: {e}"),
+                })
+            })??;
         *current = Some(tutor.clone());
         Ok(tutor)
     }

@@ -19,6 +19,10 @@ pub enum InputError {
         /// The limit.
         max: usize,
     },
+    /// The text holds control characters (a NUL byte, terminal escape codes): nothing a
+    /// learner types, and nothing the model's tokenizer should see.
+    #[error("the text contains control characters")]
+    ControlChars,
     /// An error and its correction that are the same text.
     #[error("the sentence and its correction are the same; there is nothing to explain")]
     NothingToExplain,
@@ -76,6 +80,13 @@ pub enum EngineError {
         /// Exit status as the OS reported it.
         status: String,
     },
+    /// The worker said nothing for too long while it owed an answer; it was stopped and the
+    /// next request starts a new one.
+    #[error("the model worker gave no answer for {secs} s; it was restarted")]
+    Timeout {
+        /// The silence that ended it.
+        secs: u64,
+    },
     /// llama.cpp refused the model file.
     #[error("the model could not be loaded: {message}")]
     LoadFailed {
@@ -100,6 +111,12 @@ pub enum EngineError {
     #[error("generation failed: {message}")]
     Generation {
         /// What the worker reported.
+        message: String,
+    },
+    /// A JSON schema that llama.cpp cannot turn into a grammar (the client's mistake).
+    #[error("the JSON schema cannot be used: {message}")]
+    BadSchema {
+        /// What llama.cpp reported.
         message: String,
     },
     /// The worker said something that does not follow the protocol.
@@ -194,17 +211,20 @@ impl Error {
             Error::Input(InputError::Blank) => "input_blank",
             Error::Input(InputError::TooLong { .. }) => "input_too_long",
             Error::Input(InputError::NothingToExplain) => "nothing_to_explain",
+            Error::Input(InputError::ControlChars) => "input_control_chars",
             Error::ModelFile(ModelFileError::NotFound { .. }) => "model_not_found",
             Error::ModelFile(ModelFileError::NotGguf { .. }) => "model_not_gguf",
             Error::ModelFile(ModelFileError::UnsupportedVersion { .. }) => "model_unsupported",
             Error::ModelFile(ModelFileError::Io { .. }) => "model_io",
             Error::Engine(EngineError::Spawn { .. }) => "worker_spawn",
             Error::Engine(EngineError::WorkerDied { .. }) => "worker_died",
+            Error::Engine(EngineError::Timeout { .. }) => "worker_timeout",
             Error::Engine(EngineError::LoadFailed { .. }) => "model_load_failed",
             Error::Engine(EngineError::NoChatTemplate) => "model_no_chat_template",
             Error::Engine(EngineError::ContextOverflow { .. }) => "context_overflow",
             Error::Engine(EngineError::Cancelled) => "cancelled",
             Error::Engine(EngineError::Generation { .. }) => "generation_failed",
+            Error::Engine(EngineError::BadSchema { .. }) => "bad_schema",
             Error::Engine(EngineError::Protocol { .. }) => "worker_protocol",
             Error::Engine(EngineError::Remote { .. }) => "remote_failed",
             Error::Engine(EngineError::Unsupported { .. }) => "unsupported",
@@ -222,12 +242,18 @@ impl Error {
             Error::Input(InputError::TooLong { chars, max }) => format!(
                 "Câu của em dài {chars} ký tự, vượt giới hạn {max} ký tự. Em chia thành các câu ngắn hơn nhé."
             ),
+            Error::Input(InputError::ControlChars) => {
+                "Câu có ký tự điều khiển không in được. Em gõ lại câu nhé.".into()
+            }
             Error::Input(InputError::NothingToExplain) => {
                 "Câu gốc và câu sửa giống hệt nhau, không có lỗi nào để giải thích.".into()
             }
             Error::ModelFile(f) => model_file_message_vi(f),
             Error::Engine(EngineError::WorkerDied { .. }) => {
                 "Bộ máy mô hình vừa dừng đột ngột. Em thử lại nhé, ứng dụng sẽ khởi động lại nó.".into()
+            }
+            Error::Engine(EngineError::Timeout { .. }) => {
+                "Mô hình không trả lời quá lâu nên ứng dụng đã khởi động lại nó. Em thử lại nhé.".into()
             }
             Error::Engine(EngineError::LoadFailed { .. }) => {
                 "Không nạp được mô hình. Tệp có thể bị hỏng; hãy tải lại hoặc chọn mô hình khác.".into()
@@ -288,6 +314,10 @@ fn models_code(e: &crate::models::ManagerError) -> &'static str {
         M::Download(D::HttpStatus { .. }) => "server_refused",
         M::Download(D::SizeMismatch { .. } | D::HashMismatch { .. }) => "bad_download",
         M::Download(D::Cancelled) => "cancelled",
+        M::Download(D::BadName { .. }) => "bad_file_name",
+        M::Download(D::TooLarge { .. }) => "download_too_large",
+        M::Download(D::NotAModel { .. }) => "bad_model_file",
+        M::Unloadable { .. } => "model_unloadable",
         M::Download(D::Io { source, .. }) if is_disk_full(source) => "disk_full",
         M::Download(D::Io { .. }) => "file_error",
         M::NotInstalled(_) => "model_not_installed",
@@ -324,6 +354,16 @@ fn models_message_vi(e: &crate::models::ManagerError) -> String {
         ),
         M::Download(D::SizeMismatch { .. } | D::HashMismatch { .. }) => "Tệp tải về bị hỏng (không khớp mã kiểm tra sha256) nên đã bị xoá. Em bấm tải lại nhé.".into(),
         M::Download(D::Cancelled) => "Đã tạm dừng tải. Phần đã tải vẫn được giữ.".into(),
+        M::Download(D::BadName { name }) => format!(
+            "Tên tệp “{}” không hợp lệ: chỉ dùng một tên tệp đơn giản như model.gguf, không có thư mục.",
+            crate::text::escape_controls(name)
+        ),
+        M::Download(D::TooLarge { limit }) => format!(
+            "Máy chủ gửi nhiều hơn {:.1} GB (giới hạn theo chỗ trống trên ổ đĩa) nên việc tải đã dừng và phần đã tải bị xoá.",
+            gb(*limit)
+        ),
+        M::Download(D::NotAModel { .. }) => "Tệp tải về không phải mô hình GGUF nên đã bị xoá. Em kiểm tra lại địa chỉ tải nhé.".into(),
+        M::Unloadable { .. } => "Tệp có dạng GGUF nhưng llama.cpp không mở được nó, nên chưa được thêm vào. Mô hình đang dùng vẫn giữ nguyên. Em thử một tệp GGUF khác nhé.".into(),
         M::Download(D::Io { source, path }) if is_disk_full(source) => format!(
             "Ổ đĩa đầy khi đang ghi {}. Em xoá bớt tệp rồi bấm tải tiếp nhé — phần đã tải vẫn được giữ.",
             path.display()

@@ -1,8 +1,20 @@
 //! A GGUF header reader, used before a file is handed to llama.cpp.
 //!
 //! llama.cpp answers a file that is not a model with a null pointer at best and an `abort()` at
-//! worst, so the cheap checks (magic, version, metadata that parses) happen here first and give
-//! the learner a precise error. It reads only the metadata section, never tensor data.
+//! worst, so the cheap checks happen here first and give the learner a precise error: magic,
+//! version, metadata that parses, and a tensor table whose shapes, types and offsets fit inside
+//! the file. It reads only the header (metadata and tensor table), never tensor data.
+//!
+//! The file is untrusted input (a download, a file a learner found on a forum), so the reader
+//! is built not to be crashed by it (docs/SECURITY.md):
+//! - only regular files are opened: a FIFO or a device would block or never end;
+//! - values are walked with an explicit stack, never by recursion, with a depth limit (a
+//!   240 KB file of nested arrays overflowed the recursive walker's stack);
+//! - counts, lengths and the total of skipped array items are bounded;
+//! - every size is computed with checked arithmetic.
+//!
+//! `tests` below holds the crash cases found so far and a property test over random and
+//! mutated headers.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -11,9 +23,19 @@ use std::path::{Path, PathBuf};
 use crate::error::ModelFileError;
 
 const MAGIC: &[u8; 4] = b"GGUF";
-/// Upper bound on metadata entries and array lengths, far above real files (~40 keys, ~260k
-/// vocabulary entries), so a corrupt count fails fast instead of allocating gigabytes.
+/// Upper bound on metadata entries, tensors and array lengths, far above real files (~40 keys,
+/// ~260k vocabulary entries, ~1,000 tensors), so a corrupt count fails fast instead of
+/// allocating gigabytes.
 const MAX_COUNT: u64 = 16 * 1024 * 1024;
+/// Longest metadata string read into memory (a chat template is a few KB; keys are short).
+const MAX_STRING: u64 = 4 * 1024 * 1024;
+/// Arrays nested deeper than this are refused. Real files nest at most once (arrays of
+/// strings); llama.cpp itself refuses nested arrays.
+const MAX_DEPTH: usize = 4;
+/// Array items walked one by one (strings, nested arrays) across the whole header.
+const MAX_ITEMS: u64 = 64 * 1024 * 1024;
+/// Tensor dimensions, as in ggml (`GGML_MAX_DIMS`).
+const MAX_DIMS: u32 = 4;
 
 /// What the header says about a model.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -49,32 +71,35 @@ pub struct ModelShape {
 }
 
 impl ModelShape {
-    /// Bytes of f16 K and V cache for `n_ctx` tokens, when the shape is known.
+    /// Bytes of f16 K and V cache for `n_ctx` tokens, when the shape is known and the product
+    /// fits in a `u64` (a crafted header with absurd shapes gives `None`, never a wrapped
+    /// number that would make the memory check pass).
     pub fn kv_cache_bytes(&self, n_ctx: u64) -> Option<u64> {
-        let n_head = self.n_head?;
-        let head_dim = self.n_embd? / n_head.max(1);
+        let n_head = self.n_head.filter(|&h| h > 0)?;
+        let head_dim = self.n_embd? / n_head;
         let kv_heads = self.n_head_kv.unwrap_or(n_head);
-        Some(2 * self.n_layer? * n_ctx * kv_heads * head_dim * 2)
+        [self.n_layer?, n_ctx, kv_heads, head_dim, 2]
+            .into_iter()
+            .try_fold(2u64, u64::checked_mul)
     }
 }
 
-/// Reads and checks the header of the GGUF file at `path`.
+/// Reads and checks the header of the GGUF file at `path`. Blocking: async callers use
+/// [`inspect_async`].
 pub fn inspect(path: &Path) -> Result<GgufInfo, ModelFileError> {
-    let file = File::open(path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => ModelFileError::NotFound {
-            path: path.to_path_buf(),
-        },
-        _ => ModelFileError::Io {
+    let file = open_regular(path)?;
+    let file_len = file
+        .metadata()
+        .map_err(|source| ModelFileError::Io {
             path: path.to_path_buf(),
             source,
-        },
-    })?;
-    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-        return Err(not_gguf(path, "it is a directory"));
-    }
+        })?
+        .len();
     let mut reader = HeaderReader {
         inner: BufReader::with_capacity(1 << 16, file),
         path: path.to_path_buf(),
+        pos: 0,
+        items: 0,
     };
     let mut magic = [0u8; 4];
     reader.bytes(&mut magic)?;
@@ -98,6 +123,7 @@ pub fn inspect(path: &Path) -> Result<GgufInfo, ModelFileError> {
         has_chat_template: false,
         shape: ModelShape::default(),
     };
+    let mut alignment: u64 = 32;
     for _ in 0..kv_count {
         let key = reader.string()?;
         let value_type = reader.u32()?;
@@ -108,6 +134,12 @@ pub fn inspect(path: &Path) -> Result<GgufInfo, ModelFileError> {
                     info.name = Some(value);
                 } else {
                     info.architecture = Some(value);
+                }
+            }
+            "general.alignment" if value_type == TYPE_U32 => {
+                alignment = u64::from(reader.u32()?);
+                if alignment == 0 || !alignment.is_power_of_two() {
+                    return Err(not_gguf(path, "general.alignment is not a power of two"));
                 }
             }
             "tokenizer.chat_template" => {
@@ -130,7 +162,107 @@ pub fn inspect(path: &Path) -> Result<GgufInfo, ModelFileError> {
     if info.architecture.is_none() {
         return Err(not_gguf(path, "no general.architecture in its metadata"));
     }
+    if tensor_count == 0 {
+        return Err(not_gguf(path, "it declares no tensors"));
+    }
+    // The tensor table: every tensor's data must lie inside the file. This is what catches a
+    // header copied onto the wrong body, or a file cut short, before llama.cpp maps it.
+    let mut tensors = Vec::with_capacity(tensor_count.min(4096) as usize);
+    for _ in 0..tensor_count {
+        let _name = reader.string()?;
+        let n_dims = reader.u32()?;
+        if n_dims == 0 || n_dims > MAX_DIMS {
+            return Err(not_gguf(
+                path,
+                "a tensor with an impossible number of dimensions",
+            ));
+        }
+        let mut elements: u64 = 1;
+        for _ in 0..n_dims {
+            let dim = reader.u64()?;
+            if dim == 0 || dim > i64::MAX as u64 {
+                return Err(not_gguf(path, "a tensor with an impossible dimension"));
+            }
+            elements = elements
+                .checked_mul(dim)
+                .filter(|&e| e <= i64::MAX as u64)
+                .ok_or_else(|| not_gguf(path, "a tensor too large to exist"))?;
+        }
+        let ggml_type = reader.u32()?;
+        let offset = reader.u64()?;
+        if !offset.is_multiple_of(alignment) {
+            return Err(not_gguf(path, "a tensor that is not aligned"));
+        }
+        let bytes = tensor_bytes(ggml_type, elements)
+            .ok_or_else(|| not_gguf(path, "a tensor of an unknown type or shape"))?;
+        tensors.push((offset, bytes));
+    }
+    let data_start = reader
+        .pos
+        .checked_next_multiple_of(alignment)
+        .ok_or_else(|| not_gguf(path, "the header is too large"))?;
+    for (offset, bytes) in tensors {
+        let end = data_start
+            .checked_add(offset)
+            .and_then(|s| s.checked_add(bytes.unwrap_or(0)))
+            .ok_or_else(|| not_gguf(path, "a tensor too large to exist"))?;
+        if end > file_len {
+            return Err(not_gguf(
+                path,
+                "the file is shorter than its tensors (cut short?)",
+            ));
+        }
+    }
     Ok(info)
+}
+
+/// [`inspect`] on a blocking thread, for async callers (a slow disk or a network folder must
+/// not stall the runtime's threads).
+pub async fn inspect_async(path: &Path) -> Result<GgufInfo, ModelFileError> {
+    let owned = path.to_path_buf();
+    tokio::task::spawn_blocking(move || inspect(&owned))
+        .await
+        .unwrap_or_else(|e| {
+            Err(ModelFileError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(e),
+            })
+        })
+}
+
+/// Opens `path` for reading if it is a regular file (after following symlinks). A FIFO would
+/// block the open itself until a writer appears, and a device may never end, so both are
+/// refused from their metadata before any `open`.
+pub fn open_regular(path: &Path) -> Result<File, ModelFileError> {
+    let io_err = |source: std::io::Error| match source.kind() {
+        std::io::ErrorKind::NotFound => ModelFileError::NotFound {
+            path: path.to_path_buf(),
+        },
+        _ => ModelFileError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+    };
+    let meta = std::fs::metadata(path).map_err(io_err)?;
+    if meta.is_dir() {
+        return Err(not_gguf(path, "it is a directory"));
+    }
+    if !meta.is_file() {
+        return Err(not_gguf(
+            path,
+            "it is not a regular file (a pipe or a device)",
+        ));
+    }
+    let file = File::open(path).map_err(io_err)?;
+    // The path may have been swapped between the two calls: check what was opened.
+    match file.metadata() {
+        Ok(m) if m.is_file() => Ok(file),
+        Ok(_) => Err(not_gguf(
+            path,
+            "it is not a regular file (a pipe or a device)",
+        )),
+        Err(e) => Err(io_err(e)),
+    }
 }
 
 /// The shape field a metadata key fills, if any (keys are `<architecture>.<name>`).
@@ -153,12 +285,49 @@ fn not_gguf(path: &Path, reason: &str) -> ModelFileError {
     }
 }
 
+/// Bytes of data of a tensor of `elements` elements of ggml type `ggml_type`:
+/// `Some(Some(n))` for the types whose block size is listed here, `Some(None)` for other types
+/// ggml defines (only the offset is checked), `None` for a type number ggml never had or an
+/// element count that is not a whole number of blocks.
+fn tensor_bytes(ggml_type: u32, elements: u64) -> Option<Option<u64>> {
+    // (elements per block, bytes per block), from ggml's type traits.
+    let block = match ggml_type {
+        0 => (1, 4),       // F32
+        1 | 30 => (1, 2),  // F16, BF16
+        2 => (32, 18),     // Q4_0
+        3 => (32, 20),     // Q4_1
+        6 => (32, 22),     // Q5_0
+        7 => (32, 24),     // Q5_1
+        8 => (32, 34),     // Q8_0
+        10 => (256, 84),   // Q2_K
+        11 => (256, 110),  // Q3_K
+        12 => (256, 144),  // Q4_K
+        13 => (256, 176),  // Q5_K
+        14 => (256, 210),  // Q6_K
+        24 => (1, 1),      // I8
+        25 => (1, 2),      // I16
+        26 => (1, 4),      // I32
+        27 | 28 => (1, 8), // I64, F64
+        9 | 15..=23 | 29 | 31..=39 => return Some(None),
+        _ => return None,
+    };
+    if !elements.is_multiple_of(block.0) {
+        return None;
+    }
+    (elements / block.0).checked_mul(block.1).map(Some)
+}
+
+const TYPE_U32: u32 = 4;
 const TYPE_STRING: u32 = 8;
 const TYPE_ARRAY: u32 = 9;
 
 struct HeaderReader {
     inner: BufReader<File>,
     path: PathBuf,
+    /// Bytes consumed so far (where the tensor data starts, after alignment).
+    pos: u64,
+    /// Array items walked one by one so far.
+    items: u64,
 }
 
 impl HeaderReader {
@@ -169,7 +338,9 @@ impl HeaderReader {
                 path: self.path.clone(),
                 source: e,
             },
-        })
+        })?;
+        self.pos += buf.len() as u64;
+        Ok(())
     }
 
     fn u32(&mut self) -> Result<u32, ModelFileError> {
@@ -199,6 +370,7 @@ impl HeaderReader {
                 source,
             },
         )?;
+        self.pos += copied;
         if copied == n {
             Ok(())
         } else {
@@ -208,33 +380,68 @@ impl HeaderReader {
 
     fn string(&mut self) -> Result<String, ModelFileError> {
         let len = self.count()?;
+        if len > MAX_STRING {
+            return Err(not_gguf(&self.path, "an implausibly long metadata string"));
+        }
         let mut buf = vec![0u8; len as usize];
         self.bytes(&mut buf)?;
         String::from_utf8(buf).map_err(|_| not_gguf(&self.path, "a metadata string is not UTF-8"))
     }
 
+    /// Skips one value of `value_type`, walking nested arrays with an explicit stack of
+    /// (item type, items left) instead of recursion.
     fn skip_value(&mut self, value_type: u32) -> Result<(), ModelFileError> {
-        match value_type {
-            TYPE_STRING => {
-                let len = self.count()?;
-                self.skip(len)
-            }
-            TYPE_ARRAY => {
-                let item_type = self.u32()?;
-                let n = self.count()?;
-                if let Some(size) = scalar_size(item_type) {
-                    self.skip(size * n)
-                } else {
-                    for _ in 0..n {
-                        self.skip_value(item_type)?;
+        let mut stack: Vec<(u32, u64)> = Vec::new();
+        let mut next = Some(value_type);
+        loop {
+            if let Some(t) = next.take() {
+                match t {
+                    TYPE_STRING => {
+                        let len = self.count()?;
+                        self.skip(len)?;
                     }
-                    Ok(())
+                    TYPE_ARRAY => {
+                        if stack.len() >= MAX_DEPTH {
+                            return Err(not_gguf(&self.path, "metadata arrays nested too deeply"));
+                        }
+                        let item_type = self.u32()?;
+                        let n = self.count()?;
+                        match scalar_size(item_type) {
+                            Some(size) => {
+                                let bytes = size.checked_mul(n).ok_or_else(|| {
+                                    not_gguf(&self.path, "an implausible count in the header")
+                                })?;
+                                self.skip(bytes)?;
+                            }
+                            None if matches!(item_type, TYPE_STRING | TYPE_ARRAY) => {
+                                stack.push((item_type, n));
+                            }
+                            None => {
+                                return Err(not_gguf(&self.path, "an unknown metadata value type"))
+                            }
+                        }
+                    }
+                    other => match scalar_size(other) {
+                        Some(size) => self.skip(size)?,
+                        None => return Err(not_gguf(&self.path, "an unknown metadata value type")),
+                    },
                 }
             }
-            other => match scalar_size(other) {
-                Some(size) => self.skip(size),
-                None => Err(not_gguf(&self.path, "an unknown metadata value type")),
-            },
+            // The next item of the innermost unfinished array, if any.
+            match stack.last_mut() {
+                None => return Ok(()),
+                Some((_, 0)) => {
+                    stack.pop();
+                }
+                Some((item_type, left)) => {
+                    *left -= 1;
+                    self.items += 1;
+                    if self.items > MAX_ITEMS {
+                        return Err(not_gguf(&self.path, "implausibly many metadata values"));
+                    }
+                    next = Some(*item_type);
+                }
+            }
         }
     }
 }
@@ -255,19 +462,47 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    /// A GGUF file: string metadata `kvs` and one F32 tensor of 8 elements (32 bytes of data).
     fn gguf_bytes(kvs: &[(&str, &str)]) -> Vec<u8> {
+        let mut out = header(kvs.len() as u64, 1);
+        for (k, v) in kvs {
+            put_str(&mut out, k);
+            out.extend_from_slice(&TYPE_STRING.to_le_bytes());
+            put_str(&mut out, v);
+        }
+        put_tensor(&mut out, "w", &[8], 0, 0);
+        pad_and_data(out, 32)
+    }
+
+    fn header(kv_count: u64, tensor_count: u64) -> Vec<u8> {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&3u32.to_le_bytes());
-        out.extend_from_slice(&0u64.to_le_bytes());
-        out.extend_from_slice(&(kvs.len() as u64).to_le_bytes());
-        for (k, v) in kvs {
-            out.extend_from_slice(&(k.len() as u64).to_le_bytes());
-            out.extend_from_slice(k.as_bytes());
-            out.extend_from_slice(&TYPE_STRING.to_le_bytes());
-            out.extend_from_slice(&(v.len() as u64).to_le_bytes());
-            out.extend_from_slice(v.as_bytes());
+        out.extend_from_slice(&tensor_count.to_le_bytes());
+        out.extend_from_slice(&kv_count.to_le_bytes());
+        out
+    }
+
+    fn put_str(out: &mut Vec<u8>, s: &str) {
+        out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    }
+
+    fn put_tensor(out: &mut Vec<u8>, name: &str, dims: &[u64], ggml_type: u32, offset: u64) {
+        put_str(out, name);
+        out.extend_from_slice(&(dims.len() as u32).to_le_bytes());
+        for d in dims {
+            out.extend_from_slice(&d.to_le_bytes());
         }
+        out.extend_from_slice(&ggml_type.to_le_bytes());
+        out.extend_from_slice(&offset.to_le_bytes());
+    }
+
+    fn pad_and_data(mut out: Vec<u8>, data: usize) -> Vec<u8> {
+        while !out.len().is_multiple_of(32) {
+            out.push(0);
+        }
+        out.extend(std::iter::repeat_n(0u8, data));
         out
     }
 
@@ -275,6 +510,10 @@ mod tests {
         let mut f = tempfile::NamedTempFile::new().expect("temp file");
         f.write_all(bytes).expect("write");
         f
+    }
+
+    fn is_not_gguf(r: Result<GgufInfo, ModelFileError>) -> bool {
+        matches!(r, Err(ModelFileError::NotGguf { .. }))
     }
 
     #[test]
@@ -293,16 +532,13 @@ mod tests {
     #[test]
     fn rejects_random_bytes_and_cut_headers() {
         let f = write_temp(b"PK\x03\x04 this is a zip, not a model");
-        assert!(matches!(
-            inspect(f.path()),
-            Err(ModelFileError::NotGguf { .. })
-        ));
+        assert!(is_not_gguf(inspect(f.path())));
         let full = gguf_bytes(&[("general.architecture", "llama")]);
-        let f = write_temp(&full[..full.len() - 3]);
-        assert!(matches!(
-            inspect(f.path()),
-            Err(ModelFileError::NotGguf { .. })
-        ));
+        // Cut inside the metadata, and cut inside the tensor data.
+        for cut in [60, full.len() - 3] {
+            let f = write_temp(&full[..cut]);
+            assert!(is_not_gguf(inspect(f.path())), "cut at {cut}");
+        }
     }
 
     #[test]
@@ -319,5 +555,176 @@ mod tests {
             inspect(f.path()),
             Err(ModelFileError::UnsupportedVersion { version: 1, .. })
         ));
+    }
+
+    /// The crash case from the hardening probe: 20,000 arrays nested in each other in 240 KB
+    /// overflowed the stack of the recursive walker and killed the process.
+    #[test]
+    fn deeply_nested_arrays_are_refused_not_a_stack_overflow() {
+        let mut out = header(2, 1);
+        put_str(&mut out, "general.architecture");
+        out.extend_from_slice(&TYPE_STRING.to_le_bytes());
+        put_str(&mut out, "llama");
+        put_str(&mut out, "evil");
+        out.extend_from_slice(&TYPE_ARRAY.to_le_bytes());
+        for _ in 0..20_000 {
+            out.extend_from_slice(&TYPE_ARRAY.to_le_bytes());
+            out.extend_from_slice(&1u64.to_le_bytes());
+        }
+        assert!(out.len() > 200_000);
+        let f = write_temp(&out);
+        assert!(is_not_gguf(inspect(f.path())));
+    }
+
+    /// Arrays of strings nested once, as tokenizers write them, still read.
+    #[test]
+    fn arrays_of_strings_and_arrays_of_arrays_within_limits_read() {
+        let mut out = header(3, 1);
+        put_str(&mut out, "general.architecture");
+        out.extend_from_slice(&TYPE_STRING.to_le_bytes());
+        put_str(&mut out, "llama");
+        put_str(&mut out, "tokenizer.ggml.tokens");
+        out.extend_from_slice(&TYPE_ARRAY.to_le_bytes());
+        out.extend_from_slice(&TYPE_STRING.to_le_bytes());
+        out.extend_from_slice(&3u64.to_le_bytes());
+        for t in ["a", "bb", "ccc"] {
+            put_str(&mut out, t);
+        }
+        put_str(&mut out, "nested");
+        out.extend_from_slice(&TYPE_ARRAY.to_le_bytes());
+        out.extend_from_slice(&TYPE_ARRAY.to_le_bytes());
+        out.extend_from_slice(&2u64.to_le_bytes());
+        for _ in 0..2 {
+            out.extend_from_slice(&4u32.to_le_bytes()); // u32 items
+            out.extend_from_slice(&2u64.to_le_bytes());
+            out.extend_from_slice(&[0u8; 8]);
+        }
+        put_tensor(&mut out, "w", &[8], 0, 0);
+        let f = write_temp(&pad_and_data(out, 32));
+        let info = inspect(f.path()).expect("valid");
+        assert_eq!(info.architecture.as_deref(), Some("llama"));
+    }
+
+    /// Absurd shapes made `kv_cache_bytes` overflow: a panic in debug, a wrapped (small) number
+    /// in release that let the memory check pass.
+    #[test]
+    fn absurd_shapes_give_no_kv_estimate() {
+        let shape = ModelShape {
+            n_layer: Some(u64::MAX / 3),
+            n_head: Some(1),
+            n_head_kv: Some(u64::MAX / 5),
+            n_embd: Some(u64::MAX),
+            n_ctx_train: None,
+        };
+        assert_eq!(shape.kv_cache_bytes(4096), None);
+        let zero_heads = ModelShape {
+            n_head: Some(0),
+            ..shape
+        };
+        assert_eq!(zero_heads.kv_cache_bytes(4096), None);
+        let real = ModelShape {
+            n_layer: Some(28),
+            n_head: Some(12),
+            n_head_kv: Some(2),
+            n_embd: Some(1536),
+            n_ctx_train: Some(32768),
+        };
+        // Qwen2.5-1.5B at 4096 tokens: 2 (K,V) × 28 × 4096 × 2 × 128 × 2 bytes = 112 MiB.
+        assert_eq!(real.kv_cache_bytes(4096), Some(117_440_512));
+    }
+
+    /// Tensor tables that cannot be true: more data than the file holds, an impossible
+    /// dimension count, an element count that overflows, a type ggml never had.
+    #[test]
+    fn impossible_tensor_tables_are_refused() {
+        let cases: [(&[u64], u32, u64); 5] = [
+            (&[1 << 20], 0, 0),         // 4 MiB of F32 in a file of a few hundred bytes
+            (&[u64::MAX / 2, 4], 0, 0), // overflowing element count
+            (&[8], 200, 0),             // unknown type
+            (&[8], 0, 3),               // unaligned offset
+            (&[33], 2, 0),              // Q4_0 of 33 elements: not whole blocks
+        ];
+        for (dims, t, offset) in cases {
+            let mut out = header(1, 1);
+            put_str(&mut out, "general.architecture");
+            out.extend_from_slice(&TYPE_STRING.to_le_bytes());
+            put_str(&mut out, "llama");
+            put_tensor(&mut out, "w", dims, t, offset);
+            let f = write_temp(&pad_and_data(out, 64));
+            assert!(is_not_gguf(inspect(f.path())), "{dims:?} type {t}");
+        }
+        let mut out = header(1, 1);
+        put_str(&mut out, "general.architecture");
+        out.extend_from_slice(&TYPE_STRING.to_le_bytes());
+        put_str(&mut out, "llama");
+        put_tensor(&mut out, "w", &[1, 2, 3, 4, 5], 0, 0);
+        let f = write_temp(&pad_and_data(out, 64));
+        assert!(is_not_gguf(inspect(f.path())));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_and_devices_are_refused_without_blocking() {
+        let dir = tempfile::tempdir().expect("dir");
+        let fifo = dir.path().join("model.gguf");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        // Opening a FIFO for reading blocks until a writer comes: this would hang forever.
+        assert!(is_not_gguf(inspect(&fifo)));
+        assert!(is_not_gguf(inspect(Path::new("/dev/zero"))));
+        assert!(is_not_gguf(inspect(dir.path())));
+    }
+
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn valid() -> Vec<u8> {
+            gguf_bytes(&[
+                ("general.architecture", "llama"),
+                ("general.name", "Tiny"),
+                ("tokenizer.chat_template", "{{x}}"),
+            ])
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+            /// Random bytes after a real magic and version never crash or hang the reader.
+            #[test]
+            fn random_headers_never_crash(tail in proptest::collection::vec(any::<u8>(), 0..512)) {
+                let mut bytes = b"GGUF\x03\x00\x00\x00".to_vec();
+                bytes.extend_from_slice(&tail);
+                let f = write_temp(&bytes);
+                let _ = inspect(f.path());
+            }
+
+            /// A valid file with some bytes overwritten, or cut anywhere, never crashes the
+            /// reader, and what it accepts has an architecture.
+            #[test]
+            fn mutated_headers_never_crash(
+                edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+                cut in any::<prop::sample::Index>(),
+                do_cut in any::<bool>(),
+            ) {
+                let mut bytes = valid();
+                for (at, b) in edits {
+                    let i = at.index(bytes.len());
+                    bytes[i] = b;
+                }
+                if do_cut {
+                    let n = cut.index(bytes.len());
+                    bytes.truncate(n);
+                }
+                let f = write_temp(&bytes);
+                if let Ok(info) = inspect(f.path()) {
+                    prop_assert!(info.architecture.is_some());
+                    let _ = info.shape.kv_cache_bytes(u64::MAX);
+                }
+            }
+        }
     }
 }

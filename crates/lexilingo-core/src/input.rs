@@ -8,8 +8,23 @@ use crate::error::InputError;
 /// filling the context window and stalling the worker for minutes.
 pub const MAX_INPUT_CHARS: usize = 1000;
 
-/// Trims `text` and checks it is neither blank nor longer than [`MAX_INPUT_CHARS`].
+/// Refuses control characters other than newline and tab: a NUL byte or an escape code is
+/// nothing a learner types, tokenizers mishandle them, and a saved one would reach the
+/// terminal of whoever lists the history.
+pub fn check_printable(text: &str) -> Result<(), InputError> {
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return Err(InputError::ControlChars);
+    }
+    Ok(())
+}
+
+/// Trims `text` and checks it is neither blank nor longer than [`MAX_INPUT_CHARS`], and holds
+/// no control characters ([`check_printable`]).
 pub fn validate(text: &str) -> Result<&str, InputError> {
+    check_printable(text)?;
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(InputError::Blank);
@@ -45,6 +60,16 @@ mod tests {
     fn counts_vietnamese_letters_as_one_character_each() {
         let text = "ế".repeat(MAX_INPUT_CHARS);
         assert_eq!(validate(&text), Ok(text.as_str()));
+    }
+
+    #[test]
+    fn refuses_nul_and_escape_codes_but_keeps_line_breaks() {
+        assert_eq!(validate("a\0b"), Err(InputError::ControlChars));
+        assert_eq!(
+            validate("hi \u{1b}]52;c;eA==\u{7}"),
+            Err(InputError::ControlChars)
+        );
+        assert_eq!(validate("One.\r\nTwo.\tThree."), Ok("One.\r\nTwo.\tThree."));
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub mod settings;
 pub mod spelling;
 pub mod store;
 pub mod tasks;
+pub mod text;
 
 pub use cefr::CefrLevel;
 pub use error::{Error, Result};

@@ -577,3 +577,160 @@ async fn a_windows_conversation_is_saved_turn_by_turn_listed_and_deleted() {
         (1, "Hello.")
     );
 }
+
+/// Hardening: 8 writers at once (two handles on one file, as the app and the CLI would be:
+/// attempts, conversation appends and imports mixed) make 1,000 writes with no "database is
+/// locked", and every acknowledged write is in the file afterwards. Read-then-write
+/// transactions took a read lock first and failed with SQLITE_BUSY_SNAPSHOT (517), which no
+/// busy timeout can wait out; they now start with `BEGIN IMMEDIATE`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eight_concurrent_writers_never_fail() {
+    use lexilingo_core::engine::Role;
+    use lexilingo_core::store::NewConversation;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = Store::open(dir.path()).await.expect("open");
+    let b = Store::open(dir.path()).await.expect("open again");
+    let mut tasks = Vec::new();
+    for w in 0..8usize {
+        let store = if w % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            let mut attempts = Vec::new();
+            let mut conversation = None;
+            let mut turns = 0usize;
+            let mut imports = Vec::new();
+            for i in 0..125usize {
+                match i % 5 {
+                    0 | 1 => {
+                        let id = store
+                            .insert_attempt(&attempt(
+                                &format!("writer {w} sentence {i}"),
+                                T0 + i as i64,
+                                CefrLevel::A2,
+                                vec![],
+                            ))
+                            .await
+                            .unwrap_or_else(|e| panic!("writer {w} write {i}: {e}"));
+                        attempts.push(id);
+                    }
+                    2 | 3 => {
+                        let new = NewConversation {
+                            scenario: "small_talk".into(),
+                            level: CefrLevel::A2,
+                            model_id: "test.gguf".into(),
+                        };
+                        let id = store
+                            .append_turns(
+                                conversation,
+                                &new,
+                                &[(Role::User, format!("turn {i} of {w}"))],
+                            )
+                            .await
+                            .unwrap_or_else(|e| panic!("writer {w} append {i}: {e}"));
+                        conversation = Some(id);
+                        turns += 1;
+                    }
+                    _ => {
+                        let uuid = format!("import-{w}-{i}");
+                        let file = serde_json::json!({
+                            "format": "lexilingo-history", "version": 1,
+                            "attempts": [{
+                                "id": 0, "uuid": uuid, "text": "Imported sentence.",
+                                "mode": "practice", "model_id": "x", "created_at": T0,
+                                "fluency": 4.0, "fluency_reason": null, "cefr": "A2",
+                                "corrected": null, "latency_ms": 0, "conversation_id": null,
+                                "edits": []
+                            }]
+                        });
+                        let r = store
+                            .import_json(file.to_string().as_bytes())
+                            .await
+                            .unwrap_or_else(|e| panic!("writer {w} import {i}: {e}"));
+                        assert_eq!(r.imported, 1);
+                        imports.push(uuid);
+                    }
+                }
+            }
+            (attempts, conversation, turns, imports)
+        }));
+    }
+    let mut writes = 0;
+    for t in tasks {
+        let (attempts, conversation, turns, imports) = t.await.expect("writer task");
+        writes += attempts.len() + turns + imports.len();
+        for id in attempts {
+            assert!(
+                a.get_attempt(id).await.expect("read").is_some(),
+                "attempt {id} lost"
+            );
+        }
+        let c = a
+            .get_conversation(conversation.expect("one conversation"))
+            .await
+            .expect("read")
+            .expect("conversation kept");
+        assert_eq!(c.turns.len(), turns, "every appended turn is there");
+        for uuid in imports {
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM attempts WHERE uuid = ?")
+                .bind(&uuid)
+                .fetch_one(a.pool())
+                .await
+                .expect("count");
+            assert_eq!(n, 1, "{uuid}");
+        }
+    }
+    assert_eq!(writes, 1000);
+}
+
+/// Hardening: an import file is checked whole before anything is written. Bad times, edit
+/// offsets outside the text, and empty ids are refused, and nothing of the file is stored.
+#[tokio::test]
+async fn imports_with_impossible_values_are_refused_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).await.expect("open");
+    let file = |uuid: &str, created_at: i64, start: usize, end: usize| {
+        serde_json::json!({
+            "format": "lexilingo-history", "version": 1,
+            "attempts": [
+                { "id": 0, "uuid": "good-one", "text": "She don't like it.", "mode": "practice",
+                  "model_id": "x", "created_at": T0, "fluency": 3.0, "fluency_reason": null,
+                  "cefr": "A1", "corrected": "She doesn't like it.", "latency_ms": 0,
+                  "conversation_id": null, "edits": [] },
+                { "id": 0, "uuid": uuid, "text": "She don't like it.", "mode": "practice",
+                  "model_id": "x", "created_at": created_at, "fluency": 3.0,
+                  "fluency_reason": null, "cefr": "A1", "corrected": null, "latency_ms": 0,
+                  "conversation_id": null,
+                  "edits": [{ "start": start, "end": end, "original": "don't",
+                              "replacement": "doesn't", "error_type": "subject_verb_agreement",
+                              "explanation_vi": "…" }] }
+            ]
+        })
+        .to_string()
+    };
+    for (why, bad) in [
+        ("i64::MIN", file("u1", i64::MIN, 4, 9)),
+        ("i64::MAX", file("u2", i64::MAX, 4, 9)),
+        ("edit past the text", file("u3", T0, 4, 900)),
+        ("edit start after end", file("u4", T0, 9, 4)),
+        ("empty uuid", file("", T0, 4, 9)),
+        (
+            "escape codes in the uuid",
+            file("a\u{1b}]52;c;x\u{7}", T0, 4, 9),
+        ),
+    ] {
+        let e = store.import_json(bad.as_bytes()).await.expect_err(why);
+        assert!(
+            matches!(e, lexilingo_core::store::StoreError::BadImport(_)),
+            "{why}: {e}"
+        );
+    }
+    let page = store
+        .list_attempts(&HistoryQuery::default())
+        .await
+        .expect("list");
+    assert_eq!(page.items.len(), 0, "nothing of a refused file is stored");
+    let ok = store
+        .import_json(file("u5", T0, 4, 9).as_bytes())
+        .await
+        .expect("a sound file imports");
+    assert_eq!(ok.imported, 2);
+}

@@ -43,18 +43,37 @@ export function modelsScreen(root: HTMLElement): void {
   const cancel = h("button", { type: "button", id: "download-cancel", class: "secondary", text: s.cancel, hidden: true });
   const done = h("a", { id: "download-done", class: "button", href: "#practice", text: s.startPractice, hidden: true });
   const installedList = h("ul", { id: "installed" });
-  const importPath = h("input", { type: "text", id: "import-path", placeholder: s.importPlaceholder, autocomplete: "off", spellcheck: false });
+  // In the app the native file dialog chooses the file (the app accepts no typed path); in a
+  // browser the file is chosen with a file input and sent to the server, which never opens
+  // a path a web page names.
+  const importFile = h("input", { type: "file", id: "import-file-model", accept: ".gguf" });
   const importButton = h("button", { type: "button", id: "import-model", class: "secondary", text: s.importButton });
   const importStatus = h("p", { id: "import-status", role: "status", class: "muted" });
-  // In the app a native file dialog fills the path; a browser (serve) has no access to paths.
   const pick = transport === "tauri" ? h("button", { type: "button", id: "pick-model", class: "secondary", text: s.pickFile }) : null;
+  /** Imports a file (a picked path in the app, a chosen file in a browser). */
+  const runImport = async (what: string | File) => {
+    clearError();
+    importButton.disabled = true;
+    if (pick) pick.disabled = true;
+    importStatus.textContent = s.importing;
+    try {
+      const m = typeof what === "string" ? await api.importModel(what) : await api.uploadModel(what);
+      importStatus.textContent = s.imported(m.id);
+      importFile.value = "";
+      await refresh();
+      if (overview?.active === m.id) onModelReady();
+    } catch (e) {
+      importStatus.textContent = "";
+      showError(e);
+    } finally {
+      importButton.disabled = false;
+      if (pick) pick.disabled = false;
+    }
+  };
   pick?.addEventListener("click", async () => {
     try {
       const path = await api.pickPath(s.pickFile, "gguf");
-      if (path) {
-        importPath.value = path;
-        importButton.click();
-      }
+      if (path) await runImport(path);
     } catch (e) {
       showError(e);
     }
@@ -200,27 +219,14 @@ export function modelsScreen(root: HTMLElement): void {
     }
   });
   importButton.addEventListener("click", async () => {
-    clearError();
-    const path = importPath.value.trim();
-    if (!path) {
+    const file = importFile.files?.[0];
+    if (!file) {
+      clearError();
       showError(s.importEmpty);
-      importPath.focus();
+      importFile.focus();
       return;
     }
-    importButton.disabled = true;
-    importStatus.textContent = s.importing;
-    try {
-      const m = await api.importModel(path);
-      importStatus.textContent = s.imported(m.id);
-      importPath.value = "";
-      await refresh();
-      if (overview?.active === m.id) onModelReady();
-    } catch (e) {
-      importStatus.textContent = "";
-      showError(e);
-    } finally {
-      importButton.disabled = false;
-    }
+    await runImport(file);
   });
 
   root.replaceChildren(
@@ -235,8 +241,9 @@ export function modelsScreen(root: HTMLElement): void {
     h("section", { class: "panel", id: "import" },
       h("h3", { text: s.importTitle }),
       h("p", { class: "muted", text: s.importText }),
-      h("label", { for: "import-path", text: s.importLabel }),
-      h("div", { class: "row" }, importPath, pick, importButton),
+      transport === "tauri"
+        ? h("div", { class: "row" }, pick)
+        : h("div", { class: "row" }, h("label", { for: "import-file-model", text: s.importLabel }), importFile, importButton),
       importStatus),
     h("section", { class: "panel" }, h("h3", { text: s.installedTitle }), installedList),
   );

@@ -82,6 +82,8 @@ export function settingsScreen(root: HTMLElement): void {
   const newDir = h("input", { type: "text", id: "new-data-dir", placeholder: s.newDirPlaceholder, autocomplete: "off", spellcheck: false });
   const moveDir = h("button", { type: "button", id: "move-data-dir", class: "secondary", text: s.moveDir });
   const pickDir = transport === "tauri" ? h("button", { type: "button", id: "pick-data-dir", class: "secondary", text: s.pickDir }) : null;
+  // The app moves data only to a folder chosen in the native dialog (it refuses typed paths).
+  newDir.readOnly = transport === "tauri";
   const moveStatus = h("p", { id: "move-status", role: "status", class: "muted" });
   pickDir?.addEventListener("click", async () => {
     try {

@@ -527,12 +527,14 @@ impl LoadedModel {
     }
 
     fn grammar_sampler(&self, schema: &serde_json::Value) -> Result<LlamaSampler, EngineError> {
+        // Both failures come from the schema the caller sent (the tasks' own schemas are
+        // tested), so they are the caller's mistake, not the engine's.
         let gbnf = llama_cpp_2::json_schema_to_grammar(&schema.to_string()).map_err(|e| {
-            EngineError::Generation {
+            EngineError::BadSchema {
                 message: format!("JSON schema → grammar failed: {e}"),
             }
         })?;
-        LlamaSampler::grammar(&self.model, &gbnf, "root").map_err(|e| EngineError::Generation {
+        LlamaSampler::grammar(&self.model, &gbnf, "root").map_err(|e| EngineError::BadSchema {
             message: format!("grammar rejected by llama.cpp: {e}"),
         })
     }

@@ -65,3 +65,30 @@ impl GenerateRequest {
 pub fn default_threads() -> u32 {
     num_cpus::get_physical().max(1) as u32
 }
+
+/// Loads the model at `path` in a fresh worker process (a small context, one thread), then
+/// stops it. The header checks in [`crate::gguf`] catch most broken files, but only llama.cpp
+/// knows whether it can use one (a tensor it does not expect, a tokenizer it cannot build), and
+/// it may `abort()` while finding out, so the test runs behind the same crash boundary as the
+/// real engine. Imports call this before registering a file, so a file llama.cpp refuses never
+/// becomes the active model. Errors come back as text for the learner's message.
+pub async fn probe_load(
+    path: &std::path::Path,
+    worker: WorkerCommand,
+) -> std::result::Result<ModelInfo, String> {
+    let config = EngineConfig {
+        model_path: path.to_path_buf(),
+        n_ctx: 256,
+        threads: 1,
+        worker,
+    };
+    let engine = Engine::new(config).map_err(|e| e.to_string())?;
+    let result = engine.model_info().await.map_err(|e| match e {
+        crate::Error::Engine(crate::error::EngineError::WorkerDied { status }) => {
+            format!("the model worker stopped while loading it ({status})")
+        }
+        other => other.to_string(),
+    });
+    engine.shutdown().await;
+    result
+}

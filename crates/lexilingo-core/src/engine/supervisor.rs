@@ -110,6 +110,8 @@ struct WorkerProcess {
 
 /// How a conversation with the worker ended when it did not answer normally.
 enum Broken {
+    /// No event for the silence limit: the worker is stopped and replaced.
+    Hung(u64),
     /// The worker is gone; reap it and report its status.
     Died,
     /// The worker answered with an error and is still usable.
@@ -248,6 +250,13 @@ impl Engine {
         match outcome {
             Ok(v) => Ok(v),
             Err(Broken::Failed(e)) => Err(e.into()),
+            Err(Broken::Hung(secs)) => {
+                if let Some(mut w) = guard.take() {
+                    let _ = w.child.kill().await;
+                }
+                tracing::error!(secs, "model worker gave no answer; stopped it");
+                Err(EngineError::Timeout { secs }.into())
+            }
             Err(Broken::Died) => {
                 let status = match guard.take() {
                     Some(w) => {
@@ -303,6 +312,7 @@ impl Engine {
             let never = CancellationToken::new();
             let cancel = cancel.unwrap_or(&never);
             let mut cancel_sent = false;
+            let silence = worker_silence_limit();
             loop {
                 let event = tokio::select! {
                     biased;
@@ -313,7 +323,10 @@ impl Engine {
                             .map_err(|()| Broken::Died)?;
                         continue;
                     }
-                    event = read_event(&mut worker.stdout) => event.map_err(|()| Broken::Died)?,
+                    event = tokio::time::timeout(silence, read_event(&mut worker.stdout)) => match event {
+                        Err(_) => return Err(Broken::Hung(silence.as_secs())),
+                        Ok(event) => event.map_err(|()| Broken::Died)?,
+                    },
                 };
                 if event.id() != id {
                     tracing::debug!(?event, "ignoring an event for another request");
@@ -354,7 +367,7 @@ impl Engine {
 
     async fn spawn_worker(&self) -> Result<WorkerProcess> {
         let config = &self.inner.config;
-        gguf::inspect(&config.model_path)?;
+        gguf::inspect_async(&config.model_path).await?;
         let mut child = Command::new(&config.worker.program)
             .args(&config.worker.args)
             .stdin(Stdio::piped())
@@ -421,6 +434,20 @@ async fn send(stdin: &mut ChildStdin, request: &WorkerRequest) -> std::result::R
 
 /// Reads the next event. `Err(())` means the worker's stdout ended or spoke garbage: either way
 /// the worker cannot be trusted any more and is treated as dead.
+/// Longest time a worker may stay silent while it owes an answer (no token, no result).
+/// Every request streams tokens or finishes well within it on any laptop that can run the
+/// model at all (a 3B model scoring a batch of candidates takes seconds), so silence this long
+/// means a hang: the request fails, its queue place frees, and the worker is replaced.
+/// `LEXILINGO_WORKER_SILENCE_SECS` overrides it (tests use a few seconds).
+fn worker_silence_limit() -> std::time::Duration {
+    let secs = std::env::var("LEXILINGO_WORKER_SILENCE_SECS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|&s| s > 0)
+        .unwrap_or(300);
+    std::time::Duration::from_secs(secs)
+}
+
 async fn read_event(
     stdout: &mut Lines<BufReader<ChildStdout>>,
 ) -> std::result::Result<WorkerEvent, ()> {

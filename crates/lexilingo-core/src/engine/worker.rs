@@ -141,7 +141,21 @@ fn spawn_stdin_reader(tx: mpsc::Sender<WorkerRequest>, cancelled: Arc<AtomicU64>
                         break;
                     }
                 }
-                Err(e) => tracing::error!("ignoring a malformed request: {e}"),
+                Err(e) => {
+                    // Every request gets an answer, even one that cannot be read: a parent
+                    // waiting for it would otherwise wait for ever and hold its queue place.
+                    let id = serde_json::from_str::<serde_json::Value>(&line)
+                        .ok()
+                        .and_then(|v| v.get("id").and_then(serde_json::Value::as_u64))
+                        .unwrap_or(0);
+                    tracing::error!(id, "a malformed request: {e}");
+                    emit(&WorkerEvent::Failed {
+                        id,
+                        error: EngineError::Protocol {
+                            message: format!("the worker could not read the request: {e}"),
+                        },
+                    });
+                }
             }
         }
         cancelled.store(CANCEL_ALL, Ordering::SeqCst);

@@ -8,6 +8,15 @@
 //! exponential backoff while the caller waits, reported as [`DownloadState::WaitingForNetwork`].
 //! At the end the size and then the sha256 (hashed off the async runtime) are checked, and the
 //! file is renamed into place atomically. A mismatch deletes the file.
+//!
+//! The server is not trusted to be kind (docs/SECURITY.md): the file name must be a plain
+//! name; a body of unknown size is capped by the free disk and [`MAX_DOWNLOAD`]; the retry
+//! budget counts attempts, and only bytes past the best point ever reached restore it (so a
+//! server that sends the same first megabytes again and again cannot keep it alive forever);
+//! `Retry-After` is honoured up to a cap; a transfer slower than a floor for a whole window
+//! reconnects (a 1 byte/s drip never trips the stall timeout); redirects go only to https
+//! (plain http only to loopback, for tests); and a file whose hash matches but that is not a
+//! GGUF model is deleted.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -17,6 +26,23 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
+
+/// Largest file any download may write when the server gives no size (the largest models a
+/// learner's laptop could run are well below it).
+pub const MAX_DOWNLOAD: u64 = 16 * 1024 * 1024 * 1024;
+
+/// `name` if it is a plain file name (no folder part, not `.`/`..`, not hidden, no control
+/// characters, at most 255 bytes), so joining it to a folder stays inside that folder.
+pub fn plain_file_name(name: &str) -> Option<&str> {
+    let ok = !name.is_empty()
+        && name.len() <= 255
+        && !name.starts_with('.')
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c == ':' || c.is_control())
+        && Path::new(name).file_name() == Some(std::ffi::OsStr::new(name));
+    ok.then_some(name)
+}
 
 /// What to download.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +72,13 @@ pub struct DownloadOptions {
     pub progress_interval: Duration,
     /// Free space to keep beyond the file itself.
     pub disk_margin: u64,
+    /// Slowest transfer accepted: less than this many bytes per second over
+    /// `min_speed_window` reconnects.
+    pub min_speed: u64,
+    /// The window over which `min_speed` is measured.
+    pub min_speed_window: Duration,
+    /// Longest `Retry-After` wait honoured; a longer one waits this long.
+    pub max_retry_after: Duration,
 }
 
 impl Default for DownloadOptions {
@@ -57,6 +90,9 @@ impl Default for DownloadOptions {
             max_backoff: Duration::from_secs(30),
             progress_interval: Duration::from_millis(250),
             disk_margin: 64 * 1024 * 1024,
+            min_speed: 1024,
+            min_speed_window: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(300),
         }
     }
 }
@@ -153,6 +189,25 @@ pub enum DownloadError {
         /// Computed.
         actual: String,
     },
+    /// The file name is not a plain file name (it would write outside the models folder).
+    #[error("`{name}` is not a plain file name")]
+    BadName {
+        /// The name given.
+        name: String,
+    },
+    /// The server sent more than the limit (the expected size, or the free disk and
+    /// [`MAX_DOWNLOAD`] when no size was given); what arrived was deleted.
+    #[error("the server sent more than {limit} bytes; the download was stopped and deleted")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The file matched its hash but is not a GGUF model; it was deleted.
+    #[error("the downloaded file is not a GGUF model ({reason}); it was deleted")]
+    NotAModel {
+        /// What the header check found.
+        reason: String,
+    },
     /// Cancelled; the `.part` file is kept for a later resume.
     #[error("download cancelled; run it again to resume")]
     Cancelled,
@@ -184,8 +239,9 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> DownloadError + '_ {
 
 /// One attempt's outcome when it did not finish the file.
 enum Interrupted {
-    /// Worth retrying (connection error, stall, 5xx, truncated body).
-    Transient(String),
+    /// Worth retrying (connection error, stall, 5xx, truncated body), after at least the given
+    /// wait (a server's `Retry-After`).
+    Transient(String, Option<Duration>),
     /// The server refused this URL.
     Fatal(DownloadError),
 }
@@ -207,6 +263,11 @@ pub async fn download(
     cancel: &CancellationToken,
     mut on_state: impl FnMut(&DownloadState),
 ) -> Result<PathBuf, DownloadError> {
+    if plain_file_name(&spec.file_name).is_none() {
+        return Err(DownloadError::BadName {
+            name: spec.file_name.clone(),
+        });
+    }
     tokio::fs::create_dir_all(dir).await.map_err(io(dir))?;
     let final_path = dir.join(&spec.file_name);
     let (part, sidecar_path) = part_paths(dir, &spec.file_name);
@@ -228,20 +289,36 @@ pub async fn download(
         .unwrap_or(0);
     write_sidecar(&sidecar_path, spec, &url, have).await?;
 
-    if let Some(total) = spec.size {
-        let needed = total.saturating_sub(have) + options.disk_margin;
-        let available = fs4::available_space(dir).map_err(io(dir))?;
-        if available < needed {
-            return Err(DownloadError::InsufficientDisk {
-                dir: dir.to_path_buf(),
-                needed,
-                available,
-            });
+    let available = fs4::available_space(dir).map_err(io(dir))?;
+    let limit = match spec.size {
+        Some(total) => {
+            let needed = total.saturating_sub(have) + options.disk_margin;
+            if available < needed {
+                return Err(DownloadError::InsufficientDisk {
+                    dir: dir.to_path_buf(),
+                    needed,
+                    available,
+                });
+            }
+            total
         }
-    }
+        // No size given: never more than the disk can take (keeping the margin) or
+        // MAX_DOWNLOAD, whichever is less. A server sending an endless body stops here.
+        None => {
+            if available <= options.disk_margin {
+                return Err(DownloadError::InsufficientDisk {
+                    dir: dir.to_path_buf(),
+                    needed: options.disk_margin + 1,
+                    available,
+                });
+            }
+            (have + available - options.disk_margin).min(MAX_DOWNLOAD)
+        }
+    };
 
     let client = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(15))
+        .redirect(redirect_policy())
         .user_agent(concat!("LexiLingo/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| DownloadError::Network {
@@ -250,6 +327,8 @@ pub async fn download(
         })?;
 
     let mut failures = 0u32;
+    // The most bytes ever on disk: only progress past it restores the retry budget.
+    let mut best = have;
     let mut url_index = 0usize;
     let mut backoff = options.initial_backoff;
     loop {
@@ -268,11 +347,11 @@ pub async fn download(
         on_state(&DownloadState::Connecting {
             attempt: failures + 1,
         });
-        let before = have;
         let outcome = fetch(
             &client,
             url,
             spec,
+            limit,
             &part,
             &sidecar_path,
             &mut have,
@@ -294,12 +373,14 @@ pub async fn download(
                 }
                 return Err(e);
             }
-            Err(Interrupted::Transient(reason)) => {
-                if have > before {
-                    // Progress was made: the connection is flaky, not dead. Start the count over.
+            Err(Interrupted::Transient(reason, retry_after)) => {
+                if have >= best.saturating_add(PROGRESS_STEP) {
+                    // New ground was covered: the connection is flaky, not dead. Start the
+                    // count over. Bytes sent again after a restart are not new ground.
                     failures = 0;
                     backoff = options.initial_backoff;
                 }
+                best = best.max(have);
                 failures += 1;
                 if failures > options.max_retries {
                     return Err(DownloadError::Network {
@@ -307,15 +388,19 @@ pub async fn download(
                         last: reason,
                     });
                 }
+                let wait = match retry_after {
+                    Some(asked) => asked.min(options.max_retry_after).max(backoff),
+                    None => backoff,
+                };
                 on_state(&DownloadState::WaitingForNetwork {
                     reason: reason.clone(),
-                    retry_in_ms: backoff.as_millis() as u64,
+                    retry_in_ms: wait.as_millis() as u64,
                     attempt: failures,
                 });
-                tracing::info!(%reason, ?backoff, "download interrupted; retrying");
+                tracing::info!(%reason, ?wait, "download interrupted; retrying");
                 tokio::select! {
                     () = cancel.cancelled() => return Err(DownloadError::Cancelled),
-                    () = tokio::time::sleep(backoff) => {}
+                    () = tokio::time::sleep(wait) => {}
                 }
                 backoff = (backoff * 2).min(options.max_backoff);
             }
@@ -339,6 +424,17 @@ pub async fn download(
         return Err(DownloadError::HashMismatch {
             expected: spec.sha256.clone(),
             actual,
+        });
+    }
+    // The hash says these are the bytes that were asked for; the header check says whether
+    // they are a model at all (a URL given by hand may name any file).
+    if let Err(e) = crate::gguf::inspect_async(&part).await {
+        discard(&part, &sidecar_path).await;
+        return Err(DownloadError::NotAModel {
+            reason: match e {
+                crate::error::ModelFileError::NotGguf { reason, .. } => reason,
+                other => other.to_string(),
+            },
         });
     }
     tokio::fs::rename(&part, &final_path)
@@ -374,6 +470,44 @@ async fn write_sidecar(
     tokio::fs::rename(&tmp, path).await.map_err(io(path))
 }
 
+/// New bytes past the best point reached that restore the retry budget.
+const PROGRESS_STEP: u64 = 1024 * 1024;
+
+/// Redirects only to https, or to plain http on a loopback address (the tests' servers): a
+/// pinned https URL must not be bent to a plain-http host by a redirect. At most 10 hops.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 10 {
+            return attempt.error("too many redirects");
+        }
+        let url = attempt.url();
+        let host = url.host_str().unwrap_or("");
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let loopback = host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|a| a.is_loopback());
+        match url.scheme() {
+            "https" => attempt.follow(),
+            "http" if loopback => attempt.follow(),
+            _ => attempt.error("a redirect to a non-https address was refused"),
+        }
+    })
+}
+
+/// `Retry-After` as a number of seconds (the HTTP-date form is rare for downloads and is
+/// treated as absent: the normal backoff applies).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
 /// `bytes START-END/TOTAL` → (start, total).
 fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
     let rest = value.trim().strip_prefix("bytes ")?;
@@ -388,6 +522,7 @@ async fn fetch(
     client: &reqwest::Client,
     url: &str,
     spec: &DownloadSpec,
+    limit: u64,
     part: &Path,
     sidecar: &Path,
     have: &mut u64,
@@ -402,8 +537,8 @@ async fn fetch(
     let response = tokio::select! {
         () = cancel.cancelled() => return Err(Interrupted::Fatal(DownloadError::Cancelled)),
         r = tokio::time::timeout(options.stall_timeout, request.send()) => match r {
-            Err(_) => return Err(Interrupted::Transient("no answer from the server".into())),
-            Ok(Err(e)) => return Err(Interrupted::Transient(describe(&e))),
+            Err(_) => return Err(Interrupted::Transient("no answer from the server".into(), None)),
+            Ok(Err(e)) => return Err(Interrupted::Transient(describe(&e), None)),
             Ok(Ok(r)) => r,
         },
     };
@@ -429,6 +564,7 @@ async fn fetch(
                 *have = 0;
                 return Err(Interrupted::Transient(
                     "inconsistent partial response".into(),
+                    None,
                 ));
             }
         }
@@ -445,10 +581,14 @@ async fn fetch(
             *have = 0;
             return Err(Interrupted::Transient(
                 "range not satisfiable; starting over".into(),
+                None,
             ));
         }
         s if (500..600).contains(&s) || s == 429 || s == 408 => {
-            return Err(Interrupted::Transient(format!("server error {s}")))
+            return Err(Interrupted::Transient(
+                format!("server error {s}"),
+                retry_after(response.headers()),
+            ))
         }
         s => {
             return Err(Interrupted::Fatal(DownloadError::HttpStatus {
@@ -460,6 +600,19 @@ async fn fetch(
     let total = spec
         .size
         .or_else(|| response.content_length().map(|l| l + *have));
+    // A length announced past the cap is refused before a byte is written.
+    if total.is_some_and(|t| t > limit) {
+        let _ = tokio::fs::remove_file(part).await;
+        let _ = tokio::fs::remove_file(sidecar).await;
+        *have = 0;
+        return Err(Interrupted::Fatal(match spec.size {
+            Some(expected) => DownloadError::SizeMismatch {
+                expected,
+                actual: total.unwrap_or(0),
+            },
+            None => DownloadError::TooLarge { limit },
+        }));
+    }
     let mut file = tokio::fs::OpenOptions::new()
         .create(true)
         .append(append)
@@ -473,6 +626,8 @@ async fn fetch(
     let mut last_sidecar = Instant::now();
     let mut window_start = (Instant::now(), *have);
     let mut speed = 0.0f64;
+    // The slow-transfer check: bytes at the start of the current window.
+    let mut slow_window = (Instant::now(), *have);
     loop {
         let next = tokio::select! {
             () = cancel.cancelled() => {
@@ -485,25 +640,27 @@ async fn fetch(
         let chunk = match next {
             Err(_) => {
                 let _ = file.flush().await;
-                return Err(Interrupted::Transient(format!(
-                    "no data for {} s",
-                    options.stall_timeout.as_secs()
-                )));
+                return Err(Interrupted::Transient(
+                    format!("no data for {} s", options.stall_timeout.as_secs()),
+                    None,
+                ));
             }
             Ok(None) => break,
             Ok(Some(Err(e))) => {
                 let _ = file.flush().await;
-                return Err(Interrupted::Transient(describe(&e)));
+                return Err(Interrupted::Transient(describe(&e), None));
             }
             Ok(Some(Ok(chunk))) => chunk,
         };
-        if spec.size.is_some_and(|s| *have + chunk.len() as u64 > s) {
+        if *have + chunk.len() as u64 > limit {
             drop(file);
             let _ = tokio::fs::remove_file(part).await;
+            let _ = tokio::fs::remove_file(sidecar).await;
+            let actual = *have + chunk.len() as u64;
             *have = 0;
-            return Err(Interrupted::Fatal(DownloadError::SizeMismatch {
-                expected: spec.size.unwrap_or(0),
-                actual: *have + chunk.len() as u64,
+            return Err(Interrupted::Fatal(match spec.size {
+                Some(expected) => DownloadError::SizeMismatch { expected, actual },
+                None => DownloadError::TooLarge { limit },
             }));
         }
         file.write_all(&chunk)
@@ -535,6 +692,22 @@ async fn fetch(
                 eta_secs,
             }));
         }
+        let window = slow_window.0.elapsed();
+        if window >= options.min_speed_window {
+            let rate = (*have - slow_window.1) as f64 / window.as_secs_f64();
+            if rate < options.min_speed as f64 {
+                let _ = file.flush().await;
+                let _ = write_sidecar(sidecar, spec, url, *have).await;
+                return Err(Interrupted::Transient(
+                    format!(
+                        "the transfer is too slow ({rate:.0} B/s for {} s); reconnecting",
+                        window.as_secs()
+                    ),
+                    None,
+                ));
+            }
+            slow_window = (Instant::now(), *have);
+        }
         if last_sidecar.elapsed() >= Duration::from_secs(2) {
             last_sidecar = Instant::now();
             let _ = write_sidecar(sidecar, spec, url, *have).await;
@@ -548,7 +721,10 @@ async fn fetch(
         .map_err(|e| Interrupted::Fatal(io(part)(e)))?;
     let _ = write_sidecar(sidecar, spec, url, *have).await;
     match spec.size {
-        Some(s) if *have < s => Err(Interrupted::Transient("the connection closed early".into())),
+        Some(s) if *have < s => Err(Interrupted::Transient(
+            "the connection closed early".into(),
+            None,
+        )),
         _ => Ok(()),
     }
 }
@@ -559,7 +735,15 @@ fn describe(e: &reqwest::Error) -> String {
     } else if e.is_timeout() {
         "the connection timed out".into()
     } else {
-        e.to_string()
+        // reqwest's own text names only the URL; the reason (a refused redirect) is a source.
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            text.push_str(": ");
+            text.push_str(&s.to_string());
+            source = s.source();
+        }
+        text
     }
 }
 
@@ -585,7 +769,34 @@ pub async fn sha256_file(path: &Path) -> Result<String, DownloadError> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_content_range;
+    use super::{parse_content_range, plain_file_name};
+
+    #[test]
+    fn only_plain_file_names_are_accepted() {
+        for ok in [
+            "model.gguf",
+            "qwen2.5-1.5b-instruct-q4_k_m.gguf",
+            "mô hình.gguf",
+        ] {
+            assert_eq!(plain_file_name(ok), Some(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../../x.gguf",
+            "/etc/passwd",
+            "a/b.gguf",
+            "a\\b.gguf",
+            ".hidden",
+            "c:x.gguf",
+            "x\0.gguf",
+            "line\nbreak.gguf",
+        ] {
+            assert_eq!(plain_file_name(bad), None, "{bad:?}");
+        }
+        assert_eq!(plain_file_name(&"a".repeat(256)), None);
+    }
 
     #[test]
     fn reads_content_range() {

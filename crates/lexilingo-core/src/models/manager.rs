@@ -70,6 +70,15 @@ pub enum ManagerError {
         /// The running download.
         id: String,
     },
+    /// The header checks passed but llama.cpp could not load the file (tried in a worker
+    /// process before the file was registered; nothing was installed).
+    #[error("llama.cpp cannot load {path}: {reason}")]
+    Unloadable {
+        /// The file.
+        path: PathBuf,
+        /// What the worker reported.
+        reason: String,
+    },
     /// Reading or writing the manifest failed.
     #[error("cannot update {path}: {message}")]
     Manifest {
@@ -188,7 +197,7 @@ impl ModelManager {
         in_place: bool,
         sha256: Option<String>,
     ) -> Result<InstalledModel, ManagerError> {
-        let info = gguf::inspect(path)?;
+        let info = gguf::inspect_async(path).await?;
         let sha256 = match sha256 {
             Some(known) => known,
             None => sha256_file(path).await?,
@@ -220,19 +229,33 @@ impl ModelManager {
     }
 
     /// Imports a GGUF file: copies it into the models directory (`copy`) or registers it where
-    /// it is. The header is checked before anything is copied.
-    pub async fn import(
+    /// it is. The header is checked before anything is copied; then `probe` loads the file the
+    /// way the engine will (a worker process, see [`crate::engine::probe_load`]) before it is
+    /// registered, so a file that passes the header checks but that llama.cpp refuses never
+    /// becomes the active model. A refused copy is deleted; the manifest is untouched.
+    pub async fn import<F, Fut>(
         &self,
         path: &Path,
         catalog: &Catalog,
         copy: bool,
-    ) -> Result<InstalledModel, ManagerError> {
-        gguf::inspect(path)?;
+        probe: F,
+    ) -> Result<InstalledModel, ManagerError>
+    where
+        F: FnOnce(PathBuf) -> Fut,
+        Fut: std::future::Future<Output = Result<(), String>>,
+    {
+        gguf::inspect_async(path).await?;
         if !copy {
             let absolute = std::fs::canonicalize(path).map_err(|source| ModelFileError::Io {
                 path: path.to_path_buf(),
                 source,
             })?;
+            probe(absolute.clone())
+                .await
+                .map_err(|reason| ManagerError::Unloadable {
+                    path: absolute.clone(),
+                    reason,
+                })?;
             return self.register(&absolute, catalog, true).await;
         }
         let name = path
@@ -245,18 +268,61 @@ impl ModelManager {
         let part = self.dir.join(part_name);
         std::fs::create_dir_all(&self.dir).map_err(|e| self.manifest_error(e))?;
         let (src, tmp) = (path.to_path_buf(), part.clone());
-        tokio::task::spawn_blocking(move || std::fs::copy(src, tmp))
-            .await
-            .map_err(|e| self.manifest_error(e))?
-            .map_err(|source| DownloadError::Io {
-                path: part.clone(),
+        // Copy from the regular file that was checked, never from whatever the path names now.
+        tokio::task::spawn_blocking(move || -> Result<u64, ManagerError> {
+            let mut from = gguf::open_regular(&src)?;
+            let mut to = std::fs::File::create(&tmp).map_err(|source| DownloadError::Io {
+                path: tmp.clone(),
                 source,
             })?;
-        std::fs::rename(&part, &dest).map_err(|source| DownloadError::Io {
-            path: dest.clone(),
+            let n = std::io::copy(&mut from, &mut to).map_err(|source| DownloadError::Io {
+                path: tmp.clone(),
+                source,
+            })?;
+            to.sync_all().map_err(|source| DownloadError::Io {
+                path: tmp.clone(),
+                source,
+            })?;
+            Ok(n)
+        })
+        .await
+        .map_err(|e| self.manifest_error(e))??;
+        self.install_part(&part, &dest, catalog, probe).await
+    }
+
+    /// Checks, load-probes and registers a file written to `part` in the models folder (an
+    /// import's copy or an upload), renaming it to `dest` only when all checks passed. `part`
+    /// is deleted on any failure.
+    pub async fn install_part<F, Fut>(
+        &self,
+        part: &Path,
+        dest: &Path,
+        catalog: &Catalog,
+        probe: F,
+    ) -> Result<InstalledModel, ManagerError>
+    where
+        F: FnOnce(PathBuf) -> Fut,
+        Fut: std::future::Future<Output = Result<(), String>>,
+    {
+        let checked = async {
+            gguf::inspect_async(part).await?;
+            probe(part.to_path_buf())
+                .await
+                .map_err(|reason| ManagerError::Unloadable {
+                    path: dest.to_path_buf(),
+                    reason,
+                })
+        }
+        .await;
+        if let Err(e) = checked {
+            let _ = std::fs::remove_file(part);
+            return Err(e);
+        }
+        std::fs::rename(part, dest).map_err(|source| DownloadError::Io {
+            path: dest.to_path_buf(),
             source,
         })?;
-        self.register(&dest, catalog, false).await
+        self.register(dest, catalog, false).await
     }
 
     /// Re-hashes an installed model and compares it with the recorded hash.

@@ -8,9 +8,15 @@ pub mod quantize;
 
 pub use catalog::{Catalog, CatalogEntry};
 pub use download::{
-    download, DownloadError, DownloadOptions, DownloadSpec, DownloadState, Progress,
+    download, plain_file_name, DownloadError, DownloadOptions, DownloadSpec, DownloadState,
+    Progress,
 };
 pub use manager::{available_memory, fit_check, Fit, InstalledModel, ManagerError, ModelManager};
 pub use quantize::{quantize, QuantType, QuantizeError};
 pub mod service;
 pub use service::{endpoint_from_env, CatalogItem, DownloadStatus, ModelService, ModelsOverview};
+
+/// Free bytes on the disk that holds `dir` (uploads and downloads check it first).
+pub fn available_disk(dir: &std::path::Path) -> std::io::Result<u64> {
+    fs4::available_space(dir)
+}

@@ -346,11 +346,49 @@ impl ModelService {
     /// Copies a GGUF file into the models folder (checked first); the first model installed
     /// becomes the active one.
     pub async fn import(&self, path: &Path) -> Result<InstalledModel, Error> {
-        Ok(self.manager.import(path, &self.catalog(), true).await?)
+        let worker = crate::engine::WorkerCommand::current_exe()?;
+        Ok(self
+            .manager
+            .import(path, &self.catalog(), true, move |p| load_probe(p, worker))
+            .await?)
+    }
+
+    /// Where an uploaded model named `name` is written while it arrives (`.part` in the
+    /// models folder) and where it goes once checked. `name` must be a plain file name
+    /// ([`super::plain_file_name`]): an upload can never write outside the models folder.
+    pub fn upload_paths(&self, name: &str) -> Result<(PathBuf, PathBuf), Error> {
+        let name = super::plain_file_name(name).ok_or_else(|| {
+            Error::Models(ManagerError::Download(super::DownloadError::BadName {
+                name: name.to_string(),
+            }))
+        })?;
+        let dir = self.manager.dir().to_path_buf();
+        std::fs::create_dir_all(&dir).map_err(|source| {
+            Error::Models(ManagerError::Download(super::DownloadError::Io {
+                path: dir.clone(),
+                source,
+            }))
+        })?;
+        Ok((dir.join(format!("{name}.uploading")), dir.join(name)))
+    }
+
+    /// Checks, load-probes and registers an upload written to `part` (see
+    /// [`ModelService::upload_paths`]); `part` is deleted when it is refused.
+    pub async fn install_upload(&self, part: &Path, dest: &Path) -> Result<InstalledModel, Error> {
+        let worker = crate::engine::WorkerCommand::current_exe()?;
+        Ok(self
+            .manager
+            .install_part(part, dest, &self.catalog(), move |p| load_probe(p, worker))
+            .await?)
     }
 
     /// Makes installed model `id` the active one (the caller restarts the engine).
     pub fn activate(&self, id: &str) -> Result<(), Error> {
         Ok(self.manager.set_active(id)?)
     }
+}
+
+/// [`crate::engine::probe_load`] as an import's check.
+async fn load_probe(path: PathBuf, worker: crate::engine::WorkerCommand) -> Result<(), String> {
+    crate::engine::probe_load(&path, worker).await.map(|_| ())
 }

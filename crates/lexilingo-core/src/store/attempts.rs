@@ -291,7 +291,7 @@ impl Store {
     /// Saves an attempt, its edits, its search entry and (when it has edits) its review card in
     /// one transaction. Returns the row id once the transaction is committed.
     pub async fn insert_attempt(&self, attempt: &NewAttempt) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let id = insert_attempt_tx(&mut tx, attempt).await?;
         tx.commit().await?;
         Ok(id)
@@ -299,7 +299,7 @@ impl Store {
 
     /// Saves many attempts in one transaction (imports, benchmarks). Returns their row ids.
     pub async fn insert_attempts(&self, attempts: &[NewAttempt]) -> Result<Vec<i64>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut ids = Vec::with_capacity(attempts.len());
         for a in attempts {
             ids.push(insert_attempt_tx(&mut tx, a).await?);
@@ -380,7 +380,7 @@ impl Store {
 
     /// Deletes every attempt and conversation. Returns how many attempts there were.
     pub async fn clear_history(&self) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let n = sqlx::query("DELETE FROM attempts")
             .execute(&mut *tx)
             .await?

@@ -138,7 +138,7 @@ impl Store {
         new: &NewConversation,
         turns: &[(Role, String)],
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let existing = match conversation {
             Some(id) => {
                 sqlx::query_scalar::<_, i64>("SELECT id FROM conversations WHERE id = ?")

@@ -99,7 +99,18 @@ impl Store {
                 file.format
             )));
         }
-        let mut tx = self.pool.begin().await?;
+        // Everything is checked before anything is written: a file with one bad attempt is
+        // refused whole, so the history never holds half of a file.
+        for (i, a) in file.attempts.iter().enumerate() {
+            validate_imported(a).map_err(|why| {
+                StoreError::BadImport(format!(
+                    "attempt {} ({}): {why}",
+                    i + 1,
+                    a.uuid.escape_debug()
+                ))
+            })?;
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut report = ImportReport {
             imported: 0,
             skipped: 0,
@@ -121,6 +132,69 @@ impl Store {
         tx.commit().await?;
         Ok(report)
     }
+}
+
+/// Earliest and latest creation times an imported attempt may have: 2020-01-01 (before the
+/// app existed) and a day from now (clocks differ between devices).
+const EARLIEST_MS: i64 = 1_577_836_800_000;
+
+/// Why an attempt from an import file cannot be stored, if it cannot. The file may come from
+/// anywhere, so every value the app later trusts (offsets it slices the text with, times it
+/// buckets by day, the id it de-duplicates by) is checked here.
+fn validate_imported(a: &Attempt) -> Result<(), String> {
+    let uuid_ok = !a.uuid.is_empty()
+        && a.uuid.len() <= 64
+        && a.uuid
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !uuid_ok {
+        return Err("its id is empty or not a plain id".into());
+    }
+    let latest = super::now_ms() + 24 * 3600 * 1000;
+    if !(EARLIEST_MS..=latest).contains(&a.created_at) {
+        return Err(format!("its time {} is out of range", a.created_at));
+    }
+    if a.text.trim().is_empty() || a.text.chars().count() > 20_000 {
+        return Err("its text is empty or too long".into());
+    }
+    // Nothing a learner types holds control characters; an imported one would reach the
+    // terminal of whoever lists the history.
+    let texts = [
+        Some(&a.text),
+        a.corrected.as_ref(),
+        a.fluency_reason.as_ref(),
+        Some(&a.model_id),
+    ];
+    let edit_texts = a
+        .edits
+        .iter()
+        .flat_map(|e| [&e.original, &e.replacement, &e.explanation_vi]);
+    if texts
+        .into_iter()
+        .flatten()
+        .chain(edit_texts)
+        .any(|t| crate::input::check_printable(t).is_err())
+    {
+        return Err("it holds control characters".into());
+    }
+    if a.fluency.is_some_and(|f| !(0.0..=5.0).contains(&f)) {
+        return Err("its fluency is not between 0 and 5".into());
+    }
+    for e in &a.edits {
+        let inside = e.start <= e.end
+            && e.end <= a.text.len()
+            && a.text.is_char_boundary(e.start)
+            && a.text.is_char_boundary(e.end);
+        if !inside {
+            return Err(format!(
+                "an edit at {}..{} lies outside its text of {} bytes",
+                e.start,
+                e.end,
+                a.text.len()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Writes `attempts` in `format` (shared by [`Store::export`] and [`Store::export_bytes`]).
