@@ -388,6 +388,48 @@ fn first_run_downloads_the_model_in_the_window() {
         "the app offers its native file dialog for import"
     );
 
+    // Script in the webview cannot name a path: the import and data-folder commands accept
+    // only what the native dialog returned, the dialog plugin is not callable from the page,
+    // and there is no global Tauri object.
+    let refused = |cmd: &str, args: &str| {
+        let script = format!(
+            "window.__r = null; window.__TAURI_INTERNALS__.invoke('{cmd}', {args})\
+               .then(() => window.__r = 'accepted', (e) => window.__r = JSON.stringify(e)); return true;"
+        );
+        wd.script(&script);
+        wd.wait_for("return window.__r;", cmd, Duration::from_secs(20))
+    };
+    let model = test_model();
+    let answer = refused(
+        "model_import",
+        &format!("{{ path: {:?} }}", model.display().to_string()),
+    );
+    assert!(
+        answer
+            .as_str()
+            .is_some_and(|a| a.contains("path_not_picked")),
+        "a typed model path was not refused: {answer}"
+    );
+    let answer = refused("data_dir_move", "{ path: '/tmp/elsewhere' }");
+    assert!(
+        answer
+            .as_str()
+            .is_some_and(|a| a.contains("path_not_picked")),
+        "a typed folder was not refused: {answer}"
+    );
+    let answer = refused("plugin:dialog|open", "{ options: {} }");
+    assert!(
+        answer
+            .as_str()
+            .is_some_and(|a| a != "accepted" && a.contains("not allowed")),
+        "the page may open the dialog itself: {answer}"
+    );
+    assert_eq!(
+        wd.script("return typeof window.__TAURI__;"),
+        json!("undefined")
+    );
+    assert!(!data.path().join("models/manifest.json").exists());
+
     // Download through the app's commands; progress arrives as Tauri events; when the model is
     // in, the engine starts on it.
     wd.script("document.getElementById('download-start').click(); return true;");

@@ -241,6 +241,15 @@ test("keyboard: every screen is reachable with Tab and Enter", async () => {
   assert.notEqual(outline, "none", "focus is visible");
 });
 
+test("without the token the window says how to get in, in Vietnamese", async () => {
+  const other = await browser.newPage();
+  await other.goto(base);
+  await other.waitForSelector("#token-needed");
+  assert.match(await other.textContent("#token-needed"), /lexilingo serve/);
+  assert.match(await other.textContent("#token-needed"), /Cần mã truy cập/);
+  await other.close();
+});
+
 test("the server going away gives a clear message, not a crash", async () => {
   await page.goto(`${base}/#practice`);
   await page.waitForSelector("#sentence");
@@ -250,13 +259,4 @@ test("the server going away gives a clear message, not a crash", async () => {
   await page.click("#check");
   await page.waitForSelector("#error:not([hidden])");
   assert.match(await page.textContent("#error"), /Không kết nối được/);
-});
-
-test("without the token the window says how to get in, in Vietnamese", async () => {
-  const other = await browser.newPage();
-  await other.goto(base);
-  await other.waitForSelector("#token-needed");
-  assert.match(await other.textContent("#token-needed"), /lexilingo serve/);
-  assert.match(await other.textContent("#token-needed"), /Cần mã truy cập/);
-  await other.close();
 });

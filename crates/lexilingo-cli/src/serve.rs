@@ -431,6 +431,32 @@ where
     }
 }
 
+/// A path parameter (an attempt's id) whose failures are [`ApiError`]s in the usual shape.
+pub(crate) struct ApiPath<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(e) => Err(ApiError {
+                status: StatusCode::BAD_REQUEST,
+                code: "bad_path".into(),
+                message: e.body_text(),
+                message_vi: "Địa chỉ yêu cầu không hợp lệ.".into(),
+            }),
+        }
+    }
+}
+
 /// 415 for a body that is not declared JSON.
 fn not_json() -> ApiError {
     ApiError {
@@ -737,7 +763,12 @@ async fn chat_completions(
     // the response (and the receiver) is dropped, the next send fails, and the generation is
     // cancelled at its next token.
     let slot = enqueue(&state)?;
-    let tutor = state.tutor.get().await?;
+    let tutor = {
+        let waiting = StartGuard::new();
+        let tutor = state.tutor.get().await?;
+        waiting.started();
+        tutor
+    };
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
     let cancel = CancellationToken::new();
     let chunk = {
@@ -789,6 +820,29 @@ async fn chat_completions(
         }
     });
     Ok(sse(rx))
+}
+
+/// Notes a client that left while its streaming request was still waiting for the engine
+/// (a model loading, a busy blocking pool): its queue place frees with the dropped request
+/// and no generation starts, which the log says, as it says when a running one is cancelled.
+struct StartGuard(bool);
+
+impl StartGuard {
+    fn new() -> Self {
+        Self(true)
+    }
+
+    fn started(mut self) {
+        self.0 = false;
+    }
+}
+
+impl Drop for StartGuard {
+    fn drop(&mut self) {
+        if self.0 {
+            tracing::info!("client went away before the generation started; nothing to cancel");
+        }
+    }
 }
 
 /// A server-sent-event response carrying the events a generation task sends into `rx`. When
@@ -934,7 +988,12 @@ async fn tutor_dialogue(
     // Streaming, as for chat completions: a disconnect drops the receiver, the next send
     // fails, and the generation is cancelled at its next token.
     let slot = enqueue(&state)?;
-    let tutor = state.tutor.get().await?;
+    let tutor = {
+        let waiting = StartGuard::new();
+        let tutor = state.tutor.get().await?;
+        waiting.started();
+        tutor
+    };
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
     let cancel = CancellationToken::new();
     tokio::spawn(async move {
@@ -975,14 +1034,20 @@ async fn history_list(
     Ok(Json(json!(state.store.list_attempts(&q).await?)))
 }
 
-async fn history_get(State(state): State<Shared>, Path(id): Path<i64>) -> ApiResult<Response> {
+async fn history_get(
+    State(state): State<Shared>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Response> {
     Ok(match state.store.get_attempt(id).await? {
         Some(a) => Json(json!(a)).into_response(),
         None => not_found(id),
     })
 }
 
-async fn history_delete(State(state): State<Shared>, Path(id): Path<i64>) -> ApiResult<Response> {
+async fn history_delete(
+    State(state): State<Shared>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Response> {
     Ok(if state.store.delete_attempt(id).await? {
         StatusCode::NO_CONTENT.into_response()
     } else {
@@ -1065,7 +1130,7 @@ struct AnswerBody {
 /// schedules the card's next review.
 async fn review_answer(
     State(state): State<Shared>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AnswerBody>,
 ) -> ApiResult<Response> {
     let answer = body.answer;
@@ -1382,7 +1447,7 @@ async fn conversations_list(
 
 async fn conversations_get(
     State(state): State<Shared>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
     Ok(match state.store.get_conversation(id).await? {
         Some(c) => Json(json!(c)).into_response(),
@@ -1392,7 +1457,7 @@ async fn conversations_get(
 
 async fn conversations_delete(
     State(state): State<Shared>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
     Ok(if state.store.delete_conversation(id).await? {
         StatusCode::NO_CONTENT.into_response()

@@ -310,12 +310,17 @@ fn a_full_queue_answers_503_and_a_disconnect_cancels_the_generation() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let log = server.log();
-    let tokens: u32 = log
-        .lines()
-        .find_map(|l| l.split("generation cancelled after ").nth(1))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("the server did not cancel the generation:\n{log}"));
+    // Under a loaded run the client may leave while its request still waits for the engine:
+    // then no generation starts at all, which the server notes too.
+    let tokens: u32 = if log.contains("client went away before the generation started") {
+        0
+    } else {
+        log.lines()
+            .find_map(|l| l.split("generation cancelled after ").nth(1))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("the server did not cancel the generation:\n{log}"))
+    };
     assert!(tokens < 1500, "cancelled only after {tokens} tokens");
     eprintln!(
         "disconnect: generation cancelled after {tokens} tokens, {:.1} s after the client left",

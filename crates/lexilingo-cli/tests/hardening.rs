@@ -385,6 +385,15 @@ fn out_of_range_parameters_and_bad_text_are_client_errors_and_the_model_keeps_an
     );
     assert_eq!(code, 400, "{body}");
     assert_eq!(json(&body)["error"]["code"], "bad_schema");
+    // An object llama.cpp cannot turn into a grammar: refused by the worker, still a 400.
+    let (code, _, body) = post(
+        base,
+        "/v1/chat/completions",
+        r#"{"messages":[{"role":"user","content":"Hi"}],"max_tokens":8,
+            "response_format":{"type":"json_schema","json_schema":{"schema":{"type":"nonsense"}}}}"#,
+    );
+    assert_eq!(code, 400, "{body}");
+    assert_eq!(json(&body)["error"]["code"], "bad_schema");
     // And the model still answers.
     let (code, _, body) = chat(r#","temperature":0.5,"max_tokens":8"#);
     assert_eq!(code, 200, "{body}");
@@ -556,6 +565,23 @@ fn the_cli_shows_escape_codes_from_an_imported_history_escaped() {
         assert!(
             String::from_utf8_lossy(&out.stdout).contains("\\u{1b}]52"),
             "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn malformed_ids_and_queries_get_the_usual_error_shape() {
+    let server = serve(&[]);
+    for path in [
+        "/v1/history/abc",
+        "/v1/history?limit=lots",
+        "/v1/review/due?limit=-1",
+    ] {
+        let (code, _, body) = get(&server.base, path);
+        assert_eq!(code, 400, "{path}: {body}");
+        assert!(
+            json(&body)["error"]["message_vi"].is_string(),
+            "{path}: {body}"
         );
     }
 }

@@ -265,6 +265,9 @@ impl Error {
                 "Nội dung quá dài so với bộ nhớ ngữ cảnh của mô hình. Em rút ngắn lại nhé.".into()
             }
             Error::Engine(EngineError::Cancelled) => "Đã dừng theo yêu cầu.".into(),
+            Error::Engine(EngineError::BadSchema { .. }) => {
+                "Lược đồ JSON (schema) trong yêu cầu không dùng được để ràng buộc câu trả lời.".into()
+            }
             Error::Engine(EngineError::Remote { url, .. }) => format!(
                 "Không kết nối được máy chủ mô hình {url}. Em kiểm tra mạng hoặc địa chỉ máy chủ trong Cài đặt nhé."
             ),
