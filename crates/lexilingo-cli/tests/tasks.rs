@@ -270,3 +270,68 @@ async fn analyze_gives_the_same_result_with_a_warm_prompt_cache() {
         first.timings_ms.total, cached.timings_ms.total, fresh.timings_ms.total
     );
 }
+
+/// Correct English sentences with Vietnamese words, names, places, dishes and emoji in them
+/// (the cases a learner reported, with and without diacritics).
+const WITH_VIETNAMESE: &[&str] = &[
+    "I love phở so much.",
+    "Bánh mì is my favourite breakfast.",
+    "Every morning I drink cà phê sữa đá.",
+    "My English teacher is Ms. Hằng.",
+    "Nguyễn is the most common family name in Vietnam.",
+    "My friend Nguyen Van An lives in Da Nang.",
+    "We spent Tet in Phu Quoc with my grandparents.",
+    "She wore an ao dai to the party.",
+    "We had banh mi and pho for lunch.",
+    "Hội An is a beautiful old town.",
+    "I had a great day 😀",
+];
+
+/// The whole pipeline with the real model never changes a Vietnamese word, name or emoji.
+#[tokio::test]
+async fn vietnamese_words_and_names_are_kept_exactly_as_typed() {
+    let tutor = tutor();
+    for s in WITH_VIETNAMESE {
+        let protected = lexilingo_core::vietnamese::protected_spans(s);
+        assert!(!protected.is_empty(), "{s}: nothing protected");
+        let r = tutor.analyze(s, &CancellationToken::new()).await.expect(s);
+        for e in &r.correction.edits {
+            assert!(
+                !protected.touches(e.start, e.end),
+                "{s}: the edit {:?} → {:?} changes Vietnamese",
+                e.original,
+                e.replacement
+            );
+        }
+        for &(a, b) in protected.spans() {
+            assert!(
+                r.correction.corrected.contains(&s[a..b]),
+                "{s}: {:?} is gone from {:?}",
+                &s[a..b],
+                r.correction.corrected
+            );
+        }
+        let hints = lexilingo_core::rules::hints(s);
+        assert!(
+            hints.iter().all(|h| !protected.touches(h.start, h.end)),
+            "{s}: {hints:?}"
+        );
+    }
+}
+
+/// A sentence written in Vietnamese is answered with a friendly request for English, not
+/// English "fixes", a score and a level.
+#[tokio::test]
+async fn a_sentence_in_vietnamese_asks_for_english() {
+    let tutor = tutor();
+    for s in ["Tôi thích học tiếng Anh.", "Hôm nay trời đẹp quá!"] {
+        let err = tutor.analyze(s, &CancellationToken::new()).await.err();
+        assert!(
+            matches!(err, Some(Error::Input(InputError::NotEnglish))),
+            "{s}: {err:?}"
+        );
+        let message = err.map(|e| e.message_vi()).unwrap_or_default();
+        assert!(message.contains("tiếng Anh nhé"), "{message}");
+        assert!(lexilingo_core::rules::hints(s).is_empty(), "{s}");
+    }
+}

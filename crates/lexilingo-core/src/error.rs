@@ -23,6 +23,9 @@ pub enum InputError {
     /// learner types, and nothing the model's tokenizer should see.
     #[error("the text contains control characters")]
     ControlChars,
+    /// The sentence is written in Vietnamese: the tutor checks English.
+    #[error("the text is Vietnamese; write the sentence in English")]
+    NotEnglish,
     /// An error and its correction that are the same text.
     #[error("the sentence and its correction are the same; there is nothing to explain")]
     NothingToExplain,
@@ -212,6 +215,7 @@ impl Error {
             Error::Input(InputError::TooLong { .. }) => "input_too_long",
             Error::Input(InputError::NothingToExplain) => "nothing_to_explain",
             Error::Input(InputError::ControlChars) => "input_control_chars",
+            Error::Input(InputError::NotEnglish) => "not_english",
             Error::ModelFile(ModelFileError::NotFound { .. }) => "model_not_found",
             Error::ModelFile(ModelFileError::NotGguf { .. }) => "model_not_gguf",
             Error::ModelFile(ModelFileError::UnsupportedVersion { .. }) => "model_unsupported",
@@ -242,6 +246,10 @@ impl Error {
             Error::Input(InputError::TooLong { chars, max }) => format!(
                 "Câu của em dài {chars} ký tự, vượt giới hạn {max} ký tự. Em chia thành các câu ngắn hơn nhé."
             ),
+            Error::Input(InputError::NotEnglish) => {
+                "Câu này em viết bằng tiếng Việt rồi. Em hãy viết câu bằng tiếng Anh nhé, LexiLingo sẽ giúp em sửa lỗi."
+                    .into()
+            }
             Error::Input(InputError::ControlChars) => {
                 "Câu có ký tự điều khiển không in được. Em gõ lại câu nhé.".into()
             }

@@ -39,6 +39,18 @@ pub fn validate(text: &str) -> Result<&str, InputError> {
     Ok(trimmed)
 }
 
+/// [`validate`], and the text must be English: a sentence written in Vietnamese gets a
+/// friendly request to write it in English, not English "fixes", a score and a level
+/// ([`crate::vietnamese::is_vietnamese_sentence`]). English with Vietnamese words in it ("I
+/// love phở") is English.
+pub fn validate_english(text: &str) -> Result<&str, InputError> {
+    let text = validate(text)?;
+    if crate::vietnamese::is_vietnamese_sentence(text) {
+        return Err(InputError::NotEnglish);
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +82,18 @@ mod tests {
             Err(InputError::ControlChars)
         );
         assert_eq!(validate("One.\r\nTwo.\tThree."), Ok("One.\r\nTwo.\tThree."));
+    }
+
+    #[test]
+    fn a_vietnamese_sentence_is_refused_and_english_with_vietnamese_words_is_not() {
+        assert_eq!(
+            validate_english("Tôi thích học tiếng Anh."),
+            Err(InputError::NotEnglish)
+        );
+        assert_eq!(
+            validate_english("I love phở so much."),
+            Ok("I love phở so much.")
+        );
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub mod spelling;
 pub mod store;
 pub mod tasks;
 pub mod text;
+pub mod vietnamese;
 
 pub use cefr::CefrLevel;
 pub use error::{Error, Result};

@@ -163,6 +163,10 @@ fn lints(text: &str) -> Vec<Found> {
         })
         .filter(|f| !false_alarm(text, f))
         .collect();
+    // Vietnamese words, names, dishes and emoji are kept as typed (crate::vietnamese): no hint
+    // and no fix may touch them ("phở" was respelt "pH", "Da Nang" hinted as "Do NaNs").
+    let protected = crate::vietnamese::protected_spans(text);
+    out.retain(|f| !protected.touches(f.start, f.end));
     out.retain_mut(|f| respell(text, f));
     out.sort_by_key(|f| (f.start, f.end));
     drop_competing_fixes(text, &mut out);
@@ -516,6 +520,11 @@ pub struct RuleCheck {
 
 /// Checks `text` with the rules.
 pub fn check(text: &str) -> RuleCheck {
+    // A sentence written in Vietnamese gets no English "fixes" at all: the tutor asks for
+    // English instead (crate::input::validate_english).
+    if crate::vietnamese::is_vietnamese_sentence(text) {
+        return RuleCheck::nothing_found(text);
+    }
     RuleCheck {
         text: text.to_string(),
         found: lints(text),

@@ -54,7 +54,7 @@ impl Tutor {
         sentence: &str,
         cancel: &CancellationToken,
     ) -> Result<AnalyzeResult> {
-        let sentence = crate::input::validate(sentence)?;
+        let sentence = crate::input::validate_english(sentence)?;
         let started = Instant::now();
         // The two answers the model writes (its correction and its rating) are generated
         // together, as parallel sequences of one batch; then one scoring request covers the

@@ -325,7 +325,7 @@ impl Tutor {
         sentence: &str,
         cancel: &CancellationToken,
     ) -> Result<CorrectionResult> {
-        let sentence = crate::input::validate(sentence)?;
+        let sentence = crate::input::validate_english(sentence)?;
         let generation = self
             .engine
             .generate(model_request(sentence), |_| {}, cancel)
@@ -339,7 +339,7 @@ impl Tutor {
         sentence: &str,
         cancel: &CancellationToken,
     ) -> Result<Candidates> {
-        let sentence = crate::input::validate(sentence)?;
+        let sentence = crate::input::validate_english(sentence)?;
         let model = self.correct_with_model(sentence, cancel).await?;
         let rules = self
             .rules_in_context(&crate::rules::check(sentence))
@@ -498,6 +498,11 @@ pub fn with_veto(candidates: &Candidates, veto: EditVeto) -> CorrectionResult {
             .map(|(e, _)| e.clone())
             .collect();
     }
+    // Whatever the candidate, Vietnamese words, names and emoji stay as the learner typed
+    // them (crate::vietnamese): the model, too, turns "phở" into "pho" or "Nguyễn" into
+    // "Nguyen".
+    let protected = crate::vietnamese::protected_spans(&candidates.original);
+    kept.retain(|e| !protected.touches(e.start, e.end));
     if respelt || kept.len() < result.edits.len() {
         let corrected = edits::apply(&candidates.original, &kept);
         result = build(&candidates.original, &corrected);

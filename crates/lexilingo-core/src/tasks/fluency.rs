@@ -119,7 +119,7 @@ impl Tutor {
         sentence: &str,
         cancel: &CancellationToken,
     ) -> Result<FluencyResult> {
-        let sentence = crate::input::validate(sentence)?;
+        let sentence = crate::input::validate_english(sentence)?;
         let hints = crate::rules::hints(sentence);
         let signals = self
             .signals_with_hints(sentence, &hints, false, cancel)
@@ -162,7 +162,7 @@ impl Tutor {
         reason: bool,
         cancel: &CancellationToken,
     ) -> Result<FluencySignals> {
-        let sentence = crate::input::validate(sentence)?;
+        let sentence = crate::input::validate_english(sentence)?;
         let hints = crate::rules::hints(sentence);
         self.signals_with_hints(sentence, &hints, reason, cancel)
             .await
@@ -207,7 +207,7 @@ impl Tutor {
         sentence: &str,
         cancel: &CancellationToken,
     ) -> Result<FluencyResult> {
-        let sentence = crate::input::validate(sentence)?;
+        let sentence = crate::input::validate_english(sentence)?;
         let generation = self
             .engine
             .generate(rating_request(sentence, true), |_| {}, cancel)

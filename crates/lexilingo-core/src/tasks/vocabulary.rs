@@ -69,7 +69,7 @@ impl Tutor {
         sentence: &str,
         _cancel: &CancellationToken,
     ) -> Result<VocabularyResult> {
-        let sentence = crate::input::validate(sentence)?;
+        let sentence = crate::input::validate_english(sentence)?;
         let score = if self.engine.is_local() && self.model_calibrated_for_levels().await? {
             self.own_score(sentence).await?
         } else {
@@ -130,7 +130,7 @@ impl Tutor {
         sentence: &str,
         cancel: &CancellationToken,
     ) -> Result<CefrLevel> {
-        let sentence = crate::input::validate(sentence)?;
+        let sentence = crate::input::validate_english(sentence)?;
         let answer: serde_json::Value = self
             .ask_json(SYSTEM, prompt(sentence), schema(), MAX_TOKENS, cancel)
             .await?;
