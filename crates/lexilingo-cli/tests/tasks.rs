@@ -335,3 +335,50 @@ async fn a_sentence_in_vietnamese_asks_for_english() {
         assert!(lexilingo_core::rules::hints(s).is_empty(), "{s}");
     }
 }
+
+/// The confusion-set candidates, judged by the real model, on typical Vietnamese-learner
+/// sentences (tests/data/vietnamese-learners.tsv, dev data): most come back exactly as a
+/// teacher would write them, and every right sentence comes back untouched. The numbers are
+/// printed; docs/QUALITY.md records them.
+#[tokio::test]
+async fn typical_vietnamese_learner_mistakes_are_fixed_and_right_sentences_kept() {
+    let tutor = tutor();
+    let data = include_str!("../../../tests/data/vietnamese-learners.tsv");
+    let (mut wrong, mut exact, mut called_correct, mut right, mut kept) = (0, 0, 0, 0, 0);
+    for line in data
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let mut cols = line.split('\t');
+        let (Some(src), Some(teacher)) = (cols.next(), cols.next()) else {
+            panic!("a bad line: {line}");
+        };
+        let r = tutor
+            .correct_grammar(src, &CancellationToken::new())
+            .await
+            .expect(src);
+        if src == teacher {
+            right += 1;
+            if r.corrected == src {
+                kept += 1;
+            } else {
+                eprintln!("changed a right sentence: {src} → {}", r.corrected);
+            }
+        } else {
+            wrong += 1;
+            if r.corrected == teacher {
+                exact += 1;
+            } else if r.corrected == src {
+                called_correct += 1;
+                eprintln!("missed: {src}");
+            } else {
+                eprintln!("other fix: {src} → {} (teacher: {teacher})", r.corrected);
+            }
+        }
+    }
+    eprintln!(
+        "Vietnamese-learner dev set: {exact}/{wrong} exact, {called_correct}/{wrong} called correct, {kept}/{right} right sentences kept"
+    );
+    assert_eq!(kept, right, "every right sentence comes back untouched");
+    assert!(exact * 10 >= wrong * 6, "{exact}/{wrong} exact");
+}

@@ -363,6 +363,25 @@ pub fn classify(original_sentence: &str, edit: &RawEdit) -> ErrorType {
     if same_letters(&edit.original, &edit.replacement) {
         return ErrorType::Spelling;
     }
+    // "bored" ↔ "boring": the -ed adjective says how someone feels, the -ing one what causes
+    // it. The same word family in another form, not a tense.
+    if let ([o], [n]) = (old_words.as_slice(), new_words.as_slice()) {
+        let stem = |w: &str| {
+            w.strip_suffix("ing")
+                .or_else(|| w.strip_suffix("ied").map(|s| s.trim_end_matches('y')))
+                .or_else(|| w.strip_suffix("ed"))
+                .map(str::to_string)
+        };
+        let ed_ing =
+            (o.ends_with("ing") && n.ends_with("ed")) || (o.ends_with("ed") && n.ends_with("ing"));
+        if ed_ing && stem(o).is_some() && stem(o) == stem(n) {
+            return ErrorType::WordForm;
+        }
+        // "very like" → "really like": "very" goes with adjectives and adverbs, never verbs.
+        if *o == "very" && *n == "really" {
+            return ErrorType::WordChoice;
+        }
+    }
     if old_words.is_empty() {
         return classify_insertion(&new_words);
     }

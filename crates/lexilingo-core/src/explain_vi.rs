@@ -179,8 +179,34 @@ const APOSTROPHE: Template = Template {
     rule: "Dấu nháy đơn đứng đúng chỗ chữ bị lược bỏ: don't, I'm, it's (= it is); còn “its” không có dấu nháy nghĩa là “của nó”.",
 };
 
+/// "very" before a verb ("I very like") → "really".
+const VERY_VERB: Template = Template {
+    what: "Em dùng {o} ngay trước động từ em nhé.",
+    why: "Tiếng Việt nói “rất thích”, nhưng trong tiếng Anh “very” chỉ đi với tính từ và trạng từ (very good, very fast), không đi với động từ.",
+    rule: "Với động từ, dùng really + động từ (I really like it) hoặc động từ + very much (I like it very much).",
+};
+
+/// "bored" ↔ "boring".
+const ED_ING: Template = Template {
+    what: "Tính từ {o} chưa đúng dạng -ed hay -ing em nhé.",
+    why: "Tiếng Việt chỉ có một từ “chán”, còn tiếng Anh phân biệt: -ed nói người cảm thấy thế nào, -ing nói cái gì gây ra cảm giác đó.",
+    rule: "I am bored (em thấy chán) — the film is boring (bộ phim gây chán); tương tự interested/interesting, tired/tiring.",
+};
+
 /// The template for an edit: the type's, or for spelling, the lesson its letters call for.
 fn template_for(kind: ErrorType, original: &str, replacement: &str) -> Template {
+    let (o, r) = (
+        original.trim().to_lowercase(),
+        replacement.trim().to_lowercase(),
+    );
+    if kind == ErrorType::WordChoice && o == "very" && r == "really" {
+        return VERY_VERB;
+    }
+    if kind == ErrorType::WordForm
+        && ((o.ends_with("ed") && r.ends_with("ing")) || (o.ends_with("ing") && r.ends_with("ed")))
+    {
+        return ED_ING;
+    }
     let without = |t: &str, marks: &[char]| {
         t.chars()
             .filter(|c| !marks.contains(c))

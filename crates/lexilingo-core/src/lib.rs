@@ -22,6 +22,7 @@
 pub mod active;
 pub mod calibration;
 pub mod cefr;
+pub mod confusions;
 pub mod diagnostics;
 pub mod edits;
 pub mod engine;

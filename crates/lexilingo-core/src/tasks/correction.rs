@@ -352,6 +352,33 @@ impl Tutor {
     /// word is decided on its own, in one scoring request; without scores (a remote backend)
     /// the first respelling stays.
     pub(crate) async fn rules_in_context(&self, check: &crate::rules::RuleCheck) -> Result<String> {
+        let fixed = self.respellings_in_context(check).await?;
+        self.confusion_fixes(&fixed).await
+    }
+
+    /// The grammar Harper misses (crate::confusions): each candidate edit from the closed
+    /// confusion sets is scored against `text` in one request, and those the model finds at
+    /// least [`CONFUSION_GAIN_NATS`] more likely are made, best first, none overlapping.
+    /// Without scores (a remote backend) nothing changes.
+    pub(crate) async fn confusion_fixes(&self, text: &str) -> Result<String> {
+        if !self.engine.is_local() {
+            return Ok(text.to_string());
+        }
+        let candidates = crate::confusions::candidates(text);
+        if candidates.is_empty() {
+            return Ok(text.to_string());
+        }
+        let mut texts = vec![text.to_string()];
+        texts.extend(candidates.iter().map(|c| c.apply(text)));
+        let scores = self.engine.score(texts).await?;
+        let Some((base, each)) = scores.split_first() else {
+            return Ok(text.to_string());
+        };
+        Ok(pick_confusions(text, &candidates, base.logprob, each))
+    }
+
+    /// The rule-based correction with the model choosing between close respellings.
+    async fn respellings_in_context(&self, check: &crate::rules::RuleCheck) -> Result<String> {
         let choices = check.choices();
         if choices.is_empty() || !self.engine.is_local() {
             return Ok(check.correct_choosing(&[]));
@@ -440,6 +467,44 @@ impl Tutor {
         };
         Ok(each.iter().map(|s| all.logprob - s.logprob).collect())
     }
+}
+
+/// How much more likely (nats, summed over the sentence) the model must find a sentence with
+/// one confusion-set edit than without it before the edit is made. e^3 ≈ 20 times as likely:
+/// a clear preference, which grows with the model (a larger model is surer of "My brother is
+/// very tall" and surer that a right sentence needs nothing). Chosen on the Vietnamese-learner
+/// sentences of docs/QUALITY.md and GUG train; see the numbers there.
+pub const CONFUSION_GAIN_NATS: f64 = 3.0;
+
+/// The confusion edits to make: those whose gain over `base` reaches
+/// [`CONFUSION_GAIN_NATS`], best first, skipping any that overlaps (or inserts at the same
+/// place as) one already taken.
+pub fn pick_confusions(
+    text: &str,
+    candidates: &[crate::confusions::Candidate],
+    base: f64,
+    scores: &[TextScore],
+) -> String {
+    let mut ranked: Vec<(f64, &crate::confusions::Candidate)> = candidates
+        .iter()
+        .zip(scores)
+        .map(|(c, s)| (s.logprob - base, c))
+        .filter(|(gain, _)| *gain >= CONFUSION_GAIN_NATS)
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut taken: Vec<crate::confusions::Candidate> = Vec::new();
+    for (_, c) in ranked {
+        let clashes = taken
+            .iter()
+            .any(|t| (c.start < t.end && t.start < c.end) || c.start == t.start || c.end == t.end);
+        if !clashes {
+            taken.push(c.clone());
+        }
+    }
+    if taken.is_empty() {
+        return text.to_string();
+    }
+    crate::confusions::apply_all(text, &taken)
 }
 
 /// The correction from the chosen candidate, with the edits the model does not support
