@@ -346,6 +346,15 @@ pub fn is_vietnamese_sentence(text: &str) -> bool {
     if ws.is_empty() {
         return false;
     }
+    // The common case while typing English: no Vietnamese letter and no Vietnamese syllable,
+    // decided without the dictionary lookups below (hints must stay fast).
+    let any_vietnamese = ws.iter().any(|w| {
+        w.text.chars().any(is_vietnamese_letter)
+            || UNACCENTED.contains(&w.text.to_lowercase().as_str())
+    });
+    if !any_vietnamese {
+        return false;
+    }
     let protected = protected_spans(text);
     let vietnamese = ws
         .iter()
