@@ -421,12 +421,11 @@ where
     ) -> Result<Self, Self::Rejection> {
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(v)) => Ok(ApiQuery(v)),
-            Err(e) => Err(ApiError {
-                status: StatusCode::BAD_REQUEST,
-                code: "bad_query".into(),
-                message: e.body_text(),
-                message_vi: "Tham số trên đường dẫn không hợp lệ.".into(),
-            }),
+            Err(e) => Err(ApiError::bad_request(
+                "bad_query",
+                e.body_text(),
+                "Tham số trên đường dẫn không hợp lệ.",
+            )),
         }
     }
 }
@@ -447,12 +446,11 @@ where
     ) -> Result<Self, Self::Rejection> {
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(v)) => Ok(ApiPath(v)),
-            Err(e) => Err(ApiError {
-                status: StatusCode::BAD_REQUEST,
-                code: "bad_path".into(),
-                message: e.body_text(),
-                message_vi: "Địa chỉ yêu cầu không hợp lệ.".into(),
-            }),
+            Err(e) => Err(ApiError::bad_request(
+                "bad_path",
+                e.body_text(),
+                "Địa chỉ yêu cầu không hợp lệ.",
+            )),
         }
     }
 }

@@ -81,24 +81,25 @@ pub fn apply_all(text: &str, edits: &[Candidate]) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     let mut at = 0;
     for c in sorted {
-        if c.start < at {
+        // A deleted word takes one space beside it with it, so nothing else of the learner's
+        // text changes (a tidy-up of the whole sentence would also change its score).
+        let (mut start, mut end) = (c.start, c.end);
+        if c.replacement.is_empty() {
+            if text[end..].starts_with(' ') {
+                end += 1;
+            } else if start > 0 && text[..start].ends_with(' ') {
+                start -= 1;
+            }
+        }
+        if start < at {
             continue;
         }
-        out.push_str(&text[at..c.start]);
+        out.push_str(&text[at..start]);
         out.push_str(&c.replacement);
-        at = c.end;
+        at = end;
     }
     out.push_str(&text[at..]);
-    // A deletion leaves two spaces, or a space before a comma.
-    let mut tidy = out
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    for p in [" ,", " .", " ?", " !"] {
-        tidy = tidy.replace(p, &p[1..]);
-    }
-    tidy
+    out
 }
 
 /// Most candidates per sentence: each costs one scored text.
@@ -224,9 +225,14 @@ fn past_of(lemma: &str) -> Option<String> {
     if let Some(last) = lemma.chars().last() {
         options.push(format!("{lemma}{last}ed"));
     }
+    first_known(options, DictWordMetadata::is_verb_past_form)
+}
+
+/// The first of the spellings `options` that the dictionary knows in the role `role`.
+fn first_known(options: Vec<String>, role: fn(&DictWordMetadata) -> bool) -> Option<String> {
     options
         .into_iter()
-        .find(|f| md(f).is_some_and(|m| m.is_verb_past_form()))
+        .find(|f| md(f).is_some_and(|m| role(&m)))
 }
 
 /// The *-ing* form of a verb lemma, when the dictionary has it.
@@ -238,9 +244,7 @@ fn ing_of(lemma: &str) -> Option<String> {
     if let Some(last) = lemma.chars().last() {
         options.push(format!("{lemma}{last}ing"));
     }
-    options
-        .into_iter()
-        .find(|f| md(f).is_some_and(|m| m.is_verb_progressive_form()))
+    first_known(options, DictWordMetadata::is_verb_progressive_form)
 }
 
 /// The third-person *-s* form of a verb lemma, when the dictionary has it.
@@ -255,9 +259,10 @@ fn third_of(lemma: &str) -> Option<String> {
     if let Some(stem) = lemma.strip_suffix('y') {
         options.push(format!("{stem}ies"));
     }
-    options
-        .into_iter()
-        .find(|f| md(f).is_some_and(|m| m.is_verb_third_person_singular_present_form()))
+    first_known(
+        options,
+        DictWordMetadata::is_verb_third_person_singular_present_form,
+    )
 }
 
 /// The lemma of an inflected verb (`-s`, `-ed`, `-ing`, irregular past), when the dictionary
@@ -941,12 +946,27 @@ mod tests {
 
     #[test]
     fn vietnamese_spans_get_no_candidates() {
-        for c in candidates("Yesterday Nguyễn go to Đà Nẵng.") {
-            assert!(
-                c.start >= "Yesterday Nguyễn ".len() || c.end <= "Yesterday".len(),
-                "{c:?}"
-            );
+        let text = "Yesterday I go to Đà Nẵng with Nguyễn.";
+        let protected = crate::vietnamese::protected_spans(text);
+        assert_eq!(protected.spans().len(), 2);
+        let all = candidates(text);
+        assert!(!all.is_empty(), "the verb still gets its candidates");
+        for c in all {
+            assert!(!protected.touches(c.start, c.end), "{c:?}");
         }
+    }
+
+    #[test]
+    fn a_deletion_takes_one_space_and_leaves_the_rest_of_the_text_alone() {
+        let text = "Although I was tired , but I  went.";
+        let at = text.find("but").expect("but");
+        let c = Candidate {
+            start: at,
+            end: at + 3,
+            replacement: String::new(),
+            kind: Confusion::DoubleConjunction,
+        };
+        assert_eq!(c.apply(text), "Although I was tired , I  went.");
     }
 
     #[test]

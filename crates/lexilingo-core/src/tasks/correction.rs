@@ -472,8 +472,9 @@ impl Tutor {
 /// How much more likely (nats, summed over the sentence) the model must find a sentence with
 /// one confusion-set edit than without it before the edit is made. e^3 ≈ 20 times as likely:
 /// a clear preference, which grows with the model (a larger model is surer of "My brother is
-/// very tall" and surer that a right sentence needs nothing). Chosen on the Vietnamese-learner
-/// sentences of docs/QUALITY.md and GUG train; see the numbers there.
+/// very tall" and surer that a right sentence needs nothing). Not fitted: set by hand and
+/// checked on the Vietnamese-learner dev set and GUG dev's perfect sentences (docs/QUALITY.md,
+/// session 7); fitting it on GUG train is open work.
 pub const CONFUSION_GAIN_NATS: f64 = 3.0;
 
 /// The confusion edits to make: those whose gain over `base` reaches
