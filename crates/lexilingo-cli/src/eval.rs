@@ -1,4 +1,4 @@
-//! `lexilingo eval jfleg | gug | spelling | cefr-sp`: the tutor measured on public learner data, in one
+//! `lexilingo eval jfleg | bea | gug | spelling | cefr-sp`: the tutor measured on public learner data, in one
 //! process and one model worker for the whole set.
 
 use std::io::Write;
@@ -6,14 +6,13 @@ use std::path::Path;
 
 use anyhow::Context;
 use lexilingo_core::engine::CancellationToken;
-use lexilingo_core::eval::{detokenize, jfleg_tokens, metrics};
+use lexilingo_core::eval::{detokenize, metrics, retokenize};
 use lexilingo_core::tasks::correction;
-use lexilingo_core::tasks::explanation::{explain_edit, TypeSource};
 use lexilingo_core::Tutor;
 use lexilingo_core::{edits, rules};
 use serde_json::json;
 
-use crate::cli::EvalSet;
+use crate::cli::{CorrectionEval, EvalSet};
 
 /// One row of `gug_train_dev.tsv`.
 struct GugRow {
@@ -65,153 +64,42 @@ fn toks(s: &str) -> Vec<String> {
 pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow::Result<()> {
     let cancel = CancellationToken::new();
     let report = match set {
-        EvalSet::Jfleg {
-            src,
-            refs,
-            out,
-            limit,
-            copy,
-            rules_only,
-            dump,
-            replay,
-        } => {
-            let mut sources = lines(src)?;
-            sources.truncate(limit.unwrap_or(usize::MAX));
+        EvalSet::Jfleg { src, refs, opts } => {
+            let sources = lines(src)?;
             let references: Vec<Vec<String>> = refs
                 .iter()
                 .map(|r| lines(r))
                 .collect::<anyhow::Result<_>>()?;
-            let srcs: Vec<Vec<String>> = sources.iter().map(|s| toks(s)).collect();
-            let refs_per: Vec<Vec<Vec<String>>> = (0..sources.len())
-                .map(|i| {
-                    references
-                        .iter()
-                        .filter_map(|r| r.get(i))
-                        .map(|r| toks(r))
-                        .collect()
-                })
-                .collect();
-            let gleu = |hyps: &[String]| {
-                let hyp_toks: Vec<Vec<String>> = hyps.iter().map(|h| toks(h)).collect();
-                metrics::gleu(&srcs, &refs_per, &hyp_toks, 500) * 100.0
+            let set = CorrectionSet {
+                name: "jfleg",
+                references: (0..sources.len())
+                    .map(|i| {
+                        references
+                            .iter()
+                            .filter_map(|r| r.get(i).cloned())
+                            .collect()
+                    })
+                    .collect(),
+                sources,
+                m2: None,
             };
-            let copy_hyps: Vec<String> = sources.iter().map(|s| s.trim().to_string()).collect();
-            if *rules_only {
-                let hyps: Vec<String> = sources
+            return corrections(set, opts, tutor.as_ref(), json_out).await;
+        }
+        EvalSet::Bea { m2, opts } => {
+            let text = std::fs::read_to_string(m2)
+                .with_context(|| format!("cannot read {}", m2.display()))?;
+            let sentences = lexilingo_core::eval::m2::parse(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", m2.display()))?;
+            let set = CorrectionSet {
+                name: "bea",
+                sources: sentences.iter().map(|s| s.source.clone()).collect(),
+                references: sentences
                     .iter()
-                    .map(|s| jfleg_tokens(&rules::correct(&detokenize(s))).join(" "))
-                    .collect();
-                if let Some(out) = out {
-                    write_lines(out, &hyps)?;
-                }
-                let report = json!({ "set": "jfleg", "sentences": sources.len(),
-                    "pipeline": "rules only", "gleu": gleu(&hyps), "copy_gleu": gleu(&copy_hyps) });
-                return print_report(&report, json_out);
-            }
-            let replayed: Option<Vec<correction::Candidates>> = match replay {
-                Some(path) => Some(
-                    lines(path)?
-                        .iter()
-                        .map(|l| serde_json::from_str(l).context("not a candidates line"))
-                        .collect::<anyhow::Result<_>>()?,
-                ),
-                None => None,
+                    .map(|s| s.annotators().into_iter().map(|a| s.corrected(a)).collect())
+                    .collect(),
+                m2: Some(m2.clone()),
             };
-            let tutor = match (&tutor, *copy, &replayed) {
-                (Some(t), false, _) => Some(t),
-                (_, false, Some(_)) => None,
-                _ => {
-                    if let Some(out) = out {
-                        write_lines(out, &copy_hyps)?;
-                    }
-                    let report = json!({ "set": "jfleg", "sentences": sources.len(),
-                        "pipeline": "copy", "gleu": gleu(&copy_hyps) });
-                    return print_report(&report, json_out);
-                }
-            };
-            // One pass: every pipeline variant is computed from the same candidates.
-            let mut variants: Vec<(String, Vec<String>)> = vec![
-                ("copy".into(), copy_hyps.clone()),
-                ("rules only".into(), Vec::new()),
-                ("model only".into(), Vec::new()),
-            ];
-            for m in MARGINS {
-                variants.push((format!("combined, margin {m}"), Vec::new()));
-            }
-            let first_veto = variants.len();
-            for (name, _) in vetoes() {
-                variants.push((name, Vec::new()));
-            }
-            let mut failures = 0;
-            let mut combined = Vec::new();
-            let mut dumped = Vec::new();
-            let (mut edit_count, mut explained) = (0u32, 0u32);
-            for (i, s) in sources.iter().enumerate() {
-                let sentence = detokenize(s);
-                let tok = |t: &str| jfleg_tokens(t).join(" ");
-                let candidates = match (&replayed, tutor) {
-                    (Some(r), _) => r
-                        .get(i)
-                        .cloned()
-                        .context("the replay file is shorter than --src"),
-                    (None, Some(t)) => t
-                        .correction_candidates(&sentence, &cancel)
-                        .await
-                        .map_err(anyhow::Error::from),
-                    (None, None) => Err(anyhow::anyhow!("no model")),
-                };
-                match candidates {
-                    Ok(c) => {
-                        variants[1].1.push(tok(&c.rules));
-                        variants[2].1.push(tok(&c.model));
-                        for (k, m) in MARGINS.iter().enumerate() {
-                            variants[3 + k].1.push(tok(&c.choose(*m).0));
-                        }
-                        for (k, (_, veto)) in vetoes().into_iter().enumerate() {
-                            let v = correction::with_veto(&c, veto).corrected;
-                            variants[first_veto + k].1.push(tok(&v));
-                        }
-                        let production =
-                            correction::with_veto(&c, correction::EditVeto::PRODUCTION);
-                        let chosen = production.corrected.clone();
-                        // Every edit shown to a learner must come with an explanation of its type.
-                        for e in production.edits {
-                            edit_count += 1;
-                            let x = explain_edit(e.clone(), TypeSource::Rules);
-                            if x.error_type == e.error_type && !x.explanation_vi.trim().is_empty() {
-                                explained += 1;
-                            }
-                        }
-                        combined.push(tok(&chosen));
-                        dumped.push(serde_json::to_string(&c)?);
-                    }
-                    Err(e) => {
-                        failures += 1;
-                        tracing::warn!("sentence {}: {e}; keeping the source", i + 1);
-                        for v in variants.iter_mut().skip(1) {
-                            v.1.push(s.trim().to_string());
-                        }
-                        combined.push(s.trim().to_string());
-                    }
-                }
-                progress(i + 1, sources.len());
-            }
-            if let Some(out) = out {
-                write_lines(out, &combined)?;
-            }
-            if let Some(dump) = dump {
-                write_lines(dump, &dumped)?;
-            }
-            let table: serde_json::Map<String, serde_json::Value> = variants
-                .iter()
-                .map(|(name, hyps)| (name.clone(), json!(gleu(hyps))))
-                .collect();
-            json!({ "set": "jfleg", "sentences": sources.len(), "failures": failures,
-                    "pipeline": "combined", "margin": correction::MODEL_MARGIN_NATS,
-                    "edit_veto": format!("{:?}", correction::EditVeto::PRODUCTION),
-                    "gleu": gleu(&combined), "variants": table,
-                    "edits": edit_count,
-                    "edits_explained_with_matching_type": if edit_count == 0 { 1.0 } else { f64::from(explained) / f64::from(edit_count) } })
+            return corrections(set, opts, tutor.as_ref(), json_out).await;
         }
         EvalSet::Gug {
             tsv,
@@ -226,6 +114,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             replay,
             rules_only,
             changes,
+            fit_thresholds,
         } => {
             let change_line = |sentence: &str, e: &lexilingo_core::edits::Edit| {
                 format!(
@@ -281,6 +170,49 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             let rows = rows_of(split, *limit);
             let model = tutor.model_name().await?;
             let mut calibration = starting_calibration(save_calibration.as_deref())?;
+            if *fit_thresholds {
+                let fit_split = fit_split.as_deref().unwrap_or("train");
+                let train = rows_of(fit_split, *fit_limit);
+                eprintln!(
+                    "fitting the thresholds on {} {fit_split} sentences",
+                    train.len()
+                );
+                let (train_samples, train_failures) =
+                    verdict_samples(&tutor, &train, &cancel).await;
+                let fitted = calibration::fit_thresholds(&train_samples);
+                eprintln!("reporting on {} {split} sentences", rows.len());
+                let (samples, failures) = verdict_samples(&tutor, &rows, &cancel).await;
+                let previous = calibration.for_model(&model).cloned();
+                let fitted_on = match &previous {
+                    Some(p) if !p.fitted_on.contains("thresholds") => format!(
+                        "{}; thresholds: GUG {fit_split} ({} sentences)",
+                        p.fitted_on,
+                        train_samples.len()
+                    ),
+                    Some(p) => p.fitted_on.clone(),
+                    None => format!(
+                        "thresholds: GUG {fit_split} ({} sentences)",
+                        train_samples.len()
+                    ),
+                };
+                calibration.upsert(Entry {
+                    model: model.clone(),
+                    fitted_on,
+                    cefr: None,
+                    fluency: None,
+                    thresholds: Some(fitted),
+                });
+                if let Some(path) = save_calibration {
+                    save(path, &calibration)?;
+                }
+                let report = json!({ "set": "gug", "split": split, "model": model,
+                    "fitted_on": format!("{fit_split} ({} sentences, {train_failures} failed)", train_samples.len()),
+                    "fitted": fitted, "failures": failures,
+                    "with_default": calibration::verdict_report(&samples, &calibration::Thresholds::DEFAULT),
+                    "with_fitted": calibration::verdict_report(&samples, &fitted),
+                    "train_with_fitted": calibration::verdict_report(&train_samples, &fitted) });
+                return print_report(&report, json_out);
+            }
             if let Some(fit_split) = fit_split {
                 let train = rows_of(fit_split, *fit_limit);
                 eprintln!("fitting on {} {fit_split} sentences", train.len());
@@ -293,12 +225,14 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                     fitted_on: fitted_on.clone(),
                     cefr: None,
                     fluency: Some(rules),
+                    thresholds: None,
                 });
                 calibration.upsert(Entry {
                     model: model.clone(),
                     fitted_on,
                     cefr: None,
                     fluency: Some(combined),
+                    thresholds: None,
                 });
                 if let Some(path) = save_calibration {
                     save(path, &calibration)?;
@@ -347,6 +281,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                     None => None,
                 };
                 let mut dumped = Vec::new();
+                let mut failures = 0u32;
                 for (i, (sentence, expert, _)) in rows.iter().enumerate() {
                     if *expert != 4 {
                         continue;
@@ -362,7 +297,19 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                         }
                         None => tutor.correction_candidates(sentence, &cancel).await,
                     };
-                    if let Ok(c) = candidates {
+                    let c = match candidates {
+                        Ok(c) => c,
+                        Err(e) => {
+                            // Counted and left out of the shares: a failed sentence is not
+                            // an unchanged one.
+                            failures += 1;
+                            perfect -= 1;
+                            eprintln!("\nsentence {}: {e}; counted as a failure", i + 1);
+                            progress(i + 1, rows.len());
+                            continue;
+                        }
+                    };
+                    {
                         let changed = |t: &str| !edits::diff(sentence, t).is_empty();
                         let grammar_changed = |t: &str| {
                             correction::build(sentence, t)
@@ -397,6 +344,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                     write_lines(path, &change_lines)?;
                 }
                 report["perfect_sentences"] = json!(perfect);
+                report["failures"] = json!(failures);
                 let share = |counts: &[u32]| {
                     json!(gug_variant_names()
                         .into_iter()
@@ -463,6 +411,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                     fitted_on: fitted_on.clone(),
                     cefr: Some(lexical),
                     fluency: None,
+                    thresholds: None,
                 });
                 if let Some(combined) = combined {
                     calibration.upsert(Entry {
@@ -470,6 +419,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                         fitted_on,
                         cefr: Some(combined),
                         fluency: None,
+                        thresholds: None,
                     });
                 }
                 if let Some(path) = save_calibration {
@@ -524,6 +474,326 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
 const MARGINS: [f64; 5] = [0.0, 1.0, 2.0, 4.0, 8.0];
 
 /// Edit-veto settings measured besides the production one (names as in the tables).
+/// A correction data set: tokenised sources, each with its tokenised reference corrections
+/// (GLEU), and for ERRANT either an M2 file of reference edits or the references themselves.
+struct CorrectionSet {
+    name: &'static str,
+    sources: Vec<String>,
+    references: Vec<Vec<String>>,
+    m2: Option<std::path::PathBuf>,
+}
+
+/// The hypotheses of one pipeline, with the tutor's typed edits per sentence when known.
+struct Hypotheses {
+    name: &'static str,
+    texts: Vec<String>,
+    edits: Option<Vec<Vec<edits::Edit>>>,
+}
+
+/// `eval jfleg` and `eval bea`: every pipeline variant from one pass over the sentences, GLEU
+/// for each, ERRANT for the copy, rules-only, model-only and production pipelines.
+async fn corrections(
+    mut set: CorrectionSet,
+    opts: &CorrectionEval,
+    tutor: Option<&Tutor>,
+    json_out: bool,
+) -> anyhow::Result<()> {
+    let cancel = CancellationToken::new();
+    let limit = opts.limit.unwrap_or(usize::MAX);
+    set.sources.truncate(limit);
+    set.references.truncate(limit);
+    let sources = &set.sources;
+    let srcs: Vec<Vec<String>> = sources.iter().map(|s| toks(s)).collect();
+    let refs_per: Vec<Vec<Vec<String>>> = set
+        .references
+        .iter()
+        .map(|rs| rs.iter().map(|r| toks(r)).collect())
+        .collect();
+    let gleu = |hyps: &[String]| {
+        let hyp_toks: Vec<Vec<String>> = hyps.iter().map(|h| toks(h)).collect();
+        metrics::gleu(&srcs, &refs_per, &hyp_toks, 500) * 100.0
+    };
+
+    let copy_hyps: Vec<String> = sources.iter().map(|s| s.trim().to_string()).collect();
+    let mut base = json!({ "set": set.name, "sentences": sources.len() });
+    if opts.copy || opts.rules_only {
+        let (name, hyps) = if opts.rules_only {
+            let hyps: Vec<String> = sources
+                .iter()
+                .map(|s| retokenize(s, &rules::correct(&detokenize(s))))
+                .collect();
+            ("rules only", hyps)
+        } else {
+            ("copy", copy_hyps.clone())
+        };
+        if let Some(out) = &opts.out {
+            write_lines(out, &hyps)?;
+        }
+        base["pipeline"] = json!(name);
+        base["gleu"] = json!(gleu(&hyps));
+        base["copy_gleu"] = json!(gleu(&copy_hyps));
+        let h = Hypotheses {
+            name,
+            texts: hyps,
+            edits: None,
+        };
+        base["errant"] = errant_report(&set, opts, &[h])?;
+        return print_report(&base, json_out);
+    }
+    let replayed: Option<Vec<correction::Candidates>> = match &opts.replay {
+        Some(path) => Some(
+            lines(path)?
+                .iter()
+                .map(|l| serde_json::from_str(l).context("not a candidates line"))
+                .collect::<anyhow::Result<_>>()?,
+        ),
+        None => None,
+    };
+    if tutor.is_none() && replayed.is_none() {
+        anyhow::bail!("this evaluation needs a model (or --copy, --rules-only, --replay)");
+    }
+    // One pass: every pipeline variant is computed from the same candidates.
+    let mut variants: Vec<(String, Vec<String>)> = vec![
+        ("copy".into(), copy_hyps.clone()),
+        ("rules only".into(), Vec::new()),
+        ("model only".into(), Vec::new()),
+    ];
+    for m in MARGINS {
+        variants.push((format!("combined, margin {m}"), Vec::new()));
+    }
+    let first_veto = variants.len();
+    for (name, _) in vetoes() {
+        variants.push((name, Vec::new()));
+    }
+    let mut failures = 0;
+    let mut combined = Vec::new();
+    let mut combined_edits = Vec::new();
+    let mut dumped = Vec::new();
+    for (i, s) in sources.iter().enumerate() {
+        let sentence = detokenize(s);
+        let candidates = match (&replayed, tutor) {
+            (Some(r), _) => r
+                .get(i)
+                .cloned()
+                .context("the replay file is shorter than the sources"),
+            (None, Some(t)) => t
+                .correction_candidates(&sentence, &cancel)
+                .await
+                .map_err(anyhow::Error::from),
+            (None, None) => Err(anyhow::anyhow!("no model")),
+        };
+        match candidates {
+            Ok(c) => {
+                variants[1].1.push(retokenize(s, &c.rules));
+                variants[2].1.push(retokenize(s, &c.model));
+                for (k, m) in MARGINS.iter().enumerate() {
+                    variants[3 + k].1.push(retokenize(s, &c.choose(*m).0));
+                }
+                for (k, (_, veto)) in vetoes().into_iter().enumerate() {
+                    let v = correction::with_veto(&c, veto).corrected;
+                    variants[first_veto + k].1.push(retokenize(s, &v));
+                }
+                let production = correction::with_veto(&c, correction::EditVeto::PRODUCTION);
+                combined.push(retokenize(s, &production.corrected));
+                combined_edits.push(production.edits);
+                dumped.push(serde_json::to_string(&c)?);
+            }
+            Err(e) => {
+                failures += 1;
+                tracing::warn!("sentence {}: {e}; keeping the source", i + 1);
+                eprintln!(
+                    "\nsentence {}: {e}; counted as a failure, source kept",
+                    i + 1
+                );
+                for v in variants.iter_mut().skip(1) {
+                    v.1.push(s.trim().to_string());
+                }
+                combined.push(s.trim().to_string());
+                combined_edits.push(Vec::new());
+            }
+        }
+        progress(i + 1, sources.len());
+    }
+    if let Some(out) = &opts.out {
+        write_lines(out, &combined)?;
+    }
+    if let Some(dump) = &opts.dump {
+        write_lines(dump, &dumped)?;
+    }
+    let table: serde_json::Map<String, serde_json::Value> = variants
+        .iter()
+        .map(|(name, hyps)| (name.clone(), json!(gleu(hyps))))
+        .collect();
+    base["failures"] = json!(failures);
+    base["pipeline"] = json!("combined");
+    base["margin"] = json!(correction::MODEL_MARGIN_NATS);
+    base["edit_veto"] = json!(format!("{:?}", correction::EditVeto::PRODUCTION));
+    base["gleu"] = json!(gleu(&combined));
+    base["variants"] = json!(table);
+    base["edits"] = json!(combined_edits.iter().map(Vec::len).sum::<usize>());
+    let hyps = [
+        Hypotheses {
+            name: "rules only",
+            texts: variants[1].1.clone(),
+            edits: None,
+        },
+        Hypotheses {
+            name: "model only",
+            texts: variants[2].1.clone(),
+            edits: None,
+        },
+        Hypotheses {
+            name: "combined",
+            texts: combined,
+            edits: Some(combined_edits),
+        },
+    ];
+    base["errant"] = errant_report(&set, opts, &hyps)?;
+    print_report(&base, json_out)
+}
+
+/// The scorer script, compiled in so the binary scores wherever it runs.
+const ERRANT_SCRIPT: &str = include_str!("../../../scripts/errant-score.py");
+
+/// ERRANT categories the tutor is asked to find (issue #16's recall targets), by ERRANT's
+/// finest-tier names: a category counts when its kind (after the operation) is listed, or
+/// when the whole name is.
+const FOCUS: [(&str, &[&str]); 6] = [
+    ("articles", &["DET"]),
+    ("noun number", &["NOUN:NUM"]),
+    ("agreement", &["VERB:SVA"]),
+    ("tense", &["VERB:TENSE"]),
+    ("prepositions", &["PREP"]),
+    ("missing verb", &["M:VERB"]),
+];
+
+/// Runs scripts/errant-score.py on the hypotheses and adds recall per focus category and the
+/// type-agreement check. ERRANT's absence is reported, not fatal: GLEU still prints.
+fn errant_report(
+    set: &CorrectionSet,
+    opts: &CorrectionEval,
+    hyps: &[Hypotheses],
+) -> anyhow::Result<serde_json::Value> {
+    if opts.no_errant {
+        return Ok(json!("skipped (--no-errant)"));
+    }
+    let python = opts
+        .python
+        .clone()
+        .or_else(|| std::env::var_os("LEXILINGO_TEST_PYTHON").map(Into::into))
+        .unwrap_or_else(|| "python3".into());
+    let mut job = json!({ "orig": set.sources, "hyps": {}, "tutor": {} });
+    match &set.m2 {
+        Some(m2) => job["ref_m2"] = json!(m2),
+        None => {
+            let most = set.references.iter().map(Vec::len).max().unwrap_or(0);
+            let per_annotator: Vec<Vec<String>> = (0..most)
+                .map(|a| {
+                    set.references
+                        .iter()
+                        .zip(&set.sources)
+                        .map(|(rs, s)| rs.get(a).unwrap_or(s).clone())
+                        .collect()
+                })
+                .collect();
+            job["refs"] = json!(per_annotator);
+        }
+    }
+    for h in hyps {
+        job["hyps"][h.name] = json!(h.texts);
+        if let Some(edits) = &h.edits {
+            let typed: Vec<Vec<serde_json::Value>> = edits
+                .iter()
+                .map(|es| {
+                    es.iter()
+                        .map(|e| json!({ "o": e.original, "c": e.replacement, "t": e.error_type.as_str() }))
+                        .collect()
+                })
+                .collect();
+            job["tutor"][h.name] = json!(typed);
+        }
+    }
+    let script = std::env::temp_dir().join(format!("lexilingo-errant-{}.py", std::process::id()));
+    std::fs::write(&script, ERRANT_SCRIPT)
+        .with_context(|| format!("cannot write {}", script.display()))?;
+    eprintln!("\nscoring with ERRANT ({})", python.display());
+    let run = std::process::Command::new(&python)
+        .arg(&script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .and_then(|mut child| {
+            let stdin = child.stdin.take();
+            if let Some(mut stdin) = stdin {
+                stdin.write_all(job.to_string().as_bytes())?;
+            }
+            child.wait_with_output()
+        });
+    let _ = std::fs::remove_file(&script);
+    let output = match run {
+        Ok(o) if o.status.success() => o.stdout,
+        Ok(o) => {
+            eprintln!(
+                "ERRANT failed ({}); is scripts/setup-python's venv given with --python?",
+                o.status
+            );
+            return Ok(json!(format!("failed: {}", o.status)));
+        }
+        Err(e) => {
+            eprintln!("cannot run {}: {e}", python.display());
+            return Ok(json!(format!("not run: {e}")));
+        }
+    };
+    let mut scores: serde_json::Value =
+        serde_json::from_slice(&output).context("ERRANT's answer is not JSON")?;
+    for h in hyps {
+        let Some(entry) = scores.get_mut(h.name) else {
+            continue;
+        };
+        let mut focus = serde_json::Map::new();
+        if let Some(cats) = entry["categories"].as_object() {
+            for (label, kinds) in FOCUS {
+                let (mut tp, mut fn_) = (0u64, 0u64);
+                for (cat, counts) in cats {
+                    let kind = cat.split_once(':').map_or(cat.as_str(), |(_, k)| k);
+                    if kinds.contains(&kind) || kinds.contains(&cat.as_str()) {
+                        tp += counts[0].as_u64().unwrap_or(0);
+                        fn_ += counts[2].as_u64().unwrap_or(0);
+                    }
+                }
+                let recall = if tp + fn_ == 0 {
+                    1.0
+                } else {
+                    tp as f64 / (tp + fn_) as f64
+                };
+                focus.insert(
+                    label.into(),
+                    json!({ "tp": tp, "of": tp + fn_, "recall": recall }),
+                );
+            }
+        }
+        entry["recall_by_focus"] = json!(focus);
+        if let Some(pairs) = entry["true_positive_types"].as_array() {
+            let agree = pairs
+                .iter()
+                .filter(|p| {
+                    let cat = p[0].as_str().unwrap_or("");
+                    p[1].as_str()
+                        .and_then(|t| t.parse::<lexilingo_core::ErrorType>().ok())
+                        .is_some_and(|t| lexilingo_core::eval::errant_agrees(t, cat))
+                })
+                .count();
+            entry["type_agreement"] = json!({
+                "matched_true_positives": pairs.len(),
+                "agreeing": agree,
+                "share": if pairs.is_empty() { 1.0 } else { agree as f64 / pairs.len() as f64 },
+            });
+        }
+    }
+    Ok(scores)
+}
+
 fn vetoes() -> Vec<(String, correction::EditVeto)> {
     let mut out = vec![("combined, no veto".to_string(), correction::EditVeto::NONE)];
     let inf = f64::NEG_INFINITY;
@@ -583,6 +853,28 @@ fn variant_names() -> Vec<String> {
 
 use lexilingo_core::calibration::{self, Entry, LevelModel, LinearModel, ANY_MODEL};
 use lexilingo_core::tasks::FluencySignals;
+
+/// [`Tutor::verdict_sample`] for each row; a sentence that fails is counted and left out.
+async fn verdict_samples(
+    tutor: &Tutor,
+    rows: &[(String, u8, f64)],
+    cancel: &CancellationToken,
+) -> (Vec<calibration::VerdictSample>, usize) {
+    let mut out = Vec::with_capacity(rows.len());
+    let mut failures = 0;
+    for (i, (sentence, expert, _)) in rows.iter().enumerate() {
+        match tutor.verdict_sample(sentence, *expert, cancel).await {
+            Ok(s) => out.push(s),
+            Err(e) => {
+                failures += 1;
+                eprintln!("\nsentence {}: {e}; counted as a failure", i + 1);
+            }
+        }
+        progress(i + 1, rows.len());
+    }
+    eprintln!();
+    (out, failures)
+}
 
 async fn gug_signals(
     tutor: &Tutor,
@@ -712,7 +1004,21 @@ fn print_report(report: &serde_json::Value, json_out: bool) -> anyhow::Result<()
                 Some(inner) => {
                     writeln!(out, "{k}:")?;
                     for (ik, iv) in inner {
-                        writeln!(out, "  {ik:<26} {iv:.4}")?;
+                        match iv.as_object() {
+                            // ERRANT's per-pipeline scores: the headline figures here, the
+                            // per-category counts and matched pairs only in --json.
+                            Some(deeper) => {
+                                let brief: serde_json::Map<_, _> = deeper
+                                    .iter()
+                                    .filter(|(k, _)| {
+                                        !matches!(k.as_str(), "categories" | "true_positive_types")
+                                    })
+                                    .map(|(k, v)| (k.clone(), v.clone()))
+                                    .collect();
+                                writeln!(out, "  {ik:<26} {}", serde_json::Value::Object(brief))?
+                            }
+                            None => writeln!(out, "  {ik:<26} {iv:.4}")?,
+                        }
                     }
                 }
                 None => writeln!(out, "{k:<28} {v}")?,

@@ -166,7 +166,9 @@ pub async fn review(
     let now = lexilingo_core::store::now_ms();
     let cards = store.due_cards(now, limit).await?;
     if cards.is_empty() {
-        println!("Không có câu nào cần ôn lúc này. Giỏi lắm!");
+        println!(
+            "Chưa có câu nào cần ôn. Khi em kiểm tra một câu và gia sư chắc chắn tìm ra lỗi, câu đó sẽ quay lại đây để em sửa."
+        );
         return Ok(());
     }
     let interactive = std::io::stdin().is_terminal();
@@ -183,10 +185,16 @@ pub async fn review(
         let Some(answer) = lines.next().transpose()? else {
             break;
         };
+        let card_edits = store
+            .get_attempt(card.attempt_id)
+            .await?
+            .map(|a| a.edits)
+            .unwrap_or_default();
         let grade = lexilingo_core::tasks::review::grade(
             tutor.as_ref(),
             &card.text,
             &card.corrected,
+            &card_edits,
             answer.trim(),
         )
         .await;

@@ -202,23 +202,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Eval { set } => {
             drop(out);
-            let needs_model = !matches!(
-                set,
-                cli::EvalSet::Jfleg { copy: true, .. }
-                    | cli::EvalSet::Jfleg {
-                        rules_only: true,
-                        ..
-                    }
-                    | cli::EvalSet::Jfleg {
-                        replay: Some(_),
-                        ..
-                    }
-                    | cli::EvalSet::Gug {
-                        rules_only: true,
-                        ..
-                    }
-                    | cli::EvalSet::Spelling { .. }
-            );
+            let needs_model = set.needs_model();
             let tutor = if needs_model { Some(tutor()?) } else { None };
             eval::run(set, tutor, cli.json).await?;
         }

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Result, Write};
 use lexilingo_core::edits::Edit;
 use lexilingo_core::lexicon::LexLevel;
 use lexilingo_core::tasks::{
-    AnalyzeResult, CorrectionResult, Explanation, FluencyResult, VocabularyResult,
+    AnalyzeResult, CorrectionResult, Explanation, FluencyResult, VerdictKind, VocabularyResult,
 };
 use lexilingo_core::CefrLevel;
 
@@ -65,7 +65,16 @@ pub fn analyze(out: &mut dyn Write, r: &AnalyzeResult) -> Result<()> {
     writeln!(out, "{} {}", p.bold("Câu của em:"), r.sentence)?;
     fluency(out, &r.fluency)?;
     vocabulary(out, &r.vocabulary)?;
-    correction(out, &r.correction)?;
+    match &r.verdict {
+        Some(v) if r.correction.edits.is_empty() => {
+            let text = match v.kind {
+                VerdictKind::Correct => p.added(&v.message_vi),
+                _ => v.message_vi.clone(),
+            };
+            writeln!(out, "{} {text}", p.bold("Sửa lỗi:"))?;
+        }
+        _ => correction(out, &r.correction)?,
+    }
     if !r.explanations.is_empty() {
         explanations(out, &r.explanations)?;
     }
@@ -110,16 +119,12 @@ pub fn vocabulary(out: &mut dyn Write, r: &VocabularyResult) -> Result<()> {
     writeln!(out, "  {} {}", p.dim("Từ vựng:"), words.join("  "))
 }
 
-/// The correction as an inline diff.
+/// The correction as an inline diff. Without the verdict (`lexilingo correct` computes no
+/// fluency) a sentence without edits is "no mistake found", never praise.
 pub fn correction(out: &mut dyn Write, r: &CorrectionResult) -> Result<()> {
     let p = Paint::new();
     if r.edits.is_empty() {
-        return writeln!(
-            out,
-            "{} {}",
-            p.bold("Sửa lỗi:"),
-            p.added("Câu đúng rồi, giỏi lắm!")
-        );
+        return writeln!(out, "{} Không thấy lỗi nào.", p.bold("Sửa lỗi:"));
     }
     writeln!(
         out,

@@ -65,6 +65,28 @@ fn analyze_json_returns_score_level_edit_and_vietnamese_explanation() {
 }
 
 #[test]
+fn json_output_is_only_json_whatever_the_rules_match() {
+    // harper-core 3.0.0's "looking forward to + verb" rule prints to stdout when it matches.
+    let out = lexilingo()
+        .args(["correct", "--json", "--model"])
+        .arg(test_model())
+        .arg("I am looking forward to join the club.")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Result<serde_json::Value, _> = serde_json::from_slice(&out.stdout);
+    assert!(
+        v.is_ok(),
+        "stdout is not JSON: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
 fn analyze_prints_a_readable_card() {
     let out = lexilingo()
         .args(["analyze", "She don't like apples."])

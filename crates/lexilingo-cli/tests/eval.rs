@@ -65,6 +65,91 @@ fn jfleg_writes_tokenised_hypotheses_and_scores_them() {
     );
 }
 
+/// The venv of scripts/setup-python, which holds ERRANT and spaCy's English model.
+fn python() -> std::path::PathBuf {
+    let p = std::env::var_os("LEXILINGO_TEST_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").expect("HOME");
+            std::path::PathBuf::from(home).join(".cache/lexilingo/venv/bin/python")
+        });
+    assert!(
+        p.is_file(),
+        "the test venv is missing: run scripts/setup-python"
+    );
+    p
+}
+
+#[test]
+fn bea_scores_corrections_with_errant_per_category() {
+    let dir = tempfile::tempdir().expect("temp");
+    std::fs::write(
+        dir.path().join("ref.m2"),
+        "S I like appels very much .\n\
+         A 2 3|||R:SPELL|||apples|||REQUIRED|||-NONE-|||0\n\
+         \n\
+         S She do n't like apples .\n\
+         A 1 2|||R:VERB:SVA|||does|||REQUIRED|||-NONE-|||0\n\
+         \n\
+         S The weather is nice today .\n\
+         A -1 -1|||noop|||-NONE-|||REQUIRED|||-NONE-|||0\n",
+    )
+    .expect("write");
+    let py = python();
+    let py = py.to_str().expect("utf-8 path");
+    let copy = eval(
+        &["bea", "--m2", "ref.m2", "--copy", "--python", py],
+        dir.path(),
+    );
+    let e = &copy["errant"]["copy"];
+    assert_eq!(
+        (e["tp"].as_u64(), e["fp"].as_u64(), e["fn"].as_u64()),
+        (Some(0), Some(0), Some(2)),
+        "{copy}"
+    );
+    assert_eq!(
+        e["categories"]["R:SPELL"],
+        serde_json::json!([0, 0, 1]),
+        "{copy}"
+    );
+    let rules = eval(
+        &["bea", "--m2", "ref.m2", "--rules-only", "--python", py],
+        dir.path(),
+    );
+    let e = &rules["errant"]["rules only"];
+    assert_eq!(
+        e["categories"]["R:SPELL"][0], 1,
+        "Harper fixes appels: {rules}"
+    );
+    assert!(rules["gleu"].as_f64().expect("gleu") > copy["gleu"].as_f64().expect("gleu"));
+    let full = eval(&["bea", "--m2", "ref.m2", "--python", py], dir.path());
+    assert_eq!(full["failures"], 0, "{full}");
+    for pipeline in ["rules only", "model only", "combined"] {
+        let e = &full["errant"][pipeline];
+        let count = |k: &str| {
+            e[k].as_u64()
+                .unwrap_or_else(|| panic!("{pipeline} {k}: {full}"))
+        };
+        assert!(count("fp") < 100);
+        assert_eq!(
+            count("tp") + count("fn"),
+            2,
+            "every reference edit is found or missed"
+        );
+        assert!(e["recall_by_focus"]["agreement"]["of"] == 1, "{full}");
+    }
+    let agreement = &full["errant"]["combined"]["type_agreement"];
+    let matched = agreement["matched_true_positives"]
+        .as_u64()
+        .expect("matched");
+    assert!(matched >= 1, "the spelling fix matches: {full}");
+    assert_eq!(
+        agreement["agreeing"].as_u64(),
+        Some(matched),
+        "a spelling fix is typed spelling: {full}"
+    );
+}
+
 #[test]
 fn gug_and_cefr_sp_report_their_metrics() {
     let dir = tempfile::tempdir().expect("temp");

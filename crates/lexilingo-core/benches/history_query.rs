@@ -40,6 +40,7 @@ fn make(i: usize, now: i64) -> NewAttempt {
             replacement: "doesn't".into(),
             error_type: kind,
             explanation_vi: format!("{} — em xem lại chỗ này nhé, câu số {i}.", kind.name_vi()),
+            sure: true,
         }]
     };
     NewAttempt {

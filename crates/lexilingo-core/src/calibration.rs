@@ -159,6 +159,39 @@ pub struct Entry {
     pub cefr: Option<LevelModel>,
     /// Fluency (predicts GUG's 1–4 crowd mean), if calibrated.
     pub fluency: Option<LinearModel>,
+    /// When a confusion-set edit is made and when a sentence is called correct, if fitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thresholds: Option<Thresholds>,
+}
+
+/// The model-dependent thresholds of the correction and the verdict, fitted on GUG train by
+/// `lexilingo eval gug --split train --fit-thresholds` (docs/QUALITY.md).
+///
+/// Log-probability gains are differences within one model, so they carry over between
+/// models better than raw log-probabilities do, but a larger model is surer both ways: it
+/// gives a real fix a larger gain and a needless one a smaller (or negative) one. Each model
+/// therefore gets its own fitted values; a model nobody fitted uses [`Thresholds::DEFAULT`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// A confusion-set edit is made when the model finds the sentence this many nats more
+    /// likely with it.
+    pub confusion_gain_nats: f64,
+    /// A sentence with no edit is only called correct when no confusion-set edit left undone
+    /// has a gain of this much or more: the model half-preferred a fix.
+    pub near_gain_nats: f64,
+    /// …and when its fluency score is at least this (0–5).
+    pub fluency_min: f32,
+}
+
+impl Thresholds {
+    /// Hand-set values for a model nobody fitted: an edit must make the sentence e³ ≈ 20
+    /// times as likely; any edit the model prefers by half that keeps the verdict open; and
+    /// fluency must reach 3.5 of 5.
+    pub const DEFAULT: Thresholds = Thresholds {
+        confusion_gain_nats: 3.0,
+        near_gain_nats: 1.5,
+        fluency_min: 3.5,
+    };
 }
 
 /// All calibration entries.
@@ -200,11 +233,159 @@ impl Calibration {
                 if entry.fluency.is_some() {
                     e.fluency = entry.fluency;
                 }
+                if entry.thresholds.is_some() {
+                    e.thresholds = entry.thresholds;
+                }
                 e.fitted_on = entry.fitted_on;
             }
             None => self.entries.push(entry),
         }
     }
+}
+
+/// One GUG sentence as the threshold fit sees it ([`fit_thresholds`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerdictSample {
+    /// GUG's expert rating: 4 = perfect … 1 = incomprehensible.
+    pub expert: u8,
+    /// Whether the rules (with respellings) changed the sentence.
+    pub rules_changed: bool,
+    /// Every confusion-set candidate's gain, in nats.
+    pub gains: Vec<f64>,
+    /// The calibrated fluency score, 0–5.
+    pub fluency: f32,
+}
+
+impl VerdictSample {
+    /// Whether a confusion-set edit is made at `confusion_gain_nats`.
+    pub fn confusion_fires(&self, confusion_gain_nats: f64) -> bool {
+        self.gains.iter().any(|g| *g >= confusion_gain_nats)
+    }
+
+    /// Whether the tutor says "correct" with these thresholds (the rule of
+    /// [`crate::tasks::Verdict::decide`], without the model's own edits).
+    pub fn called_correct(&self, t: &Thresholds) -> bool {
+        let near = self
+            .gains
+            .iter()
+            .any(|g| *g > 0.0 && *g < t.confusion_gain_nats && *g >= t.near_gain_nats);
+        !self.rules_changed
+            && !self.confusion_fires(t.confusion_gain_nats)
+            && !near
+            && self.fluency >= t.fluency_min
+    }
+}
+
+/// How the fitted thresholds do on a set of samples.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct VerdictReport {
+    /// Sentences rated 1–2 by the expert.
+    pub poor: usize,
+    /// Share of them called correct (false praise).
+    pub poor_called_correct: f64,
+    /// Sentences rated 4 (perfect).
+    pub perfect: usize,
+    /// Share of them not called correct (a needless hedge or edit).
+    pub perfect_not_called_correct: f64,
+    /// Share of perfect sentences a confusion-set edit changes.
+    pub perfect_confusion_edits: f64,
+    /// Share of imperfect (1–3) sentences a confusion-set edit changes.
+    pub imperfect_confusion_edits: f64,
+}
+
+/// The verdict's figures for `t` on `samples`.
+pub fn verdict_report(samples: &[VerdictSample], t: &Thresholds) -> VerdictReport {
+    let share = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
+    let poor: Vec<&VerdictSample> = samples.iter().filter(|s| s.expert <= 2).collect();
+    let perfect: Vec<&VerdictSample> = samples.iter().filter(|s| s.expert == 4).collect();
+    let imperfect: Vec<&VerdictSample> = samples.iter().filter(|s| s.expert <= 3).collect();
+    let fires = |v: &[&VerdictSample]| {
+        v.iter()
+            .filter(|s| s.confusion_fires(t.confusion_gain_nats))
+            .count()
+    };
+    VerdictReport {
+        poor: poor.len(),
+        poor_called_correct: share(
+            poor.iter().filter(|s| s.called_correct(t)).count(),
+            poor.len(),
+        ),
+        perfect: perfect.len(),
+        perfect_not_called_correct: share(
+            perfect.iter().filter(|s| !s.called_correct(t)).count(),
+            perfect.len(),
+        ),
+        perfect_confusion_edits: share(fires(&perfect), perfect.len()),
+        imperfect_confusion_edits: share(fires(&imperfect), imperfect.len()),
+    }
+}
+
+/// Fits [`Thresholds`] on GUG sentences (train).
+///
+/// 1. The confusion-set gain: a sentence is "to fix" when its expert rating is below 4, and an
+///    edit firing on it counts as found; the threshold maximises F0.5 of that detection over
+///    a grid of 0.5…15 nats in quarter steps (F0.5, as in grammatical error correction, counts
+///    a false alarm as costlier than a miss). On a tie the higher threshold wins.
+/// 2. The verdict: the near-edit gain and the fluency bar maximise Youden's J between the
+///    perfect sentences called correct and the poor (1–2) ones called correct (the share of
+///    right sentences praised minus the share of wrong ones praised).
+///
+/// Sentence-level labels are coarse (a fix may be right on a sentence that has other
+/// mistakes too), but they are the learner data with a rating per sentence, and the fit
+/// moves with the model: a model that separates right from wrong better gets a lower gain
+/// threshold and a firmer verdict.
+pub fn fit_thresholds(samples: &[VerdictSample]) -> Thresholds {
+    let f05 = |t: f64| {
+        let (mut tp, mut fp, mut fn_) = (0.0, 0.0, 0.0);
+        for s in samples {
+            match (s.confusion_fires(t), s.expert <= 3) {
+                (true, true) => tp += 1.0,
+                (true, false) => fp += 1.0,
+                (false, true) => fn_ += 1.0,
+                (false, false) => {}
+            }
+        }
+        if tp == 0.0 {
+            return 0.0;
+        }
+        let p = tp / (tp + fp);
+        let r = tp / (tp + fn_);
+        1.25 * p * r / (0.25 * p + r)
+    };
+    let mut gain = Thresholds::DEFAULT.confusion_gain_nats;
+    let mut best = f64::NEG_INFINITY;
+    for step in 2..=60 {
+        let t = f64::from(step) * 0.25;
+        let f = f05(t);
+        if f >= best {
+            best = f;
+            gain = t;
+        }
+    }
+    let mut chosen = Thresholds {
+        confusion_gain_nats: gain,
+        ..Thresholds::DEFAULT
+    };
+    let mut best_j = f64::NEG_INFINITY;
+    let mut near_steps = 0;
+    while f64::from(near_steps) * 0.25 <= gain {
+        let near = f64::from(near_steps) * 0.25;
+        for bar in 0..=50 {
+            let t = Thresholds {
+                confusion_gain_nats: gain,
+                near_gain_nats: near,
+                fluency_min: bar as f32 / 10.0,
+            };
+            let r = verdict_report(samples, &t);
+            let j = (1.0 - r.perfect_not_called_correct) - r.poor_called_correct;
+            if j > best_j {
+                best_j = j;
+                chosen = t;
+            }
+        }
+        near_steps += 1;
+    }
+    chosen
 }
 
 /// Names of the CEFR features without the model ([`cefr_features`]).
@@ -349,6 +530,27 @@ pub fn fluency_features(lexicon: &Lexicon, sentence: &str, hints: &[Hint]) -> Ve
     ]
 }
 
+/// The fluency features in the order [`crate::tasks::FluencySignals::score`] builds them:
+/// the rule features, then (for a model's own entry) its log-probabilities and rating.
+pub fn fluency_feature_names(with_model: bool) -> Vec<&'static str> {
+    let mut names = FLUENCY_RULE_FEATURES.to_vec();
+    if with_model {
+        names.extend(MODEL_FEATURES);
+        names.push(FLUENCY_RATING_FEATURE);
+    }
+    names
+}
+
+/// The CEFR features in the order the level is computed from: the lexicon's, then (for a
+/// model's own entry) its log-probabilities.
+pub fn cefr_feature_names(with_model: bool) -> Vec<&'static str> {
+    let mut names = CEFR_LEXICON_FEATURES.to_vec();
+    if with_model {
+        names.extend(MODEL_FEATURES);
+    }
+    names
+}
+
 /// Maps a predicted GUG rating (1 = incomprehensible … 4 = perfect) to the tutor's 0–5 scale.
 pub fn gug_to_score(rating: f64) -> f32 {
     (((rating - 1.0) / 3.0 * 5.0).clamp(0.0, 5.0) * 10.0).round() as f32 / 10.0
@@ -392,6 +594,99 @@ pub fn fit_cuts(scores: &[f64], objective: impl Fn(&[u8]) -> f64) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `models/calibration.json` must name the features the code computes, in its order: a
+    /// renamed, dropped or reordered feature would otherwise silently mis-weight every score.
+    #[test]
+    fn the_shipped_calibration_matches_the_features_the_code_computes() {
+        let shipped = Calibration::builtin();
+        assert!(
+            !shipped.entries.is_empty(),
+            "models/calibration.json is unreadable"
+        );
+        for e in &shipped.entries {
+            let with_model = e.model != ANY_MODEL;
+            if let Some(c) = &e.cefr {
+                assert_eq!(
+                    c.linear.features,
+                    cefr_feature_names(with_model),
+                    "{}",
+                    e.model
+                );
+                assert_eq!(c.linear.weights.len(), c.linear.features.len());
+                assert_eq!(c.cuts.len(), 5);
+            }
+            if let Some(f) = &e.fluency {
+                assert_eq!(f.features, fluency_feature_names(with_model), "{}", e.model);
+                assert_eq!(f.weights.len(), f.features.len());
+            }
+            if let Some(t) = &e.thresholds {
+                assert!(t.near_gain_nats <= t.confusion_gain_nats, "{}", e.model);
+                assert!((0.0..=5.0).contains(&t.fluency_min), "{}", e.model);
+            }
+        }
+        // The computed vectors have those names in that order: spot-check by meaning.
+        let lexicon = Lexicon::builtin();
+        let x = cefr_features(lexicon, "In 2024, my friend, who lives in Hue, visited me.");
+        assert_eq!(x.len(), CEFR_LEXICON_FEATURES.len());
+        let at = |name: &str| {
+            CEFR_LEXICON_FEATURES
+                .iter()
+                .position(|n| *n == name)
+                .expect("a feature of that name")
+        };
+        assert_eq!(x[at("commas")], 3.0);
+        assert!(x[at("digits")] >= 1.0);
+        assert!(x[at("subordinators")] >= 1.0);
+        let hints = crate::rules::hints("She have a apple.");
+        let f = fluency_features(lexicon, "She have a apple.", &hints);
+        assert_eq!(f.len(), FLUENCY_RULE_FEATURES.len());
+        let at = |name: &str| {
+            FLUENCY_RULE_FEATURES
+                .iter()
+                .position(|n| *n == name)
+                .expect("a feature of that name")
+        };
+        assert_eq!(f[at("spelling_hints")], 0.0);
+        assert!(f[at("grammar_hints")] >= 1.0);
+    }
+
+    fn sample(expert: u8, gain: f64, fluency: f32) -> VerdictSample {
+        VerdictSample {
+            expert,
+            rules_changed: false,
+            gains: vec![gain],
+            fluency,
+        }
+    }
+
+    #[test]
+    fn thresholds_separate_rated_sentences() {
+        // Wrong sentences: the model gains 6–9 nats from a fix and finds them less fluent;
+        // perfect ones gain at most 2 and read fluently.
+        let mut samples = Vec::new();
+        for i in 0..40 {
+            let k = f64::from(i % 4);
+            samples.push(sample(2, 6.0 + k, 2.0 + (i % 5) as f32 * 0.1));
+            samples.push(sample(4, -3.0 + k * 1.5, 4.0 + (i % 5) as f32 * 0.1));
+        }
+        let t = fit_thresholds(&samples);
+        assert!(
+            t.confusion_gain_nats > 1.5 && t.confusion_gain_nats <= 6.0,
+            "{t:?}"
+        );
+        let r = verdict_report(&samples, &t);
+        assert_eq!(r.poor_called_correct, 0.0, "{r:?}");
+        assert_eq!(r.perfect_not_called_correct, 0.0, "{r:?}");
+        assert_eq!(r.perfect_confusion_edits, 0.0);
+        // A fix the model half-prefers keeps a fluent sentence from being praised.
+        let hedged = Thresholds {
+            near_gain_nats: 1.0,
+            ..t
+        };
+        assert!(!sample(4, 1.2_f64.min(t.confusion_gain_nats - 0.1), 4.5).called_correct(&hedged));
+        assert!(sample(4, -1.0, 4.5).called_correct(&hedged));
+    }
 
     #[test]
     fn recovers_a_linear_relation() {

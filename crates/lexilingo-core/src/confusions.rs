@@ -389,8 +389,8 @@ const COLLOCATIONS: &[(&str, &str)] = &[
     ("responsible", "for"),
     ("similar", "to"),
 ];
-/// Words of time and place after which in/on/at are confused.
-const TIME_PLACE: &[&str] = &[
+/// Words of time after which in/on/at are confused (also read by the explanations).
+pub(crate) const TIMES: &[&str] = &[
     "monday",
     "tuesday",
     "wednesday",
@@ -424,6 +424,10 @@ const TIME_PLACE: &[&str] = &[
     "winter",
     "spring",
     "autumn",
+    "o'clock",
+];
+/// Words of place after which in/on/at are confused.
+pub(crate) const PLACES: &[&str] = &[
     "home",
     "school",
     "work",
@@ -431,7 +435,6 @@ const TIME_PLACE: &[&str] = &[
     "hospital",
     "airport",
     "station",
-    "o'clock",
 ];
 const PREPOSITIONS: &[&str] = &["in", "on", "at", "to", "for", "of", "with", "about", "from"];
 const OBJECT_OF: &[(&str, &str)] = &[
@@ -761,7 +764,7 @@ pub fn candidates(text: &str) -> Vec<Candidate> {
                 k += 1;
             }
             ws.get(k).is_some_and(|x| {
-                TIME_PLACE.contains(&x.lower)
+                (TIMES.contains(&x.lower) || PLACES.contains(&x.lower))
                     || (x.lower.len() == 4 && x.lower.chars().all(|c| c.is_ascii_digit()))
             })
         };

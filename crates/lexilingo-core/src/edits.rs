@@ -25,6 +25,15 @@ pub struct Edit {
     pub replacement: String,
     /// What kind of mistake it is.
     pub error_type: ErrorType,
+    /// Whether the tutor is sure of it: the model found the sentence clearly more likely with
+    /// it ([`crate::tasks::correction::mark_sure`]). Only sure edits become Review cards. True
+    /// until measured (and in results saved before it existed).
+    #[serde(default = "yes")]
+    pub sure: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A token: its byte offset and text.
@@ -238,6 +247,7 @@ mod tests {
                 original: r.original,
                 replacement: r.replacement,
                 error_type: ErrorType::Other,
+                sure: true,
             })
             .collect()
     }

@@ -241,9 +241,298 @@ pub fn explain(kind: ErrorType, original: &str, replacement: &str) -> String {
     let fix = match (original.is_empty(), replacement.is_empty()) {
         (true, _) => format!("Em thêm {} vào nhé.", quoted(replacement)),
         (_, true) => format!("Em bỏ {} đi nhé.", quoted(original)),
-        _ => format!("Cách viết đúng là {}.", quoted(replacement)),
+        _ if kind == ErrorType::Spelling => format!("Cách viết đúng là {}.", quoted(replacement)),
+        _ => format!("Dạng đúng là {}.", quoted(replacement)),
     };
     format!("{what} {} {fix} Quy tắc: {}", t.why, t.rule)
+}
+
+/// Words of `sentence` before byte `start`, nearest first, lower-cased.
+fn words_before(sentence: &str, start: usize) -> Vec<String> {
+    let head = sentence.get(..start).unwrap_or("");
+    head.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+        .filter(|w| !w.is_empty())
+        .rev()
+        .map(|w| w.to_string())
+        .collect()
+}
+
+/// Words of `sentence` after byte `end`, in order.
+fn words_after(sentence: &str, end: usize) -> Vec<String> {
+    let tail = sentence.get(end..).unwrap_or("");
+    tail.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_string())
+        .collect()
+}
+
+/// Time words that fix a tense: (word, points to the past).
+const TIME_WORDS: [(&str, bool); 14] = [
+    ("yesterday", true),
+    ("ago", true),
+    ("last", true),
+    ("once", true),
+    ("then", true),
+    ("when", true),
+    ("tomorrow", false),
+    ("next", false),
+    ("soon", false),
+    ("tonight", false),
+    ("now", false),
+    ("every", false),
+    ("usually", false),
+    ("always", false),
+];
+
+/// Words after which a noun is plural, or singular.
+const PLURAL_MARKERS: [&str; 17] = [
+    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "many", "several",
+    "few", "these", "those", "both", "all", "some",
+];
+const SINGULAR_MARKERS: [&str; 6] = ["one", "a", "an", "every", "each", "this"];
+
+/// Subject pronouns and what they take in the present simple.
+fn third_singular_subject(word: &str) -> Option<bool> {
+    match word.to_lowercase().as_str() {
+        "he" | "she" | "it" | "this" | "that" | "everyone" | "everybody" | "nobody" => Some(true),
+        "i" | "you" | "we" | "they" | "these" | "those" | "people" => Some(false),
+        _ => None,
+    }
+}
+
+/// A past form that is not `lemma` + -ed ("buy" → "bought"), from Harper's irregular table.
+fn irregular_past(form: &str) -> Option<String> {
+    let verbs = harper_core::IrregularVerbs::curated();
+    verbs
+        .get_lemma_for_preterite(&form.to_lowercase())
+        .map(|l| l.to_string())
+}
+
+/// One explanation, specific to where the edit sits in `sentence` (`start..end` are byte
+/// offsets of `original` in it): it names the words the rule hangs on — the subject that
+/// needs *doesn't*, the time word that needs the past, the number before a plural, the word
+/// that takes *in*, the irregular past — and cites only the rule this edit breaks (a
+/// collocation is not a time/place rule). The fix reads "Dạng đúng là …" for grammar and
+/// "Cách viết đúng là …" only for spelling. Falls back to the type's template parts where
+/// the sentence gives nothing more to say.
+pub fn explain_in(
+    kind: ErrorType,
+    sentence: &str,
+    start: usize,
+    end: usize,
+    original: &str,
+    replacement: &str,
+) -> String {
+    let t = template_for(kind, original, replacement);
+    let quoted = |s: &str| format!("“{s}”");
+    let before = words_before(sentence, start);
+    let after = words_after(sentence, end);
+    let prev = before.first().map(String::as_str).unwrap_or("");
+    let next = after.first().map(String::as_str).unwrap_or("");
+    let (o, r) = (original.trim(), replacement.trim());
+    let lower = |w: &str| w.to_lowercase();
+    let mut what = if o.is_empty() {
+        t.what.replace("{o}", &quoted(r))
+    } else {
+        t.what.replace("{o}", &quoted(o))
+    };
+    let mut why = t.why.to_string();
+    let mut rule = t.rule.to_string();
+    match kind {
+        ErrorType::SubjectVerbAgreement => {
+            // The subject: the nearest word before the verb that says which form it takes.
+            let subject = before
+                .iter()
+                .take(3)
+                .find(|w| third_singular_subject(w).is_some())
+                .or(before.first());
+            if let Some(subj) = subject {
+                let singular = third_singular_subject(subj).unwrap_or_else(|| {
+                    let r = lower(r);
+                    r.ends_with('s') || r.starts_with("doesn") || r == "has" || r == "was"
+                });
+                what = if singular {
+                    format!(
+                        "Chủ ngữ {} là ngôi thứ ba số ít, nên động từ phải là {}, không phải {} em nhé.",
+                        quoted(subj),
+                        quoted(r),
+                        quoted(o)
+                    )
+                } else {
+                    format!(
+                        "Chủ ngữ {} không phải ngôi thứ ba số ít, nên động từ là {}, không phải {} em nhé.",
+                        quoted(subj),
+                        quoted(r),
+                        quoted(o)
+                    )
+                };
+            }
+        }
+        ErrorType::VerbTense => {
+            let time = before
+                .iter()
+                .rev()
+                .chain(after.iter())
+                .find_map(|w| TIME_WORDS.iter().find(|(t, _)| *t == lower(w)).copied());
+            if let Some((word, past)) = time {
+                what = if past {
+                    format!(
+                        "Trong câu có {} nên hành động đã xảy ra rồi: động từ {} phải ở thì quá khứ em nhé.",
+                        quoted(word),
+                        quoted(o)
+                    )
+                } else {
+                    format!(
+                        "Trong câu có {} nên động từ {} chưa hợp thì em nhé.",
+                        quoted(word),
+                        quoted(o)
+                    )
+                };
+            }
+            if let Some(lemma) = irregular_past(r) {
+                if !lower(r).ends_with("ed") {
+                    rule = format!(
+                        "“{lemma}” là động từ bất quy tắc: quá khứ của nó là “{}”, không thêm -ed. Em học thuộc bảng động từ bất quy tắc nhé.",
+                        lower(r)
+                    );
+                }
+            } else if lower(r).ends_with("ed") && !o.is_empty() {
+                rule = format!(
+                    "Động từ có quy tắc thêm -ed ở thì quá khứ: {} → {}.",
+                    lower(o),
+                    lower(r)
+                );
+            }
+        }
+        ErrorType::NounNumber => {
+            let marker = before.iter().take(3).find(|w| {
+                let w = lower(w);
+                PLURAL_MARKERS.contains(&w.as_str())
+                    || SINGULAR_MARKERS.contains(&w.as_str())
+                    || w.chars().all(|c| c.is_ascii_digit())
+            });
+            if let Some(m) = marker {
+                let plural = !(SINGULAR_MARKERS.contains(&lower(m).as_str()) || m == "1");
+                what = if plural {
+                    format!(
+                        "Sau {} danh từ phải ở số nhiều: {} chứ không phải {} em nhé.",
+                        quoted(m),
+                        quoted(r),
+                        quoted(o)
+                    )
+                } else {
+                    format!(
+                        "Sau {} danh từ ở số ít: {} chứ không phải {} em nhé.",
+                        quoted(m),
+                        quoted(r),
+                        quoted(o)
+                    )
+                };
+            }
+        }
+        ErrorType::Article => {
+            let noun = next;
+            let (lo, lr) = (lower(o), lower(r));
+            if lr == "an" && !noun.is_empty() {
+                what = format!(
+                    "{} bắt đầu bằng một âm nguyên âm nên mạo từ là “an” em nhé.",
+                    quoted(noun)
+                );
+                rule = "“a” trước âm phụ âm (a book, a university), “an” trước âm nguyên âm (an apple, an hour): tính theo âm đọc, không theo chữ viết.".into();
+            } else if lr == "a" && lo == "an" && !noun.is_empty() {
+                what = format!(
+                    "{} bắt đầu bằng một âm phụ âm nên mạo từ là “a” em nhé.",
+                    quoted(noun)
+                );
+                rule = "“a” trước âm phụ âm (a book, a university), “an” trước âm nguyên âm (an apple, an hour): tính theo âm đọc, không theo chữ viết.".into();
+            } else if o.is_empty() && !noun.is_empty() {
+                what = format!(
+                    "Trước {} còn thiếu mạo từ {} em nhé.",
+                    quoted(noun),
+                    quoted(r)
+                );
+            } else if r.is_empty() && !noun.is_empty() {
+                what = format!(
+                    "Trước {} không cần mạo từ {} em nhé.",
+                    quoted(noun),
+                    quoted(o)
+                );
+            }
+        }
+        ErrorType::Preposition => {
+            let time_place = after.iter().take(3).any(|w| {
+                let w = lower(w);
+                crate::confusions::TIMES.contains(&w.as_str())
+                    || w.chars().all(|c| c.is_ascii_digit())
+            });
+            if time_place && !r.is_empty() {
+                what = format!(
+                    "Trước {} dùng giới từ chỉ thời gian {} em nhé.",
+                    quoted(next),
+                    quoted(r)
+                );
+                rule = "in + tháng, năm, mùa, buổi (in May, in the morning); on + thứ, ngày (on Monday, on my birthday); at + giờ, lúc (at 7 o'clock, at night).".into();
+            } else if !prev.is_empty() && r.is_empty() {
+                what = format!(
+                    "{} đi thẳng với tân ngữ, không cần giới từ {} em nhé.",
+                    quoted(prev),
+                    quoted(o)
+                );
+                why = "Tiếng Việt nói “thảo luận về”, “kết hôn với”, nhưng trong tiếng Anh một số động từ không cần giới từ: discuss something, marry someone.".into();
+                rule = "Em học động từ cùng cách dùng của nó: discuss + tân ngữ, enter + nơi chốn, marry + người.".into();
+            } else if !prev.is_empty() && !r.is_empty() {
+                what = format!(
+                    "{} đi với giới từ {}: “{} {}” em nhé.",
+                    quoted(prev),
+                    quoted(r),
+                    prev,
+                    r
+                );
+                why = "Giới từ đi sau một động từ hay tính từ là một cụm cố định, không dịch từng chữ từ tiếng Việt được.".into();
+                rule = "Em học cả cụm: interested in, listen to, depend on, good at, afraid of, arrive at/in.".into();
+            }
+        }
+        ErrorType::MissingBe => {
+            if let (Some(subj), false) = (before.first(), next.is_empty()) {
+                what = format!(
+                    "Giữa {} và {} còn thiếu động từ “to be” em nhé.",
+                    quoted(subj),
+                    quoted(next)
+                );
+            }
+        }
+        ErrorType::VerbForm | ErrorType::GerundInfinitive => {
+            let lp = lower(prev);
+            let modal = [
+                "can", "could", "will", "would", "should", "must", "may", "might", "to", "don't",
+                "doesn't", "didn't", "do", "does", "did",
+            ];
+            if modal.contains(&lp.as_str()) {
+                what = format!(
+                    "Sau {} động từ ở dạng nguyên mẫu, nên {} chưa đúng em nhé.",
+                    quoted(prev),
+                    quoted(o)
+                );
+            } else if [
+                "want", "wants", "need", "needs", "plan", "plans", "decide", "hope",
+            ]
+            .contains(&lp.as_str())
+            {
+                what = format!(
+                    "Sau {} dùng “to” + động từ nguyên mẫu em nhé.",
+                    quoted(prev)
+                );
+            }
+        }
+        _ => {}
+    }
+    let fix = match (o.is_empty(), r.is_empty()) {
+        (true, _) => format!("Em thêm {} vào nhé.", quoted(r)),
+        (_, true) => format!("Em bỏ {} đi nhé.", quoted(o)),
+        _ if kind == ErrorType::Spelling => format!("Cách viết đúng là {}.", quoted(r)),
+        _ => format!("Dạng đúng là {}.", quoted(r)),
+    };
+    format!("{what} {why} {fix} Quy tắc: {rule}")
 }
 
 #[cfg(test)]
@@ -288,6 +577,95 @@ mod tests {
         assert!(apostrophe.contains("dấu nháy đơn"), "{apostrophe}");
         let letters = explain(ErrorType::Spelling, "beautifull", "beautiful");
         assert!(letters.contains("sai chính tả"), "{letters}");
+    }
+
+    fn in_sentence(kind: ErrorType, sentence: &str, original: &str, replacement: &str) -> String {
+        let start = sentence.find(original).expect("original in sentence");
+        explain_in(
+            kind,
+            sentence,
+            start,
+            start + original.len(),
+            original,
+            replacement,
+        )
+    }
+
+    #[test]
+    fn explanations_name_the_words_of_the_sentence() {
+        let sva = in_sentence(
+            ErrorType::SubjectVerbAgreement,
+            "My sister don't like tea.",
+            "don't",
+            "doesn't",
+        );
+        assert!(sva.contains("Chủ ngữ “sister”"), "{sva}");
+        assert!(sva.contains("Dạng đúng là “doesn't”"), "{sva}");
+        let she = in_sentence(
+            ErrorType::SubjectVerbAgreement,
+            "She often go to school.",
+            "go",
+            "goes",
+        );
+        assert!(she.contains("“She”"), "the subject, past the adverb: {she}");
+        let tense = in_sentence(
+            ErrorType::VerbTense,
+            "Yesterday I buy a book.",
+            "buy",
+            "bought",
+        );
+        assert!(
+            tense.contains("“Yesterday”") || tense.contains("“yesterday”"),
+            "{tense}"
+        );
+        assert!(
+            tense.contains("bất quy tắc") && tense.contains("“bought”"),
+            "{tense}"
+        );
+        assert!(
+            !tense.contains("Cách viết"),
+            "grammar is not spelling: {tense}"
+        );
+        let number = in_sentence(ErrorType::NounNumber, "I have two cat.", "cat", "cats");
+        assert!(number.contains("Sau “two”"), "{number}");
+        let an = explain_in(ErrorType::Article, "I ate a apple.", 6, 7, "a", "an");
+        assert!(
+            an.contains("“apple”") && an.contains("âm nguyên âm"),
+            "{an}"
+        );
+    }
+
+    #[test]
+    fn prepositions_cite_only_the_rule_broken() {
+        let colloc = in_sentence(
+            ErrorType::Preposition,
+            "I am interested on music.",
+            "on",
+            "in",
+        );
+        assert!(
+            colloc.contains("“interested” đi với giới từ “in”"),
+            "{colloc}"
+        );
+        assert!(
+            !colloc.contains("thứ, ngày"),
+            "a collocation is not a time rule: {colloc}"
+        );
+        let time = in_sentence(ErrorType::Preposition, "I was born at May.", "at", "in");
+        assert!(
+            time.contains("thời gian") && time.contains("in May"),
+            "{time}"
+        );
+        let discuss = in_sentence(
+            ErrorType::Preposition,
+            "We discussed about the plan.",
+            "about",
+            "",
+        );
+        assert!(
+            discuss.contains("“discussed”") && discuss.contains("Em bỏ “about”"),
+            "{discuss}"
+        );
     }
 
     #[test]

@@ -60,9 +60,12 @@ fn checker() -> &'static Mutex<Checker> {
     static CHECKER: OnceLock<Mutex<Checker>> = OnceLock::new();
     CHECKER.get_or_init(|| {
         let dictionary = FstDictionary::curated();
-        Mutex::new(Checker {
-            linter: LintGroup::new_curated(Arc::clone(&dictionary), Dialect::American),
-        })
+        let mut linter = LintGroup::new_curated(Arc::clone(&dictionary), Dialect::American);
+        // harper-core 3.0.0's "looking forward to + verb" rule prints a debug line to stdout
+        // on every match, which corrupts `lexilingo --json` output and anything else reading
+        // stdout. Off until Harper drops the print (crates/lexilingo-cli/tests/cli.rs checks).
+        linter.config.set_rule_enabled("LookingForwardTo", false);
+        Mutex::new(Checker { linter })
     })
 }
 
@@ -449,6 +452,7 @@ fn typed_edits(text: &str, fixed: &str) -> Vec<Edit> {
             end: r.end,
             original: r.original,
             replacement: r.replacement,
+            sure: true,
         })
         .collect()
 }
@@ -484,7 +488,14 @@ fn hints_of(text: &str, found: &[Found]) -> Vec<Hint> {
                     &original,
                     replacement.as_deref().unwrap_or_default(),
                 ),
-                (false, Some(e)) => explain_vi::explain(error_type, &e.original, &e.replacement),
+                (false, Some(e)) => explain_vi::explain_in(
+                    error_type,
+                    text,
+                    e.start,
+                    e.end,
+                    &e.original,
+                    &e.replacement,
+                ),
                 (false, None) => explain_vi::explain(error_type, &original, ""),
             };
             Some(Hint {

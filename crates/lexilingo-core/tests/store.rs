@@ -21,6 +21,7 @@ fn edit(original: &str, replacement: &str, t: ErrorType, explanation: &str) -> S
         replacement: replacement.into(),
         error_type: t,
         explanation_vi: explanation.into(),
+        sure: true,
     }
 }
 

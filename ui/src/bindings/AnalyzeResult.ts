@@ -3,6 +3,7 @@ import type { AnalyzeTimings } from "./AnalyzeTimings";
 import type { CorrectionResult } from "./CorrectionResult";
 import type { Explanation } from "./Explanation";
 import type { FluencyResult } from "./FluencyResult";
+import type { Verdict } from "./Verdict";
 import type { VocabularyResult } from "./VocabularyResult";
 
 /**
@@ -29,6 +30,11 @@ correction: CorrectionResult,
  * One Vietnamese explanation per edit, in the order of the edits.
  */
 explanations: Array<Explanation>, 
+/**
+ * Whether the tutor calls the sentence correct, and how sure it is (absent in results
+ * saved before it existed).
+ */
+verdict: Verdict | null, 
 /**
  * Milliseconds per part, for the benchmark and the UI.
  */

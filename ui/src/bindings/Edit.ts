@@ -25,4 +25,10 @@ replacement: string,
 /**
  * What kind of mistake it is.
  */
-error_type: ErrorType, };
+error_type: ErrorType, 
+/**
+ * Whether the tutor is sure of it: the model found the sentence clearly more likely with
+ * it ([`crate::tasks::correction::mark_sure`]). Only sure edits become Review cards. True
+ * until measured (and in results saved before it existed).
+ */
+sure: boolean, };

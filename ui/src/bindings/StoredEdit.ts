@@ -28,4 +28,9 @@ error_type: ErrorType,
 /**
  * The explanation shown to the learner.
  */
-explanation_vi: string, };
+explanation_vi: string, 
+/**
+ * Whether the tutor was sure of it ([`crate::edits::Edit::sure`]); only sure edits make
+ * a Review card and grade it. True in exports written before it existed.
+ */
+sure: boolean, };

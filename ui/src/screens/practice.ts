@@ -4,7 +4,7 @@ import { api, ApiError, type Running } from "../api";
 import type { AnalyzeResult } from "../bindings/AnalyzeResult";
 import type { Hint } from "../bindings/Hint";
 import { h, nodes, renderDiff } from "../dom";
-import { t } from "../i18n";
+import { lang, t } from "../i18n";
 import { showError, clearError } from "../errors";
 
 /** Kept across screen changes, so going to History and back keeps the sentence and result. */
@@ -144,7 +144,15 @@ export function renderResult(section: HTMLElement, r: AnalyzeResult): void {
     );
   }
   const diff = h("p", { id: "diff", class: "diff" });
-  diff.append(r.correction.edits.length ? renderDiff(r.correction.original, r.correction.edits) : s.noMistakes);
+  if (r.correction.edits.length) {
+    diff.append(renderDiff(r.correction.original, r.correction.edits));
+  } else if (r.verdict && r.verdict.kind === "unsure") {
+    // No clear mistake, but the tutor is not sure the sentence is right: say so, never praise.
+    diff.classList.add("unsure");
+    diff.append(lang() === "en" ? r.verdict.message_en : r.verdict.message_vi);
+  } else {
+    diff.append(s.noMistakes);
+  }
   const cards = r.explanations.map((e) =>
     h(
       "li",

@@ -3,7 +3,7 @@
 
 import { api } from "../api";
 import type { DueCard } from "../bindings/DueCard";
-import { formatDate, h } from "../dom";
+import { formatDate, h, renderDiff } from "../dom";
 import { clearError, showError } from "../errors";
 import { lang, t } from "../i18n";
 import { errorTypeName } from "../labels";
@@ -49,6 +49,10 @@ export function reviewScreen(root: HTMLElement): void {
         feedback.className = f.grade === "again" ? "feedback wrong" : "feedback right";
         feedback.textContent =
           f.grade === "good" ? s.good(when) : f.grade === "hard" ? s.hard(f.expected, when) : s.again(f.expected, when);
+        if (f.diff.length) {
+          // Where the answer still differs from the saved correction, as the practice diff.
+          feedback.append(h("span", { class: "diff answer-diff", id: "review-diff" }, " ", renderDiff(answer.value.trim(), f.diff)));
+        }
         done += 1;
         check.hidden = true;
         next.hidden = false;

@@ -53,6 +53,14 @@ pub struct StoredEdit {
     pub error_type: ErrorType,
     /// The explanation shown to the learner.
     pub explanation_vi: String,
+    /// Whether the tutor was sure of it ([`crate::edits::Edit::sure`]); only sure edits make
+    /// a Review card and grade it. True in exports written before it existed.
+    #[serde(default = "sure_by_default")]
+    pub sure: bool,
+}
+
+fn sure_by_default() -> bool {
+    true
 }
 
 /// An attempt to save.
@@ -109,6 +117,7 @@ impl NewAttempt {
                     replacement: e.edit.replacement.clone(),
                     error_type: e.error_type,
                     explanation_vi: e.explanation_vi.clone(),
+                    sure: e.edit.sure,
                 })
                 .collect(),
         }
@@ -145,11 +154,15 @@ impl NewAttempt {
                     original: e.original.clone(),
                     replacement: e.replacement.clone(),
                     error_type: e.error_type,
-                    explanation_vi: crate::explain_vi::explain(
+                    explanation_vi: crate::explain_vi::explain_in(
                         e.error_type,
+                        &correction.original,
+                        e.start,
+                        e.end,
                         &e.original,
                         &e.replacement,
                     ),
+                    sure: e.sure,
                 })
                 .collect(),
         }
@@ -432,7 +445,7 @@ pub(super) async fn insert_attempt_tx(
     for (position, e) in a.edits.iter().enumerate() {
         sqlx::query(
             "INSERT INTO edits (attempt_id, position, start_byte, end_byte, original, replacement, \
-             error_type, explanation_vi) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             error_type, explanation_vi, sure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(position as i64)
@@ -442,6 +455,7 @@ pub(super) async fn insert_attempt_tx(
         .bind(&e.replacement)
         .bind(e.error_type.as_str())
         .bind(&e.explanation_vi)
+        .bind(e.sure)
         .execute(&mut **tx)
         .await?;
         explanations.push_str(&format!(
@@ -458,7 +472,9 @@ pub(super) async fn insert_attempt_tx(
     .bind(fold_for_search(&explanations))
     .execute(&mut **tx)
     .await?;
-    if !a.edits.is_empty() {
+    // Only what the tutor is sure of is drilled: a doubtful fix made into a card would teach
+    // the learner a mistake of the tutor's.
+    if a.edits.iter().any(|e| e.sure) {
         super::review::insert_new_card(tx, id, created_at).await?;
     }
     Ok(id)
@@ -485,6 +501,7 @@ fn edit_from_row(r: &SqliteRow) -> Result<StoredEdit, StoreError> {
         replacement: r.try_get("replacement")?,
         error_type: error_type(&r.try_get::<String, _>("error_type")?)?,
         explanation_vi: r.try_get("explanation_vi")?,
+        sure: r.try_get("sure")?,
     })
 }
 

@@ -129,7 +129,7 @@ impl Store {
     pub async fn due_cards(&self, now: i64, limit: u32) -> Result<Vec<DueCard>, StoreError> {
         let rows = sqlx::query(
             "SELECT c.attempt_id, c.due_at, c.reps, a.text, a.corrected, \
-             (SELECT group_concat(error_type, ',') FROM edits WHERE attempt_id = a.id) AS types \
+             (SELECT group_concat(error_type, ',') FROM edits WHERE attempt_id = a.id AND sure) AS types \
              FROM review_cards c JOIN attempts a ON a.id = c.attempt_id \
              WHERE c.due_at <= ? AND a.corrected IS NOT NULL ORDER BY c.due_at LIMIT ?",
         )

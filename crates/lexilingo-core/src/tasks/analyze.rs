@@ -24,8 +24,101 @@ pub struct AnalyzeResult {
     pub correction: CorrectionResult,
     /// One Vietnamese explanation per edit, in the order of the edits.
     pub explanations: Vec<Explanation>,
+    /// Whether the tutor calls the sentence correct, and how sure it is (absent in results
+    /// saved before it existed).
+    #[serde(default)]
+    pub verdict: Option<Verdict>,
     /// Milliseconds per part, for the benchmark and the UI.
     pub timings_ms: AnalyzeTimings,
+}
+
+/// What the tutor concludes about a sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictKind {
+    /// No edit, no fix the model half-preferred, and fluent: "Câu đúng rồi".
+    Correct,
+    /// No clear mistake, but the tutor is not confident the sentence is right.
+    Unsure,
+    /// The correction has edits.
+    Corrected,
+}
+
+/// The verdict, with its message in both languages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Verdict {
+    /// Correct, unsure or corrected.
+    pub kind: VerdictKind,
+    /// What to tell the learner, in Vietnamese.
+    pub message_vi: String,
+    /// The same in English (the English UI).
+    pub message_en: String,
+    /// For `unsure`: the sentence with the fix the model half-preferred, if that is why.
+    #[serde(default)]
+    pub maybe: Option<String>,
+}
+
+impl Verdict {
+    /// Praise only when the tutor is confident: no edit, no confusion-set fix left undone
+    /// with a gain of at least `near_gain_nats`, and fluency at least `fluency_min` (both
+    /// fitted on GUG train per model, [`crate::calibration::Thresholds`]). False praise
+    /// teaches a learner that a wrong sentence is right, which is worse than a hedge.
+    pub fn decide(
+        correction: &CorrectionResult,
+        near: Option<&correction::NearEdit>,
+        fluency: f32,
+        thresholds: &crate::calibration::Thresholds,
+    ) -> Verdict {
+        if !correction.edits.is_empty() {
+            let n = correction.edits.len();
+            return Verdict {
+                kind: VerdictKind::Corrected,
+                message_vi: format!("Có {n} chỗ cần sửa."),
+                message_en: format!("{n} {} to fix.", if n == 1 { "thing" } else { "things" }),
+                maybe: None,
+            };
+        }
+        let near =
+            near.filter(|n| n.gain >= thresholds.near_gain_nats && n.text != correction.original);
+        if let Some(near) = near {
+            return Verdict {
+                kind: VerdictKind::Unsure,
+                message_vi: format!(
+                    "Không thấy lỗi rõ ràng, nhưng câu có thể chưa tự nhiên. Em thử so sánh với: “{}”",
+                    near.text
+                ),
+                message_en: format!(
+                    "No clear mistake found, but the sentence may not sound natural. Compare: “{}”",
+                    near.text
+                ),
+                maybe: Some(near.text.clone()),
+            };
+        }
+        // Vietnamese words ("phở", "Nguyễn Văn An") are unknown to the word lists and unlikely
+        // to the model, which pulls the fluency estimate down on a right sentence; with them
+        // present a low fluency alone is no reason to doubt it.
+        let vietnamese = !crate::vietnamese::protected_spans(&correction.original).is_empty();
+        if fluency < thresholds.fluency_min && !vietnamese {
+            return Verdict {
+                kind: VerdictKind::Unsure,
+                message_vi: format!(
+                    "Không thấy lỗi rõ ràng, nhưng câu có thể chưa tự nhiên (độ trôi chảy {fluency:.1}/5). Em đọc lại thứ tự từ, động từ và các từ nhỏ như a/the, is/are nhé."
+                ),
+                message_en: format!(
+                    "No clear mistake found, but the sentence may not sound natural (fluency {fluency:.1}/5). Check the word order, the verbs and small words such as a/the, is/are."
+                ),
+                maybe: None,
+            };
+        }
+        Verdict {
+            kind: VerdictKind::Correct,
+            message_vi: "Câu đúng rồi, giỏi lắm!".into(),
+            message_en: "No mistakes, well done!".into(),
+            maybe: None,
+        }
+    }
 }
 
 /// Wall-clock milliseconds of each part of an analysis. The correction and fluency parts both
@@ -91,16 +184,19 @@ impl Tutor {
             crate::rules::RuleCheck::nothing_found(sentence)
         });
         let hints = check.hints();
-        let rules_fix = self.rules_in_context(&check).await?;
+        let (rules_fix, near) = self.rules_in_context(&check).await?;
         let (candidates, own_score) = self
             .score_candidates(sentence, rules_fix, model_correction)
             .await?;
-        let correction = correction::from_candidates(candidates);
+        let mut correction = correction::from_candidates(candidates);
+        let thresholds = self.thresholds().await?;
+        correction::mark_sure(&mut correction, thresholds.confusion_gain_nats);
         let correction_ms = generated_ms + ms(t);
         let t = Instant::now();
         let signals = self.signals_from(sentence, &hints, rating, own_score.as_ref());
         let mistakes: Vec<_> = correction.edits.iter().map(|e| e.error_type).collect();
         let fluency = self.fluency_from(signals, &mistakes).await?;
+        let verdict = Verdict::decide(&correction, near.as_ref(), fluency.score, &thresholds);
         let fluency_ms = generated_ms + ms(t);
         let t = Instant::now();
         let vocabulary = self.vocabulary_from(sentence, own_score.as_ref()).await?;
@@ -110,7 +206,7 @@ impl Tutor {
             .edits
             .iter()
             .cloned()
-            .map(|e| explain_edit(e, TypeSource::Rules))
+            .map(|e| explain_edit(sentence, e, TypeSource::Rules))
             .collect();
         Ok(AnalyzeResult {
             sentence: sentence.to_string(),
@@ -118,6 +214,7 @@ impl Tutor {
             vocabulary,
             correction,
             explanations,
+            verdict: Some(verdict),
             timings_ms: AnalyzeTimings {
                 fluency: fluency_ms,
                 vocabulary: vocabulary_ms,
@@ -130,4 +227,50 @@ impl Tutor {
 
 fn ms(t: Instant) -> u64 {
     t.elapsed().as_millis() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calibration::Thresholds;
+
+    #[test]
+    fn praise_only_when_nothing_is_doubtful() {
+        let t = Thresholds {
+            confusion_gain_nats: 3.0,
+            near_gain_nats: 1.0,
+            fluency_min: 3.0,
+        };
+        let clean = correction::build("My house small but nice.", "My house small but nice.");
+        let near = correction::NearEdit {
+            text: "My house is small but nice.".into(),
+            gain: 2.0,
+        };
+        let v = Verdict::decide(&clean, Some(&near), 4.5, &t);
+        assert_eq!(v.kind, VerdictKind::Unsure);
+        assert_eq!(v.maybe.as_deref(), Some("My house is small but nice."));
+        assert!(v.message_vi.contains("My house is small but nice."));
+        let faint = correction::NearEdit {
+            gain: 0.5,
+            ..near.clone()
+        };
+        assert_eq!(
+            Verdict::decide(&clean, Some(&faint), 4.5, &t).kind,
+            VerdictKind::Correct
+        );
+        let v = Verdict::decide(&clean, None, 2.4, &t);
+        assert_eq!(v.kind, VerdictKind::Unsure, "not fluent enough to praise");
+        let pho = correction::build("I love phở so much.", "I love phở so much.");
+        assert_eq!(
+            Verdict::decide(&pho, None, 2.4, &t).kind,
+            VerdictKind::Correct,
+            "Vietnamese words lower the fluency estimate, not the sentence"
+        );
+        assert!(v.message_vi.contains("2.4/5"), "{}", v.message_vi);
+        let fixed = correction::build("I am student.", "I am a student.");
+        assert_eq!(
+            Verdict::decide(&fixed, Some(&near), 4.5, &t).kind,
+            VerdictKind::Corrected
+        );
+    }
 }

@@ -26,6 +26,26 @@ pub struct CorrectionResult {
     /// Which candidate became the correction.
     #[serde(default)]
     pub source: CorrectionSource,
+    /// The model's gain for each edit, where measured ([`Candidates::edit_gains`]); read by
+    /// [`mark_sure`] and not kept.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub edit_gains: Vec<Option<f64>>,
+}
+
+/// Marks which edits the tutor is sure of: those whose gain reaches `threshold` (the
+/// confusion-set bar: the model finds the sentence at least that many nats more likely with
+/// the edit than without it). Where no gain was measured (a remote backend cannot score) every
+/// edit stays sure, as before the measure existed: without it the tutor has nothing better.
+pub fn mark_sure(result: &mut CorrectionResult, threshold: f64) {
+    if result.edit_gains.len() != result.edits.len() {
+        return;
+    }
+    for (e, g) in result.edits.iter_mut().zip(&result.edit_gains) {
+        if let Some(g) = g {
+            e.sure = *g >= threshold;
+        }
+    }
 }
 
 /// Where a correction came from.
@@ -282,6 +302,7 @@ pub fn build(original: &str, corrected: &str) -> CorrectionResult {
             edits: Vec::new(),
             rejected_rewrite: Some(corrected.to_string()),
             source: CorrectionSource::Model,
+            edit_gains: Vec::new(),
         };
     }
     let edits = raw
@@ -294,6 +315,7 @@ pub fn build(original: &str, corrected: &str) -> CorrectionResult {
                 original: r.original,
                 replacement: r.replacement,
                 error_type,
+                sure: true,
             }
         })
         .collect();
@@ -303,6 +325,7 @@ pub fn build(original: &str, corrected: &str) -> CorrectionResult {
         edits,
         rejected_rewrite: None,
         source: CorrectionSource::Model,
+        edit_gains: Vec::new(),
     }
 }
 
@@ -314,9 +337,9 @@ impl Tutor {
         sentence: &str,
         cancel: &CancellationToken,
     ) -> Result<CorrectionResult> {
-        Ok(from_candidates(
-            self.correction_candidates(sentence, cancel).await?,
-        ))
+        let mut result = from_candidates(self.correction_candidates(sentence, cancel).await?);
+        mark_sure(&mut result, self.thresholds().await?.confusion_gain_nats);
+        Ok(result)
     }
 
     /// The model's own correction, behind the rewrite guard only (the "model only" pipeline).
@@ -341,7 +364,7 @@ impl Tutor {
     ) -> Result<Candidates> {
         let sentence = crate::input::validate_english(sentence)?;
         let model = self.correct_with_model(sentence, cancel).await?;
-        let rules = self
+        let (rules, _) = self
             .rules_in_context(&crate::rules::check(sentence))
             .await?;
         Ok(self.score_candidates(sentence, rules, model).await?.0)
@@ -350,31 +373,88 @@ impl Tutor {
     /// The rule-based correction, with the model choosing between close respellings of a
     /// misspelt word by the sentence around it ("more thad facts": "than", not "that"). Each
     /// word is decided on its own, in one scoring request; without scores (a remote backend)
-    /// the first respelling stays.
-    pub(crate) async fn rules_in_context(&self, check: &crate::rules::RuleCheck) -> Result<String> {
+    /// the first respelling stays. Then the confusion-set edits ([`Self::confusion_scan`]);
+    /// also returns the best one left undone, for the verdict.
+    pub(crate) async fn rules_in_context(
+        &self,
+        check: &crate::rules::RuleCheck,
+    ) -> Result<(String, Option<NearEdit>)> {
         let fixed = self.respellings_in_context(check).await?;
-        self.confusion_fixes(&fixed).await
+        let scan = self.confusion_scan(&fixed).await?;
+        let threshold = self.thresholds().await?.confusion_gain_nats;
+        Ok((scan.fixed(threshold), scan.nearest_below(threshold)))
     }
 
     /// The grammar Harper misses (crate::confusions): each candidate edit from the closed
-    /// confusion sets is scored against `text` in one request, and those the model finds at
-    /// least [`CONFUSION_GAIN_NATS`] more likely are made, best first, none overlapping.
-    /// Without scores (a remote backend) nothing changes.
-    pub(crate) async fn confusion_fixes(&self, text: &str) -> Result<String> {
+    /// confusion sets is scored against `text` in one request. Without scores (a remote
+    /// backend) there are no gains and nothing changes.
+    pub async fn confusion_scan(&self, text: &str) -> Result<ConfusionScan> {
+        let mut scan = ConfusionScan {
+            text: text.to_string(),
+            candidates: Vec::new(),
+            gains: Vec::new(),
+        };
         if !self.engine.is_local() {
-            return Ok(text.to_string());
+            return Ok(scan);
         }
         let candidates = crate::confusions::candidates(text);
         if candidates.is_empty() {
-            return Ok(text.to_string());
+            return Ok(scan);
         }
         let mut texts = vec![text.to_string()];
         texts.extend(candidates.iter().map(|c| c.apply(text)));
         let scores = self.engine.score(texts).await?;
         let Some((base, each)) = scores.split_first() else {
-            return Ok(text.to_string());
+            return Ok(scan);
         };
-        Ok(pick_confusions(text, &candidates, base.logprob, each))
+        scan.gains = each.iter().map(|s| s.logprob - base.logprob).collect();
+        scan.candidates = candidates;
+        Ok(scan)
+    }
+
+    /// What [`crate::calibration::fit_thresholds`] needs of one sentence: the rule-based
+    /// correction, every confusion-set gain and the fluency score. The model's own rewrite is
+    /// not generated (the slow part); its edits, which the veto mostly undoes, are left out
+    /// of the fit.
+    pub async fn verdict_sample(
+        &self,
+        sentence: &str,
+        expert: u8,
+        cancel: &CancellationToken,
+    ) -> Result<crate::calibration::VerdictSample> {
+        let sentence = crate::input::validate_english(sentence)?;
+        let check = crate::rules::check(sentence);
+        let fixed = self.respellings_in_context(&check).await?;
+        let scan = self.confusion_scan(&fixed).await?;
+        let hints = check.hints();
+        let signals = self
+            .signals_with_hints(sentence, &hints, false, cancel)
+            .await?;
+        let mistakes: Vec<_> = hints.iter().map(|h| h.error_type).collect();
+        let fluency = self.fluency_from(signals, &mistakes).await?.score;
+        Ok(crate::calibration::VerdictSample {
+            expert,
+            rules_changed: fixed != sentence,
+            gains: scan.gains,
+            fluency,
+        })
+    }
+
+    /// The thresholds for the loaded model: its fitted entry in `models/calibration.json`,
+    /// else the hand-set defaults ([`Thresholds::DEFAULT`]); an override set with
+    /// [`Tutor::with_thresholds`] wins (the fitting itself uses it).
+    pub async fn thresholds(&self) -> Result<crate::calibration::Thresholds> {
+        if let Some(t) = self.thresholds {
+            return Ok(t);
+        }
+        if !self.engine.is_local() {
+            return Ok(crate::calibration::Thresholds::DEFAULT);
+        }
+        let model = self.model_name().await?;
+        Ok(crate::calibration::Calibration::builtin()
+            .for_model(&model)
+            .and_then(|e| e.thresholds)
+            .unwrap_or(crate::calibration::Thresholds::DEFAULT))
     }
 
     /// The rule-based correction with the model choosing between close respellings.
@@ -469,43 +549,72 @@ impl Tutor {
     }
 }
 
-/// How much more likely (nats, summed over the sentence) the model must find a sentence with
-/// one confusion-set edit than without it before the edit is made. e^3 ≈ 20 times as likely:
-/// a clear preference, which grows with the model (a larger model is surer of "My brother is
-/// very tall" and surer that a right sentence needs nothing). Not fitted: set by hand and
-/// checked on the Vietnamese-learner dev set and GUG dev's perfect sentences (docs/QUALITY.md,
-/// session 7); fitting it on GUG train is open work.
-pub const CONFUSION_GAIN_NATS: f64 = 3.0;
+/// Every confusion-set candidate for one text, with its gain: how much more likely (nats,
+/// summed over the sentence) the model finds the text with that edit than without.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfusionScan {
+    /// The text the candidates apply to (the rule-based correction so far).
+    pub text: String,
+    /// The candidates, in [`crate::confusions::candidates`] order.
+    pub candidates: Vec<crate::confusions::Candidate>,
+    /// One gain per candidate (empty without scores).
+    pub gains: Vec<f64>,
+}
 
-/// The confusion edits to make: those whose gain over `base` reaches
-/// [`CONFUSION_GAIN_NATS`], best first, skipping any that overlaps (or inserts at the same
-/// place as) one already taken.
-pub fn pick_confusions(
-    text: &str,
-    candidates: &[crate::confusions::Candidate],
-    base: f64,
-    scores: &[TextScore],
-) -> String {
-    let mut ranked: Vec<(f64, &crate::confusions::Candidate)> = candidates
-        .iter()
-        .zip(scores)
-        .map(|(c, s)| (s.logprob - base, c))
-        .filter(|(gain, _)| *gain >= CONFUSION_GAIN_NATS)
-        .collect();
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut taken: Vec<crate::confusions::Candidate> = Vec::new();
-    for (_, c) in ranked {
-        let clashes = taken
+/// A confusion-set edit the model preferred, but not by enough to make it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NearEdit {
+    /// The sentence with that edit made.
+    pub text: String,
+    /// Its gain, in nats.
+    pub gain: f64,
+}
+
+impl ConfusionScan {
+    /// The largest gain of any candidate (`None` without candidates or scores).
+    pub fn best_gain(&self) -> Option<f64> {
+        self.gains.iter().copied().reduce(f64::max)
+    }
+
+    /// The text with the edits made whose gain reaches `threshold`: best first, skipping any
+    /// that overlaps (or inserts at the same place as) one already taken.
+    pub fn fixed(&self, threshold: f64) -> String {
+        let mut ranked: Vec<(f64, &crate::confusions::Candidate)> = self
+            .gains
             .iter()
-            .any(|t| (c.start < t.end && t.start < c.end) || c.start == t.start || c.end == t.end);
-        if !clashes {
-            taken.push(c.clone());
+            .copied()
+            .zip(&self.candidates)
+            .filter(|(gain, _)| *gain >= threshold)
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut taken: Vec<crate::confusions::Candidate> = Vec::new();
+        for (_, c) in ranked {
+            let clashes = taken.iter().any(|t| {
+                (c.start < t.end && t.start < c.end) || c.start == t.start || c.end == t.end
+            });
+            if !clashes {
+                taken.push(c.clone());
+            }
         }
+        if taken.is_empty() {
+            return self.text.clone();
+        }
+        crate::confusions::apply_all(&self.text, &taken)
     }
-    if taken.is_empty() {
-        return text.to_string();
+
+    /// The best candidate below `threshold`, if the model prefers it at all (gain > 0).
+    pub fn nearest_below(&self, threshold: f64) -> Option<NearEdit> {
+        self.gains
+            .iter()
+            .zip(&self.candidates)
+            .filter(|(g, _)| **g > 0.0 && **g < threshold)
+            .max_by(|a, b| a.0.total_cmp(b.0))
+            .map(|(g, c)| NearEdit {
+                text: c.apply(&self.text),
+                gain: *g,
+            })
     }
-    crate::confusions::apply_all(text, &taken)
 }
 
 /// The correction from the chosen candidate, with the edits the model does not support
@@ -569,9 +678,34 @@ pub fn with_veto(candidates: &Candidates, veto: EditVeto) -> CorrectionResult {
     // "Nguyen".
     let protected = crate::vietnamese::protected_spans(&candidates.original);
     kept.retain(|e| !protected.touches(e.start, e.end));
+    // The gain of each edit as first measured, looked up by its span and replacement.
+    let measured: Vec<(Edit, f64)> = if result.edits.len() == candidates.edit_gains.len() {
+        result
+            .edits
+            .iter()
+            .cloned()
+            .zip(candidates.edit_gains.iter().copied())
+            .collect()
+    } else {
+        Vec::new()
+    };
     if respelt || kept.len() < result.edits.len() {
         let corrected = edits::apply(&candidates.original, &kept);
         result = build(&candidates.original, &corrected);
+    }
+    if !measured.is_empty() {
+        result.edit_gains = result
+            .edits
+            .iter()
+            .map(|e| {
+                measured
+                    .iter()
+                    .find(|(m, _)| {
+                        m.start == e.start && m.end == e.end && m.replacement == e.replacement
+                    })
+                    .map(|(_, g)| *g)
+            })
+            .collect();
     }
     result.source = source;
     if result.rejected_rewrite.is_none() {
@@ -791,6 +925,7 @@ mod tests {
             original: "with out".into(),
             replacement: "without".into(),
             error_type: error_types::ErrorType::Spelling,
+            sure: true,
         };
         assert!(!drops_words(&join));
     }

@@ -38,11 +38,19 @@ pub enum TypeSource {
     Model,
 }
 
-/// Explains one classified edit with its Vietnamese template.
-pub fn explain_edit(edit: Edit, type_source: TypeSource) -> Explanation {
+/// Explains one classified edit of `sentence` (its offsets point into it) with the Vietnamese
+/// template for its type, filled from the sentence ([`explain_vi::explain_in`]).
+pub fn explain_edit(sentence: &str, edit: Edit, type_source: TypeSource) -> Explanation {
     let kind = edit.error_type;
     Explanation {
-        explanation_vi: explain_vi::explain(kind, &edit.original, &edit.replacement),
+        explanation_vi: explain_vi::explain_in(
+            kind,
+            sentence,
+            edit.start,
+            edit.end,
+            &edit.original,
+            &edit.replacement,
+        ),
         error_type: kind,
         error_type_vi: kind.name_vi().to_string(),
         edit,
@@ -130,8 +138,9 @@ impl Tutor {
             original: raw.original,
             replacement: raw.replacement,
             error_type: kind,
+            sure: true,
         };
-        Ok(explain_edit(edit, source))
+        Ok(explain_edit(sentence, edit, source))
     }
 }
 

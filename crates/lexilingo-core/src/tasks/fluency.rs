@@ -168,7 +168,7 @@ impl Tutor {
             .await
     }
 
-    async fn signals_with_hints(
+    pub(crate) async fn signals_with_hints(
         &self,
         sentence: &str,
         hints: &[crate::rules::Hint],

@@ -20,7 +20,7 @@ use crate::engine::{
 use crate::error::{EngineError, ParseError, Result};
 use crate::lexicon::Lexicon;
 
-pub use analyze::AnalyzeResult;
+pub use analyze::{AnalyzeResult, Verdict, VerdictKind};
 pub use correction::{Candidates, CorrectionResult, CorrectionSource};
 pub use dialogue::{DialogueReply, DialogueSettings, Scenario};
 pub use explanation::Explanation;
@@ -32,6 +32,8 @@ pub use vocabulary::VocabularyResult;
 pub struct Tutor {
     engine: Engine,
     lexicon: &'static Lexicon,
+    /// Set only while fitting them (`lexilingo eval gug --fit-thresholds`).
+    thresholds: Option<crate::calibration::Thresholds>,
 }
 
 impl Tutor {
@@ -40,7 +42,14 @@ impl Tutor {
         Self {
             engine,
             lexicon: Lexicon::builtin(),
+            thresholds: None,
         }
+    }
+
+    /// This tutor with `thresholds` instead of the calibrated ones (for fitting them).
+    pub fn with_thresholds(mut self, thresholds: crate::calibration::Thresholds) -> Self {
+        self.thresholds = Some(thresholds);
+        self
     }
 
     /// The engine underneath.

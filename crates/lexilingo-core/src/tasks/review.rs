@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::Tutor;
+use crate::edits::{self, Edit};
 use crate::engine::CancellationToken;
-use crate::store::{answer_matches, ReviewGrade, Store, StoreError};
+use crate::store::{answer_matches, ReviewGrade, Store, StoreError, StoredEdit};
 
 /// What the learner is told after answering a card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -19,22 +20,64 @@ pub struct ReviewFeedback {
     pub next_due_at: i64,
     /// The saved correction, to show beside the learner's answer.
     pub expected: String,
+    /// From the learner's answer to `expected`: what would still change (empty when they
+    /// are the same), for the diff the feedback shows.
+    #[serde(default)]
+    pub diff: Vec<Edit>,
 }
 
-/// Exact (normalised) match → Good. Otherwise, with a model, an answer that changed the
-/// sentence and that the tutor finds nothing wrong with → Hard (a different but correct fix).
-/// Anything else → Again.
+/// Lower-cased word and punctuation tokens.
+fn tokens(text: &str) -> Vec<String> {
+    edits::tokenize(text)
+        .into_iter()
+        .map(|(_, t)| t.replace('’', "'").to_lowercase())
+        .collect()
+}
+
+fn contains(hay: &[String], needle: &[String]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Whether `answer` makes the card's edit `e` of `wrong`: the answer has the corrected words
+/// with the word on each side of them ("am **a** student"), and not the learner's old words
+/// in that place ("am student"). The rest of the answer may differ: a learner who fixes the
+/// mistake and also rephrases elsewhere has still learnt this card.
+pub fn fixes_edit(wrong: &str, answer: &str, e: &StoredEdit) -> bool {
+    let before = wrong.get(..e.start).map(tokens).unwrap_or_default();
+    let after = wrong.get(e.end..).map(tokens).unwrap_or_default();
+    let mut fixed: Vec<String> = before.last().cloned().into_iter().collect();
+    let mut old = fixed.clone();
+    fixed.extend(tokens(&e.replacement));
+    old.extend(tokens(&e.original));
+    if let Some(next) = after.first() {
+        fixed.push(next.clone());
+        old.push(next.clone());
+    }
+    let said = tokens(answer);
+    contains(&said, &fixed) && (old == fixed || !contains(&said, &old) || contains(&fixed, &old))
+}
+
+/// Good when the answer makes every sure edit of the card ([`fixes_edit`]), even if it
+/// differs elsewhere, or matches the saved correction exactly (normalised). Otherwise, with a
+/// model, an answer that changed the sentence and that the tutor finds nothing wrong with →
+/// Hard (a different but correct fix). Anything else → Again. The same policy with and
+/// without a model, except for that one model check.
 pub async fn grade(
     tutor: Option<&Tutor>,
     wrong: &str,
     expected: &str,
+    card_edits: &[StoredEdit],
     answer: &str,
 ) -> ReviewGrade {
+    if answer.trim().is_empty() || answer_matches(answer, wrong) {
+        return ReviewGrade::Again;
+    }
     if answer_matches(answer, expected) {
         return ReviewGrade::Good;
     }
-    if answer.trim().is_empty() || answer_matches(answer, wrong) {
-        return ReviewGrade::Again;
+    let sure: Vec<&StoredEdit> = card_edits.iter().filter(|e| e.sure).collect();
+    if !sure.is_empty() && sure.iter().all(|e| fixes_edit(wrong, answer, e)) {
+        return ReviewGrade::Good;
     }
     let Some(tutor) = tutor else {
         return ReviewGrade::Again;
@@ -64,13 +107,84 @@ pub async fn answer(
         return Ok(None);
     };
     let expected = attempt.corrected.unwrap_or_else(|| attempt.text.clone());
-    let grade = grade(tutor, &attempt.text, &expected, answer).await;
+    let grade = grade(tutor, &attempt.text, &expected, &attempt.edits, answer).await;
     let outcome = store
         .record_review(attempt_id, grade, crate::store::now_ms())
         .await?;
     Ok(Some(ReviewFeedback {
         grade,
         next_due_at: outcome.next_due_at,
+        diff: answer_diff(answer, &expected),
         expected,
     }))
+}
+
+/// The edits from `answer` to `expected`, untyped (the feedback shows where they differ).
+pub fn answer_diff(answer: &str, expected: &str) -> Vec<Edit> {
+    let answer = answer.trim();
+    edits::diff(answer, expected.trim())
+        .into_iter()
+        .map(|r| Edit {
+            start: r.start,
+            end: r.end,
+            original: r.original,
+            replacement: r.replacement,
+            error_type: crate::ErrorType::Other,
+            sure: true,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorType;
+
+    fn card(wrong: &str, original: &str, replacement: &str, at: usize) -> StoredEdit {
+        StoredEdit {
+            start: at,
+            end: at + original.len(),
+            original: original.into(),
+            replacement: replacement.into(),
+            error_type: ErrorType::Article,
+            explanation_vi: String::new(),
+            sure: !wrong.is_empty(),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_is_right_when_it_makes_the_cards_edits() {
+        let wrong = "I am student in Hanoi.";
+        let e = card(wrong, "", "a ", 5);
+        let expected = "I am a student in Hanoi.";
+        let g = |a: &'static str| grade(None, wrong, expected, std::slice::from_ref(&e), a);
+        assert_eq!(g("I am a student in Hanoi.").await, ReviewGrade::Good);
+        assert_eq!(
+            g("Now I am a student in Ha Noi!").await,
+            ReviewGrade::Good,
+            "differs elsewhere"
+        );
+        assert_eq!(g("I am student in Hanoi city.").await, ReviewGrade::Again);
+        assert_eq!(g("I am the student in Hanoi.").await, ReviewGrade::Again);
+        assert_eq!(g(wrong).await, ReviewGrade::Again);
+        let drop = card("We discussed about it.", "about ", "", 13);
+        assert!(fixes_edit(
+            "We discussed about it.",
+            "We discussed it.",
+            &drop
+        ));
+        assert!(!fixes_edit(
+            "We discussed about it.",
+            "We discussed about it today.",
+            &drop
+        ));
+    }
+
+    #[test]
+    fn the_feedback_diff_shows_what_still_differs() {
+        let d = answer_diff("I am student.", "I am a student.");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].replacement.trim(), "a");
+        assert!(answer_diff("Same.", "Same.").is_empty());
+    }
 }
