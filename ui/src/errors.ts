@@ -3,8 +3,9 @@
 import { ApiError } from "./api";
 import { lang, t } from "./i18n";
 
-export function showError(e: unknown): void {
-  const box = document.getElementById("error");
+/** Shows `e` in the window's error line, or in `near` (a box beside the control that failed). */
+export function showError(e: unknown, near?: HTMLElement): void {
+  const box = near ?? document.getElementById("error");
   if (!box) return;
   let text: string;
   if (e instanceof ApiError) text = lang() === "vi" ? e.messageVi : e.messageEn;
@@ -14,7 +15,8 @@ export function showError(e: unknown): void {
   box.hidden = false;
 }
 
-export function clearError(): void {
+export function clearError(near?: HTMLElement): void {
   const box = document.getElementById("error");
   if (box) box.hidden = true;
+  if (near) near.hidden = true;
 }

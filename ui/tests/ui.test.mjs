@@ -62,7 +62,12 @@ test("practice: hints while typing, then a full check", async () => {
   const explanation = await page.textContent("#explanations li");
   assert.match(explanation, /[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/i, "Vietnamese text");
   assert.match(await page.textContent("#fluency-reason"), /^Câu/);
+  assert.match(await page.textContent("#char-count"), /^22\/1000/, "the limit shows before it is reached");
   await page.screenshot({ path: join(shots, "practice.png"), fullPage: true });
+  // "Fix it myself" puts the learner's sentence back in the box and clears the result.
+  await page.click("#try-again");
+  assert.equal(await page.inputValue("#sentence"), "She don't like apples.");
+  assert.ok(await page.isHidden("#result"));
 });
 
 test("practice: a comma only style asks for is a suggestion, not a mistake", async () => {
@@ -85,13 +90,19 @@ test("review: the mistake comes back as a card; the right fix is graded correct"
   await page.click("#review-next");
   await page.waitForSelector("#review-done");
   assert.match(await page.textContent("#review-done"), /Xong/);
+  assert.match(await page.textContent("#review-done"), /Đúng 1 câu, chưa đúng 0 câu\. Câu tiếp theo cần ôn vào/);
 });
 
 test("conversation: a reply streams in, the learner's mistake gets a tip, Stop works", async () => {
   await page.goto(`${base}/#conversation`);
   await page.selectOption("#chat-scenario", "ordering_food");
+  await page.fill("#chat-input", "This is an");
+  await page.press("#chat-input", "Shift+Enter");
+  assert.equal(await page.inputValue("#chat-input"), "This is an\n", "Shift+Enter makes a new line");
+  assert.equal(await page.$$eval("#chat-log .msg.user", (l) => l.length), 0, "and sends nothing");
   await page.fill("#chat-input", "This is an test.");
-  await page.click("#chat-send");
+  await page.press("#chat-input", "Enter");
+  assert.ok(await page.isDisabled("#chat-send"), "Send is disabled while the message is in flight");
   await page.waitForSelector("#chat-log .msg.user .tips li");
   assert.match(await page.textContent("#chat-log .msg.user .tips"), /an → a/);
   await page.waitForSelector("#chat-log .msg.assistant:not(.streaming)", { timeout: 120_000 });
@@ -118,13 +129,17 @@ test("conversation: a reply streams in, the learner's mistake gets a tip, Stop w
   await page.screenshot({ path: join(shots, "conversation.png"), fullPage: true });
 });
 
-test("practice: a blank sentence gets a clear Vietnamese error", async () => {
+test("practice: a blank sentence gets a clear Vietnamese error beside the button", async () => {
   await page.goto(`${base}/#practice`);
   await page.fill("#sentence", "   ");
   await page.click("#check");
-  await page.waitForSelector("#error:not([hidden])");
-  const text = await page.textContent("#error");
+  await page.waitForSelector("#check-error:not([hidden])");
+  const text = await page.textContent("#check-error");
   assert.ok(text.length > 5 && /[ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđ]/i.test(text), text);
+  const [button, error] = [await page.$("#check"), await page.$("#check-error")];
+  const gap = (await error.boundingBox()).y - (await button.boundingBox()).y;
+  assert.ok(gap > 0 && gap < 150, `the error is right under the button (${gap}px)`);
+  assert.ok(await page.isHidden("#result"), "no old result beside the error");
 });
 
 test("history: the attempt is listed, searchable, opens, and progress charts it", async () => {
@@ -257,6 +272,6 @@ test("the server going away gives a clear message, not a crash", async () => {
   await new Promise((r) => server.once("exit", r));
   await page.fill("#sentence", "I like tea.");
   await page.click("#check");
-  await page.waitForSelector("#error:not([hidden])");
-  assert.match(await page.textContent("#error"), /Không kết nối được/);
+  await page.waitForSelector("#check-error:not([hidden])");
+  assert.match(await page.textContent("#check-error"), /Không kết nối được/);
 });

@@ -67,10 +67,20 @@ export function conversationScreen(root: HTMLElement): void {
 
   let running: Running<DialogueReply> | null = null;
   stop.addEventListener("click", () => running?.cancel());
+  // Enter sends, Shift+Enter makes a new line. Not while an input method is composing a
+  // letter: Vietnamese keyboards (Telex, VNI) use Enter to confirm a syllable.
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (!send.disabled) form.requestSubmit();
+    }
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const message = input.value.trim();
-    if (!message) return;
+    // One message at a time: Send stays disabled from here until the reply is in.
+    if (!message || send.disabled) return;
+    send.disabled = true;
     clearError();
     const history = kept.history.slice();
     const tips = await api.hints(message).catch(() => [] as Hint[]);

@@ -10,16 +10,28 @@ import { showError, clearError } from "../errors";
 /** Kept across screen changes, so going to History and back keeps the sentence and result. */
 const kept: { text: string; result: AnalyzeResult | null } = { text: "", result: null };
 
+/** The longest sentence the tutor checks (the backend refuses longer text). */
+const MAX_CHARS = 1000;
+
 export function practiceScreen(root: HTMLElement): void {
   const s = t().practice;
   const textarea = h("textarea", {
     id: "sentence",
     rows: 3,
-    maxlength: 1000,
+    maxlength: MAX_CHARS,
     placeholder: s.placeholder,
-    "aria-describedby": "hints",
+    "aria-describedby": "hints char-count",
   });
   textarea.value = kept.text;
+  // The limit shows before it is reached: a long paste is cut at the limit by the browser.
+  const counter = h("span", { id: "char-count", class: "muted counter" });
+  const count = () => {
+    counter.textContent = s.count(textarea.value.length, MAX_CHARS);
+    counter.classList.toggle("near-limit", textarea.value.length > MAX_CHARS * 0.9);
+  };
+  count();
+  // Errors of this form appear beside its button, not at the bottom of the page.
+  const checkError = h("p", { id: "check-error", class: "inline-error", role: "alert", hidden: true });
   const hints = h("ul", { id: "hints", class: "hints", "aria-live": "polite", "aria-label": s.hints });
   const check = h("button", { type: "submit", id: "check", text: s.check });
   const cancel = h("button", { type: "button", id: "cancel", class: "secondary", text: s.cancel, hidden: true });
@@ -30,10 +42,21 @@ export function practiceScreen(root: HTMLElement): void {
     h("label", { for: "sentence", text: s.label }),
     textarea,
     hints,
-    h("div", { class: "actions" }, check, cancel),
+    h("div", { class: "actions" }, check, cancel, counter),
+    checkError,
   );
   root.replaceChildren(h("h2", { text: s.title }), form, result);
-  if (kept.result) renderResult(result, kept.result);
+  const again = (sentence: string) => {
+    textarea.value = sentence;
+    kept.text = sentence;
+    kept.result = null;
+    result.hidden = true;
+    count();
+    textarea.focus();
+    textarea.select();
+    void refreshHints();
+  };
+  if (kept.result) renderResult(result, kept.result, again);
 
   // Hints while typing: asked after a short pause; a reply to an older text is dropped, so
   // hints never describe words the learner has already changed.
@@ -52,6 +75,7 @@ export function practiceScreen(root: HTMLElement): void {
   };
   textarea.addEventListener("input", () => {
     kept.text = textarea.value;
+    count();
     window.clearTimeout(timer);
     timer = window.setTimeout(refreshHints, 250);
   });
@@ -61,7 +85,7 @@ export function practiceScreen(root: HTMLElement): void {
   cancel.addEventListener("click", () => running?.cancel());
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    clearError();
+    clearError(checkError);
     check.disabled = true;
     check.textContent = s.checking;
     cancel.hidden = false;
@@ -70,12 +94,15 @@ export function practiceScreen(root: HTMLElement): void {
     try {
       const r = await running.result;
       kept.result = r;
-      renderResult(result, r);
+      renderResult(result, r, again);
     } catch (e) {
+      // The old result is for another sentence: it must not stay beside this error.
+      kept.result = null;
+      result.hidden = true;
       if ((e as Error).name === "AbortError" || (e instanceof ApiError && e.code === "cancelled")) {
-        showError(s.cancelled);
+        showError(s.cancelled, checkError);
       } else {
-        showError(e);
+        showError(e, checkError);
       }
     } finally {
       running = null;
@@ -99,6 +126,25 @@ function renderHint(hint: Hint): HTMLElement {
     h("span", { class: "hint-type", text: ` · ${hint.optional ? s.suggestion : hint.error_type_vi}` }),
     h("p", { text: hint.explanation_vi }),
   );
+}
+
+/** Copy the corrected sentence; put the learner's own sentence back in the box to fix it. */
+function correctionActions(r: AnalyzeResult, again?: (sentence: string) => void): HTMLElement | null {
+  if (!r.correction.edits.length) return null;
+  const s = t().practice;
+  const status = h("span", { id: "copy-status", class: "muted", role: "status" });
+  const copy = h("button", { type: "button", id: "copy-corrected", class: "secondary", text: s.copy });
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(r.correction.corrected);
+      status.textContent = s.copied;
+    } catch {
+      status.textContent = s.copyFailed;
+    }
+  });
+  const retry = h("button", { type: "button", id: "try-again", class: "secondary", text: s.tryAgain });
+  retry.addEventListener("click", () => again?.(r.sentence));
+  return h("div", { class: "actions" }, copy, again ? retry : null, status);
 }
 
 /** The score as a half-circle gauge (SVG) with the number in the middle. */
@@ -129,7 +175,7 @@ function gauge(score: number): SVGSVGElement {
   return svg;
 }
 
-export function renderResult(section: HTMLElement, r: AnalyzeResult): void {
+export function renderResult(section: HTMLElement, r: AnalyzeResult, again?: (sentence: string) => void): void {
   const s = t().practice;
   const words = h("p", { class: "words", "aria-label": s.words });
   for (const w of r.vocabulary.words) {
@@ -180,7 +226,7 @@ export function renderResult(section: HTMLElement, r: AnalyzeResult): void {
         words,
       ),
     ),
-    h("div", { class: "panel" }, h("h3", { text: s.correction }), diff),
+    h("div", { class: "panel" }, h("h3", { text: s.correction }), diff, correctionActions(r, again)),
     cards.length ? h("div", { class: "panel" }, h("h3", { text: s.explanations }), h("ol", { id: "explanations", class: "cards" }, ...cards)) : null,
     h("p", { class: "muted", text: s.took(r.timings_ms.total) }),
   ));

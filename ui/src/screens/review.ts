@@ -13,6 +13,8 @@ export function reviewScreen(root: HTMLElement): void {
   const body = h("div", { id: "review-body", "aria-live": "polite" }, h("p", { class: "muted", text: "…" }));
   root.replaceChildren(h("h2", { text: s.title }), h("p", { class: "muted", text: s.intro }), body);
   let done = 0;
+  let right = 0;
+  let nextDue: number | null = null;
   api.reviewDue(20).then(
     (cards) => show(cards, 0),
     (e) => showError(e),
@@ -22,7 +24,8 @@ export function reviewScreen(root: HTMLElement): void {
     clearError();
     const card = cards[i];
     if (!card) {
-      body.replaceChildren(h("p", { id: "review-done", class: "panel", text: done ? s.finished(done) : s.nothingDue }));
+      const summary = done && nextDue !== null ? ` ${s.summary(right, done - right, formatDate(nextDue, lang()))}` : "";
+      body.replaceChildren(h("p", { id: "review-done", class: "panel", text: done ? s.finished(done) + summary : s.nothingDue }));
       return;
     }
     const answer = h("textarea", { id: "review-answer", rows: 2, maxlength: 1000, "aria-label": s.yourFix });
@@ -54,6 +57,8 @@ export function reviewScreen(root: HTMLElement): void {
           feedback.append(h("span", { class: "diff answer-diff", id: "review-diff" }, " ", renderDiff(answer.value.trim(), f.diff)));
         }
         done += 1;
+        if (f.grade !== "again") right += 1;
+        nextDue = nextDue === null ? f.next_due_at : Math.min(nextDue, f.next_due_at);
         check.hidden = true;
         next.hidden = false;
         next.focus();
