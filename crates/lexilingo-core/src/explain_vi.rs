@@ -266,14 +266,12 @@ fn words_after(sentence: &str, end: usize) -> Vec<String> {
         .collect()
 }
 
-/// Time words that fix a tense: (word, points to the past).
-const TIME_WORDS: [(&str, bool); 14] = [
+/// Time words that fix a tense: (word, points to the past). Only unambiguous ones: "when",
+/// "then" or "once" say nothing of past or present on their own.
+const TIME_WORDS: [(&str, bool); 11] = [
     ("yesterday", true),
     ("ago", true),
     ("last", true),
-    ("once", true),
-    ("then", true),
-    ("when", true),
     ("tomorrow", false),
     ("next", false),
     ("soon", false),

@@ -562,8 +562,7 @@ pub struct ConfusionScan {
 }
 
 /// A confusion-set edit the model preferred, but not by enough to make it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NearEdit {
     /// The sentence with that edit made.
     pub text: String,
@@ -572,11 +571,6 @@ pub struct NearEdit {
 }
 
 impl ConfusionScan {
-    /// The largest gain of any candidate (`None` without candidates or scores).
-    pub fn best_gain(&self) -> Option<f64> {
-        self.gains.iter().copied().reduce(f64::max)
-    }
-
     /// The text with the edits made whose gain reaches `threshold`: best first, skipping any
     /// that overlaps (or inserts at the same place as) one already taken.
     pub fn fixed(&self, threshold: f64) -> String {
