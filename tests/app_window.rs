@@ -376,6 +376,12 @@ fn first_run_downloads_the_model_in_the_window() {
         "the first-run model screen",
         Duration::from_secs(30),
     );
+    // The catalog list arrives after the welcome line (a separate request): wait for it.
+    wd.wait_for(
+        "return !!document.getElementById('model-smol');",
+        "the catalog on the model screen",
+        Duration::from_secs(30),
+    );
     let selected = wd.script("return document.getElementById('model-smol').checked;");
     assert_eq!(
         selected,
