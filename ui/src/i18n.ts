@@ -90,6 +90,7 @@ const vi = {
     yourMessage: "Tin nhắn của em",
     send: "Gửi",
     stop: "Dừng",
+    stopped: "(đã dừng)",
   },
   review: {
     title: "Ôn lại lỗi của em",
@@ -294,6 +295,7 @@ const en: Strings = {
     yourMessage: "Your message",
     send: "Send",
     stop: "Stop",
+    stopped: "(stopped)",
   },
   review: {
     title: "Review your mistakes",

@@ -317,6 +317,39 @@ async fn scoring_prefers_grammar_and_reusing_a_prefix_changes_nothing() {
 }
 
 #[tokio::test]
+async fn ranking_reads_the_first_differing_token_from_one_pass() {
+    let engine = engine();
+    let text = "She likes apples very much.".to_string();
+    // Only the last token differs, and nothing follows it: the ranking's gain is then the
+    // whole difference in score.
+    let last = "She likes apples very much!".to_string();
+    // Adds a token after the text's last one: nothing of the text to compare it with.
+    let longer = "She likes apples very much. Yes".to_string();
+    let early = "She like apples very much.".to_string();
+    let gains = engine
+        .rank(text.clone(), vec![last.clone(), longer, early])
+        .await
+        .expect("ranks");
+    assert_eq!(gains.len(), 3);
+    let scores = engine
+        .score(vec![text.clone(), last])
+        .await
+        .expect("scores");
+    assert!(
+        (gains[0] - (scores[1].logprob - scores[0].logprob)).abs() < 1e-3,
+        "{gains:?} vs {scores:?}"
+    );
+    assert_eq!(gains[1], f64::MAX, "{gains:?}");
+    assert!(gains[2].is_finite(), "{gains:?}");
+    // Ranking shares the scoring sequence's cache: scores after it match a fresh worker's.
+    let fresh = crate::common::engine()
+        .score(vec![text])
+        .await
+        .expect("scores");
+    assert!((fresh[0].logprob - scores[0].logprob).abs() < 1e-3);
+}
+
+#[tokio::test]
 async fn parallel_sequences_give_the_answers_one_at_a_time_would() {
     let schema = serde_json::json!({
         "type": "object",

@@ -4,7 +4,7 @@ use lexilingo_core::engine::{CancellationToken, ChatMessage, Role};
 use lexilingo_core::error::InputError;
 use lexilingo_core::lexicon::LexLevel;
 use lexilingo_core::tasks::explanation::TypeSource;
-use lexilingo_core::tasks::{DialogueSettings, VerdictKind};
+use lexilingo_core::tasks::{max_sentences, Cut, DialogueSettings, ReplyGuard, VerdictKind};
 use lexilingo_core::{Error, ErrorType};
 
 use crate::common::{is_vietnamese, tutor};
@@ -205,7 +205,20 @@ async fn dialogue_streams_a_reply_with_history() {
         .expect("works");
     assert!(!reply.reply.is_empty());
     assert!(!reply.cancelled);
-    assert_eq!(streamed.trim(), reply.reply);
+    // The reply is what streamed, cut where the guard stopped it (a token or two may have
+    // streamed past the cut), at most the level's sentences and without a repeat.
+    assert!(streamed.trim().starts_with(&reply.reply), "{streamed:?} vs {reply:?}");
+    let guard = ReplyGuard::new(max_sentences(DialogueSettings::default().level));
+    assert_eq!(guard.check(&reply.reply), None, "{reply:?}");
+    assert!(
+        !matches!(guard.check(&format!("{} More", reply.reply)), Some(Cut::Repeating(_))),
+        "{reply:?}"
+    );
+    // Far fewer tokens than the limit: the model ran to the limit on every reply before.
+    assert!(
+        reply.tokens < DialogueSettings::default().max_tokens,
+        "{reply:?}"
+    );
 }
 
 #[tokio::test]

@@ -181,7 +181,27 @@ pub struct Thresholds {
     pub near_gain_nats: f64,
     /// …and when its fluency score is at least this (0–5).
     pub fluency_min: f32,
+    /// A broad-set edit ([`crate::confusions::broad_candidates`]) is made when the model finds
+    /// the sentence this many nats more likely with it. Fitted to a false-alarm budget on the
+    /// perfect sentences ([`fit_thresholds`]); files written before the broad sets existed
+    /// read as "never" (infinite), the behaviour they were fitted with.
+    #[serde(default = "never")]
+    pub broad_gain_nats: f64,
 }
+
+fn never() -> f64 {
+    f64::INFINITY
+}
+
+/// The share of perfect GUG train sentences (rated 4 by the expert) a broad-set edit may
+/// change: the false-alarm budget the broad threshold is fitted to. The broad sets propose
+/// an edit at nearly every word, so a threshold fitted to the detection score alone would sit
+/// at the grid's floor and change right sentences; a learner told a right sentence is wrong
+/// learns the wrong thing. 3 % keeps the bar (≤ 10 % of perfect sentences changed,
+/// spelling aside) within reach with the other edits (9.2 % on GUG dev before the broad
+/// sets). A model that separates right from wrong better gets a lower threshold, and so more
+/// recall, at the same budget.
+pub const BROAD_FALSE_ALARMS: f64 = 0.03;
 
 impl Thresholds {
     /// Hand-set values for a model nobody fitted: an edit must make the sentence e³ ≈ 20
@@ -191,6 +211,7 @@ impl Thresholds {
         confusion_gain_nats: 3.0,
         near_gain_nats: 1.5,
         fluency_min: 3.5,
+        broad_gain_nats: 8.0,
     };
 }
 
@@ -252,6 +273,8 @@ pub struct VerdictSample {
     pub rules_changed: bool,
     /// Every confusion-set candidate's gain, in nats.
     pub gains: Vec<f64>,
+    /// The gains of the broad-set candidates the ranking kept.
+    pub broad_gains: Vec<f64>,
     /// The calibrated fluency score, 0–5.
     pub fluency: f32,
 }
@@ -262,6 +285,16 @@ impl VerdictSample {
         self.gains.iter().any(|g| *g >= confusion_gain_nats)
     }
 
+    /// Whether a broad-set edit is made at `broad_gain_nats`.
+    pub fn broad_fires(&self, broad_gain_nats: f64) -> bool {
+        self.broad_gains.iter().any(|g| *g >= broad_gain_nats)
+    }
+
+    /// Whether any edit of the rules' correction is made with these thresholds.
+    pub fn fires(&self, t: &Thresholds) -> bool {
+        self.confusion_fires(t.confusion_gain_nats) || self.broad_fires(t.broad_gain_nats)
+    }
+
     /// Whether the tutor says "correct" with these thresholds (the rule of
     /// [`crate::tasks::Verdict::decide`], without the model's own edits).
     pub fn called_correct(&self, t: &Thresholds) -> bool {
@@ -269,9 +302,7 @@ impl VerdictSample {
             .gains
             .iter()
             .any(|g| *g > 0.0 && *g < t.confusion_gain_nats && *g >= t.near_gain_nats);
-        !self.rules_changed
-            && !self.confusion_fires(t.confusion_gain_nats)
-            && !near
+        !self.rules_changed && !self.fires(t) && !near
             && self.fluency >= t.fluency_min
     }
 }
@@ -301,7 +332,7 @@ pub fn verdict_report(samples: &[VerdictSample], t: &Thresholds) -> VerdictRepor
     let imperfect: Vec<&VerdictSample> = samples.iter().filter(|s| s.expert <= 3).collect();
     let fires = |v: &[&VerdictSample]| {
         v.iter()
-            .filter(|s| s.confusion_fires(t.confusion_gain_nats))
+            .filter(|s| s.fires(t))
             .count()
     };
     VerdictReport {
@@ -362,8 +393,24 @@ pub fn fit_thresholds(samples: &[VerdictSample]) -> Thresholds {
             gain = t;
         }
     }
+    // The broad sets: the lowest threshold whose edits change at most the budgeted share of
+    // perfect sentences (on a grid of 0.5…30 nats).
+    let perfect: Vec<&VerdictSample> = samples.iter().filter(|s| s.expert == 4).collect();
+    let mut broad = f64::INFINITY;
+    if !perfect.is_empty() {
+        for step in (2..=120).rev() {
+            let t = f64::from(step) * 0.25;
+            let fired = perfect.iter().filter(|s| s.broad_fires(t)).count();
+            if fired as f64 / perfect.len() as f64 <= BROAD_FALSE_ALARMS {
+                broad = t;
+            } else {
+                break;
+            }
+        }
+    }
     let mut chosen = Thresholds {
         confusion_gain_nats: gain,
+        broad_gain_nats: broad,
         ..Thresholds::DEFAULT
     };
     let mut best_j = f64::NEG_INFINITY;
@@ -375,6 +422,7 @@ pub fn fit_thresholds(samples: &[VerdictSample]) -> Thresholds {
                 confusion_gain_nats: gain,
                 near_gain_nats: near,
                 fluency_min: bar as f32 / 10.0,
+                broad_gain_nats: broad,
             };
             let r = verdict_report(samples, &t);
             let j = (1.0 - r.perfect_not_called_correct) - r.poor_called_correct;
@@ -656,6 +704,7 @@ mod tests {
             expert,
             rules_changed: false,
             gains: vec![gain],
+            broad_gains: Vec::new(),
             fluency,
         }
     }

@@ -52,6 +52,10 @@ pub enum Confusion {
     EdIng,
     /// Question word order ("Where you go?", "I know where is he").
     WordOrder,
+    /// *a*/*an*/*the* added, dropped or swapped anywhere a noun phrase starts (the broad set).
+    Article,
+    /// A finite verb in another tense ("is" → "was", "go" → "went", "will" → "would").
+    Tense,
 }
 
 /// One proposed edit of the text: bytes `start..end` become `replacement`.
@@ -65,6 +69,9 @@ pub struct Candidate {
     pub replacement: String,
     /// The confusion set.
     pub kind: Confusion,
+    /// From the broad sets ([`broad_candidates`]): proposed wherever the word class allows,
+    /// so many are wrong; they need a higher gain ([`crate::calibration::Thresholds`]).
+    pub broad: bool,
 }
 
 impl Candidate {
@@ -491,6 +498,7 @@ pub fn candidates(text: &str) -> Vec<Candidate> {
             end,
             replacement,
             kind,
+            broad: false,
         });
     };
     let insert_before = |w: &Word<'_>, word: &str| (w.start, w.start, format!("{word} "));
@@ -896,6 +904,270 @@ pub fn candidates(text: &str) -> Vec<Candidate> {
     out
 }
 
+/// Prepositions the broad set swaps for one another (and drops): the ones learner essays
+/// confuse most (ERRANT's R:PREP and U:PREP edits are mostly among these).
+const BROAD_PREPOSITIONS: &[&str] = &[
+    "in", "on", "at", "to", "for", "of", "with", "about", "from", "by", "into",
+];
+
+/// Finite forms of *be*, *have*, *do* and the modals, each with its agreement twin (same
+/// tense, other number) and its tense twins.
+const AUX_FORMS: &[(&str, &[&str], &[&str])] = &[
+    ("is", &["are"], &["was"]),
+    ("are", &["is"], &["were"]),
+    ("am", &[], &["was"]),
+    ("was", &["were"], &["is"]),
+    ("were", &["was"], &["are"]),
+    ("has", &["have"], &["had"]),
+    ("have", &["has"], &["had"]),
+    ("had", &[], &["has", "have"]),
+    ("does", &["do"], &["did"]),
+    ("do", &["does"], &["did"]),
+    ("did", &[], &["do", "does"]),
+    ("doesn't", &["don't"], &["didn't"]),
+    ("don't", &["doesn't"], &["didn't"]),
+    ("isn't", &["aren't"], &["wasn't"]),
+    ("aren't", &["isn't"], &["weren't"]),
+    ("wasn't", &["weren't"], &["isn't"]),
+    ("weren't", &["wasn't"], &["aren't"]),
+    ("will", &[], &["would"]),
+    ("would", &[], &["will"]),
+    ("can", &[], &["could"]),
+    ("could", &[], &["can"]),
+];
+
+/// One word of the text with Harper's part-of-speech tag for it in this sentence.
+struct Tagged {
+    start: usize,
+    end: usize,
+    text: String,
+    lower: String,
+    pos: Option<harper_brill::UPOS>,
+    md: Option<DictWordMetadata>,
+}
+
+/// The words of `text` tagged by Harper's tagger (a Brill tagger over its dictionary), with
+/// byte offsets; `None` stands for punctuation or anything else that is not a word, so a
+/// comma breaks the "word before" of the next word.
+fn tagged(text: &str) -> Vec<Option<Tagged>> {
+    let document = harper_core::Document::new_plain_english_curated(text);
+    let byte_at: Vec<usize> = text
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(text.len()))
+        .collect();
+    let mut out = Vec::new();
+    for token in document.tokens() {
+        let (start, end) = (
+            byte_at.get(token.span.start).copied(),
+            byte_at.get(token.span.end).copied(),
+        );
+        let (Some(start), Some(end)) = (start, end) else {
+            continue;
+        };
+        match &token.kind {
+            harper_core::TokenKind::Word(md) => {
+                let word = &text[start..end];
+                out.push(Some(Tagged {
+                    start,
+                    end,
+                    text: word.to_string(),
+                    lower: word.to_lowercase(),
+                    pos: md.as_ref().and_then(|m| m.pos_tag),
+                    md: md.clone(),
+                }));
+            }
+            harper_core::TokenKind::Space(_) => {}
+            _ => out.push(None),
+        }
+    }
+    out
+}
+
+/// One of [`BROAD_PREPOSITIONS`] used as a preposition: tagged so, or "to" (tagged as the
+/// infinitive's particle) before anything but a verb.
+fn preposition(w: &Tagged, next: Option<&Tagged>) -> bool {
+    use harper_brill::UPOS;
+    BROAD_PREPOSITIONS.contains(&w.lower.as_str())
+        && (w.pos == Some(UPOS::ADP)
+            || (w.lower == "to"
+                && next.is_some_and(|n| !n.md.as_ref().is_some_and(|m| m.is_verb_lemma()))))
+}
+
+/// A noun here: tagged so, or tagged otherwise but known only as a noun (the tagger reads
+/// "cinema" in "went to cinema" as a verb after the "to").
+fn nounish(w: &Tagged) -> bool {
+    use harper_brill::UPOS;
+    w.pos == Some(UPOS::NOUN)
+        || (w.pos == Some(UPOS::VERB)
+            && w.md.as_ref().is_some_and(|m| m.is_noun() && !m.is_verb()))
+}
+
+/// A verb here: tagged so, or a verb form right after a subject (the tagger reads "lives" in
+/// "people who lives" as the plural of "life").
+fn verbal(w: &Tagged, prev: Option<&Tagged>) -> bool {
+    use harper_brill::UPOS;
+    w.pos == Some(UPOS::VERB)
+        || (w.md.as_ref().is_some_and(|m| m.is_verb())
+            && !matches!(w.pos, Some(UPOS::DET | UPOS::ADP | UPOS::ADJ | UPOS::ADV))
+            && prev.is_some_and(|p| {
+                matches!(p.pos, Some(UPOS::PRON | UPOS::NOUN | UPOS::PROPN))
+                    || matches!(p.lower.as_str(), "who" | "which" | "that")
+            }))
+}
+
+/// The broad confusion sets: every article, noun number, finite verb and common preposition
+/// of the sentence, each with its alternatives, wherever Harper's tagger says the word class
+/// fits. Far more of these are wrong than of [`candidates`], and there are many per
+/// sentence: the tutor ranks them by the model's next-token preference in one forward pass
+/// (`Engine::rank`) and scores only the best few as whole sentences. This is what finds the
+/// mistakes no pattern foresees ("the most of people", "many informations", "people who
+/// lives", "interested for"). Candidates that [`candidates`] also makes are left out.
+pub fn broad_candidates(text: &str) -> Vec<Candidate> {
+    use harper_brill::UPOS;
+    let ws = tagged(text);
+    let mut out: Vec<Candidate> = Vec::new();
+    let mut push = |start: usize, end: usize, replacement: String, kind: Confusion| {
+        out.push(Candidate {
+            start,
+            end,
+            replacement,
+            kind,
+            broad: true,
+        });
+    };
+    let word = |i: usize| ws.get(i).and_then(|w| w.as_ref());
+    let singular_countable_md = |m: &DictWordMetadata| {
+        m.is_noun()
+            && m.is_singular_noun()
+            && !m.is_plural_noun()
+            && m.is_countable_noun()
+            && !m.is_proper_noun()
+            && !m.is_pronoun()
+    };
+    for i in 0..ws.len() {
+        let Some(w) = word(i) else { continue };
+        let prev = i.checked_sub(1).and_then(word);
+        let next = word(i + 1);
+        let lower = w.lower.as_str();
+        let pos = w.pos;
+        let first = i == 0;
+
+        // Articles: drop or swap one that is there…
+        if matches!(lower, "the" | "a" | "an") && !first {
+            push(w.start, w.end, String::new(), Confusion::Article);
+            if let Some(nx) = next {
+                if lower == "the" {
+                    if nx.md.as_ref().is_some_and(singular_countable_md) {
+                        push(w.start, w.end, article_for(&nx.lower).into(), Confusion::Article);
+                    }
+                } else {
+                    push(w.start, w.end, "the".into(), Confusion::Article);
+                }
+            }
+        }
+        // … or add one where a noun phrase starts with no determiner: a lower-case singular
+        // countable noun, or an adjective before one, after a verb, a preposition or a
+        // conjunction (not after another noun, an adjective, a number or a pronoun).
+        let bare_noun = nounish(w)
+            && w.md.as_ref().is_some_and(singular_countable_md)
+            && !capitalised(&w.text);
+        let adj_noun = pos == Some(UPOS::ADJ)
+            && !NUMBERS.contains(&lower)
+            && !w.md.as_ref().is_some_and(|m| m.is_quantifier())
+            && next.is_some_and(|n| nounish(n) && n.md.as_ref().is_some_and(singular_countable_md));
+        let opens = prev.is_some_and(|p| {
+            (matches!(
+                p.pos,
+                Some(UPOS::VERB | UPOS::AUX | UPOS::ADP | UPOS::CCONJ | UPOS::SCONJ)
+            ) || preposition(p, Some(w)))
+                && !DETERMINERS.contains(&p.lower.as_str())
+                && !p.lower.ends_with("'s")
+        });
+        if (bare_noun || adj_noun) && opens && !first {
+            push(w.start, w.start, format!("{} ", article_for(lower)), Confusion::Article);
+            push(w.start, w.start, "the ".into(), Confusion::Article);
+        }
+
+        // Noun number: a common noun in the other number (forms from the dictionary).
+        if nounish(w) && !capitalised(&w.text) {
+            if let Some(m) = &w.md {
+                if m.is_noun() && !m.is_proper_noun() && !m.is_pronoun() {
+                    if m.is_singular_noun() && !m.is_plural_noun() && m.is_countable_noun() {
+                        if let Some(p) = plural_of(lower) {
+                            push(w.start, w.end, p, Confusion::NounNumber);
+                        }
+                    } else if m.is_plural_noun() && !m.is_singular_noun() {
+                        if let Some(s) = singular_of(lower) {
+                            push(w.start, w.end, s, Confusion::NounNumber);
+                        }
+                    }
+                }
+            }
+        }
+
+        // Finite verbs: agreement and tense.
+        if let Some((_, agree, tense)) = AUX_FORMS.iter().find(|(f, _, _)| *f == lower) {
+            for a in agree.iter() {
+                push(w.start, w.end, like_case(&w.text, a), Confusion::Agreement);
+            }
+            for t in tense.iter() {
+                push(w.start, w.end, like_case(&w.text, t), Confusion::Tense);
+            }
+        } else if !first && verbal(w, prev) {
+            let after_aux = prev.is_some_and(|p| {
+                p.lower == "to" || p.pos == Some(UPOS::AUX) || MODALS.contains(&p.lower.as_str())
+            });
+            if let (Some(m), false) = (&w.md, after_aux) {
+                if m.is_verb_third_person_singular_present_form() {
+                    if let Some(l) = lemma_of(lower) {
+                        push(w.start, w.end, l.clone(), Confusion::Agreement);
+                        if let Some(p) = past_of(&l) {
+                            push(w.start, w.end, p, Confusion::Tense);
+                        }
+                    }
+                } else if m.is_verb_lemma() {
+                    if let Some(t) = third_of(lower) {
+                        push(w.start, w.end, t, Confusion::Agreement);
+                    }
+                    if let Some(p) = past_of(lower) {
+                        push(w.start, w.end, p, Confusion::Tense);
+                    }
+                } else if m.is_verb_simple_past_form() {
+                    if let Some(l) = lemma_of(lower) {
+                        if let Some(t) = third_of(&l) {
+                            push(w.start, w.end, t, Confusion::Tense);
+                        }
+                        push(w.start, w.end, l, Confusion::Tense);
+                    }
+                }
+            }
+        }
+
+        // Prepositions: another one, or none.
+        if preposition(w, next) && !first {
+            for p in BROAD_PREPOSITIONS {
+                if *p != lower {
+                    push(w.start, w.end, (*p).into(), Confusion::Preposition);
+                }
+            }
+            push(w.start, w.end, String::new(), Confusion::Preposition);
+        }
+    }
+    let protected = crate::vietnamese::protected_spans(text);
+    let curated = candidates(text);
+    out.retain(|c| {
+        !protected.touches(c.start, c.end)
+            && c.replacement != text[c.start..c.end]
+            && !curated
+                .iter()
+                .any(|k| k.start == c.start && k.end == c.end && k.replacement == c.replacement)
+    });
+    out.sort_by(|a, b| (a.start, a.end, &a.replacement).cmp(&(b.start, b.end, &b.replacement)));
+    out.dedup_by(|a, b| a.start == b.start && a.end == b.end && a.replacement == b.replacement);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -947,6 +1219,60 @@ mod tests {
         }
     }
 
+    fn broad(text: &str) -> Vec<String> {
+        broad_candidates(text).iter().map(|c| c.apply(text)).collect()
+    }
+
+    #[test]
+    fn the_broad_sets_reach_mistakes_no_pattern_foresees() {
+        for (wrong, right) in [
+            (
+                "The people who lives here are kind.",
+                "The people who live here are kind.",
+            ),
+            (
+                "My friends is waiting outside.",
+                "My friends are waiting outside.",
+            ),
+            (
+                "Both of my brother are doctors.",
+                "Both of my brothers are doctors.",
+            ),
+            (
+                "He spent the most of his money.",
+                "He spent most of his money.",
+            ),
+            ("She went to cinema.", "She went to the cinema."),
+            ("We rented car at the airport.", "We rented a car at the airport."),
+            (
+                "When we were children, we play in the river.",
+                "When we were children, we played in the river.",
+            ),
+            ("She is aware about the risk.", "She is aware of the risk."),
+            ("We arrived to the hotel.", "We arrived at the hotel."),
+            (
+                "When I was young, my family is poor.",
+                "When I was young, my family was poor.",
+            ),
+        ] {
+            let all = broad(wrong);
+            assert!(all.iter().any(|p| p == right), "{wrong}: {all:?}");
+        }
+    }
+
+    #[test]
+    fn the_broad_sets_leave_names_vietnamese_and_the_first_word_alone() {
+        let text = "Phở is a dish of Hà Nội.";
+        let protected = crate::vietnamese::protected_spans(text);
+        for c in broad_candidates(text) {
+            assert!(c.broad);
+            assert!(!protected.touches(c.start, c.end), "{c:?}");
+            assert!(c.start > 0, "{c:?}");
+        }
+        // Proper nouns keep their number: no "Londons".
+        assert!(broad("We live in London.").iter().all(|p| !p.contains("Londons")));
+    }
+
     #[test]
     fn vietnamese_spans_get_no_candidates() {
         let text = "Yesterday I go to Đà Nẵng with Nguyễn.";
@@ -968,6 +1294,7 @@ mod tests {
             end: at + 3,
             replacement: String::new(),
             kind: Confusion::DoubleConjunction,
+            broad: false,
         };
         assert_eq!(c.apply(text), "Although I was tired , I  went.");
     }

@@ -15,4 +15,9 @@ cancelled: boolean,
 /**
  * Tokens generated.
  */
-tokens: number, };
+tokens: number, 
+/**
+ * Whether the reply was cut because the partner started repeating itself
+ * ([`ReplyGuard`]); the UI marks it "(đã dừng)", as a cancelled one.
+ */
+stopped: boolean, };

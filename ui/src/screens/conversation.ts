@@ -14,9 +14,11 @@ import { LEVELS } from "../labels";
 const SCENARIOS: Scenario[] = ["small_talk", "ordering_food", "job_interview", "travel", "shopping"];
 
 /** The conversation survives switching screens (not a restart). */
-const kept: { history: ChatMessage[]; tips: Hint[][]; scenario: Scenario; level: string; saved: number | null } = {
+const kept: { history: ChatMessage[]; tips: Hint[][]; stopped: boolean[]; scenario: Scenario; level: string; saved: number | null } = {
   history: [],
   tips: [],
+  // Replies that were cut short (Stop, or the partner repeating itself): marked "(đã dừng)".
+  stopped: [],
   // The saved conversation this one goes on (History lists it); a restart begins another.
   saved: null,
   scenario: "small_talk",
@@ -45,13 +47,15 @@ export function conversationScreen(root: HTMLElement): void {
     form,
   );
 
-  const bubble = (m: ChatMessage, tips: Hint[] = []) => {
+  const bubble = (m: ChatMessage, tips: Hint[] = [], stopped = false) => {
     const li = h("li", { class: `msg ${m.role}` }, h("p", { class: "msg-text", text: m.content }));
+    if (stopped) li.append(h("p", { class: "msg-stopped muted", text: s.stopped }));
     if (tips.length) li.append(tipList(tips));
     return li;
   };
   const redraw = () => {
-    log.replaceChildren(...kept.history.map((m, i) => bubble(m, m.role === "user" ? kept.tips[i] ?? [] : [])));
+    log.replaceChildren(...kept.history.map((m, i) =>
+      bubble(m, m.role === "user" ? kept.tips[i] ?? [] : [], kept.stopped[i] ?? false)));
   };
   redraw();
 
@@ -60,6 +64,7 @@ export function conversationScreen(root: HTMLElement): void {
   restart.addEventListener("click", () => {
     kept.history = [];
     kept.tips = [];
+    kept.stopped = [];
     kept.saved = null;
     redraw();
     input.focus();
@@ -99,9 +104,13 @@ export function conversationScreen(root: HTMLElement): void {
     try {
       const r = await running.result;
       kept.history.push({ role: "assistant", content: r.reply });
+      kept.stopped[kept.history.length - 1] = r.stopped || r.cancelled;
     } catch (e) {
       if ((e as Error).name !== "AbortError") showError(e);
-      if (replyText.textContent) kept.history.push({ role: "assistant", content: replyText.textContent });
+      if (replyText.textContent) {
+        kept.history.push({ role: "assistant", content: replyText.textContent });
+        kept.stopped[kept.history.length - 1] = true;
+      }
     } finally {
       running = null;
       send.disabled = false;

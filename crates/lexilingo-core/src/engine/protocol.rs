@@ -115,6 +115,18 @@ pub enum WorkerRequest {
         /// The texts to score.
         texts: Vec<String>,
     },
+    /// For each alternative text, how much more likely the model finds the alternative's
+    /// token than the text's own at the first token where the two differ (nats, left context
+    /// only). One forward pass over `text` answers them all: a cheap ranking of many small
+    /// edits, so that only the best few are scored as whole sentences.
+    Rank {
+        /// Request id.
+        id: u64,
+        /// The text the alternatives are edits of.
+        text: String,
+        /// The edited texts.
+        alternatives: Vec<String>,
+    },
     /// Stop the generation with this id at the next token.
     Cancel {
         /// Request id to cancel.
@@ -210,6 +222,7 @@ impl WorkerEvent {
             | WorkerEvent::Done { id, .. }
             | WorkerEvent::DoneMany { id, .. }
             | WorkerEvent::Scored { id, .. }
+            | WorkerEvent::Ranked { id, .. }
             | WorkerEvent::Failed { id, .. } => *id,
         }
     }
@@ -253,6 +266,15 @@ pub enum WorkerEvent {
         id: u64,
         /// One score per text.
         scores: Vec<TextScore>,
+    },
+    /// The answer to a [`WorkerRequest::Rank`], in the order of its alternatives. `f64::MAX`
+    /// where no token of the text can be compared (an alternative that only adds or removes
+    /// text at the very end): such an alternative cannot be ranked and is kept.
+    Ranked {
+        /// Request id.
+        id: u64,
+        /// One gain per alternative, in nats.
+        gains: Vec<f64>,
     },
     /// The request failed; the worker stays usable.
     Failed {

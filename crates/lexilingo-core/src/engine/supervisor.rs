@@ -293,6 +293,33 @@ impl Engine {
         .await
     }
 
+    /// For each of `alternatives` (edits of `text`), the model's preference for it at the
+    /// first token where it departs from `text` (see [`WorkerRequest::Rank`]).
+    pub async fn rank(&self, text: String, alternatives: Vec<String>) -> Result<Vec<f64>> {
+        if alternatives.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.inner.remote.is_some() {
+            return Err(EngineError::Unsupported {
+                what: "ranking edits (log-probabilities) on a remote server".into(),
+            }
+            .into());
+        }
+        self.request(
+            |id| WorkerRequest::Rank {
+                id,
+                text,
+                alternatives,
+            },
+            None,
+            |event| match event {
+                WorkerEvent::Ranked { gains, .. } => Some(gains),
+                _ => None,
+            },
+        )
+        .await
+    }
+
     /// One request to the worker: sends it, passes the worker's events for it to `handle`
     /// until `handle` returns the answer (a `Failed` event ends it as an error), and forwards a
     /// cancellation once. A worker that dies meanwhile is reaped and reported.

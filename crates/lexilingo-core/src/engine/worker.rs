@@ -109,6 +109,14 @@ fn run_worker() -> i32 {
                 Ok(scores) => emit(&WorkerEvent::Scored { id, scores }),
                 Err(error) => emit(&WorkerEvent::Failed { id, error }),
             },
+            WorkerRequest::Rank {
+                id,
+                text,
+                alternatives,
+            } => match model.rank(&mut ctx, &mut cache, &text, &alternatives) {
+                Ok(gains) => emit(&WorkerEvent::Ranked { id, gains }),
+                Err(error) => emit(&WorkerEvent::Failed { id, error }),
+            },
             WorkerRequest::Load { id, .. } => emit(&WorkerEvent::Failed {
                 id,
                 error: EngineError::Protocol {

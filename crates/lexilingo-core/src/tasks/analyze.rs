@@ -240,6 +240,7 @@ mod tests {
             confusion_gain_nats: 3.0,
             near_gain_nats: 1.0,
             fluency_min: 3.0,
+            broad_gain_nats: 8.0,
         };
         let clean = correction::build("My house small but nice.", "My house small but nice.");
         let near = correction::NearEdit {

@@ -381,13 +381,15 @@ impl Tutor {
     ) -> Result<(String, Option<NearEdit>)> {
         let fixed = self.respellings_in_context(check).await?;
         let scan = self.confusion_scan(&fixed).await?;
-        let threshold = self.thresholds().await?.confusion_gain_nats;
-        Ok((scan.fixed(threshold), scan.nearest_below(threshold)))
+        let t = self.thresholds().await?;
+        Ok((scan.fixed(&t), scan.nearest_below(t.confusion_gain_nats)))
     }
 
     /// The grammar Harper misses (crate::confusions): each candidate edit from the closed
-    /// confusion sets is scored against `text` in one request. Without scores (a remote
-    /// backend) there are no gains and nothing changes.
+    /// confusion sets is scored against `text` in one request. The broad sets propose many
+    /// more; one forward pass ranks them by the model's next-token preference
+    /// ([`crate::engine::Engine::rank`]) and only the best [`BROAD_KEEP`] are scored too.
+    /// Without scores (a remote backend) there are no gains and nothing changes.
     pub async fn confusion_scan(&self, text: &str) -> Result<ConfusionScan> {
         let mut scan = ConfusionScan {
             text: text.to_string(),
@@ -397,7 +399,24 @@ impl Tutor {
         if !self.engine.is_local() {
             return Ok(scan);
         }
-        let candidates = crate::confusions::candidates(text);
+        let mut candidates = crate::confusions::candidates(text);
+        let broad = crate::confusions::broad_candidates(text);
+        if !broad.is_empty() {
+            let ranks = self
+                .engine
+                .rank(
+                    text.to_string(),
+                    broad.iter().map(|c| c.apply(text)).collect(),
+                )
+                .await?;
+            let mut ranked: Vec<(f64, crate::confusions::Candidate)> = ranks
+                .into_iter()
+                .zip(broad)
+                .filter(|(r, _)| *r > 0.0)
+                .collect();
+            ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+            candidates.extend(ranked.into_iter().take(BROAD_KEEP).map(|(_, c)| c));
+        }
         if candidates.is_empty() {
             return Ok(scan);
         }
@@ -432,10 +451,16 @@ impl Tutor {
             .await?;
         let mistakes: Vec<_> = hints.iter().map(|h| h.error_type).collect();
         let fluency = self.fluency_from(signals, &mistakes).await?.score;
+        let (broad, curated): (Vec<_>, Vec<_>) = scan
+            .gains
+            .iter()
+            .zip(&scan.candidates)
+            .partition(|(_, c)| c.broad);
         Ok(crate::calibration::VerdictSample {
             expert,
             rules_changed: fixed != sentence,
-            gains: scan.gains,
+            gains: curated.into_iter().map(|(g, _)| *g).collect(),
+            broad_gains: broad.into_iter().map(|(g, _)| *g).collect(),
             fluency,
         })
     }
@@ -549,6 +574,13 @@ impl Tutor {
     }
 }
 
+/// Most broad-set candidates scored as whole sentences per text, after the ranking. Only
+/// those the model prefers at the point of change (a ranking gain above 0: it would rather
+/// read the alternative's token there than the learner's) are candidates at all, and each
+/// costs the tokens after its edit, so the best 8 are scored: on a 20-word sentence that is
+/// about 100 more scored tokens, 0.5 s with the 135M test model on 2 cores.
+pub const BROAD_KEEP: usize = 8;
+
 /// Every confusion-set candidate for one text, with its gain: how much more likely (nats,
 /// summed over the sentence) the model finds the text with that edit than without.
 #[derive(Debug, Clone, PartialEq)]
@@ -571,15 +603,23 @@ pub struct NearEdit {
 }
 
 impl ConfusionScan {
-    /// The text with the edits made whose gain reaches `threshold`: best first, skipping any
-    /// that overlaps (or inserts at the same place as) one already taken.
-    pub fn fixed(&self, threshold: f64) -> String {
+    /// The text with the edits made whose gain reaches their threshold (the broad sets'
+    /// own, higher one for theirs): best first, skipping any that overlaps (or inserts at the
+    /// same place as) one already taken.
+    pub fn fixed(&self, t: &crate::calibration::Thresholds) -> String {
         let mut ranked: Vec<(f64, &crate::confusions::Candidate)> = self
             .gains
             .iter()
             .copied()
             .zip(&self.candidates)
-            .filter(|(gain, _)| *gain >= threshold)
+            .filter(|(gain, c)| {
+                *gain
+                    >= if c.broad {
+                        t.broad_gain_nats
+                    } else {
+                        t.confusion_gain_nats
+                    }
+            })
             .collect();
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
         let mut taken: Vec<crate::confusions::Candidate> = Vec::new();
@@ -597,12 +637,14 @@ impl ConfusionScan {
         crate::confusions::apply_all(&self.text, &taken)
     }
 
-    /// The best candidate below `threshold`, if the model prefers it at all (gain > 0).
+    /// The best candidate below `threshold`, if the model prefers it at all (gain > 0). Only
+    /// the closed sets count: the broad sets propose an edit at nearly every word, and the
+    /// model half-prefers some of them in any sentence, right or wrong.
     pub fn nearest_below(&self, threshold: f64) -> Option<NearEdit> {
         self.gains
             .iter()
             .zip(&self.candidates)
-            .filter(|(g, _)| **g > 0.0 && **g < threshold)
+            .filter(|(g, c)| !c.broad && **g > 0.0 && **g < threshold)
             .max_by(|a, b| a.0.total_cmp(b.0))
             .map(|(g, c)| NearEdit {
                 text: c.apply(&self.text),

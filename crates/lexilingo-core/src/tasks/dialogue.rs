@@ -5,7 +5,7 @@ use ts_rs::TS;
 
 use super::Tutor;
 use crate::cefr::CefrLevel;
-use crate::engine::{CancellationToken, ChatMessage, GenerateRequest, Role, StopReason};
+use crate::engine::{CancellationToken, ChatMessage, GenerateRequest, Role};
 use crate::error::{ParseError, Result};
 
 /// A practice situation.
@@ -106,6 +106,146 @@ pub struct DialogueReply {
     pub cancelled: bool,
     /// Tokens generated.
     pub tokens: u32,
+    /// Whether the reply was cut because the partner started repeating itself
+    /// ([`ReplyGuard`]); the UI marks it "(đã dừng)", as a cancelled one.
+    #[serde(default)]
+    pub stopped: bool,
+}
+
+/// Most sentences in a reply at `level`: a beginner reads two short sentences, an advanced
+/// learner four. The partner's job is to keep the learner talking, not to lecture.
+pub fn max_sentences(level: CefrLevel) -> usize {
+    match level {
+        CefrLevel::A1 | CefrLevel::A2 => 2,
+        CefrLevel::B1 | CefrLevel::B2 => 3,
+        CefrLevel::C1 | CefrLevel::C2 => 4,
+    }
+}
+
+/// Words in a repeated phrase that stops a reply.
+pub const REPEAT_NGRAM: usize = 4;
+
+/// Why [`ReplyGuard::check`] ended a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// The reply reached its sentence cap: it is complete.
+    Enough(usize),
+    /// The partner repeated itself (a phrase of [`REPEAT_NGRAM`] words, or a whole
+    /// sentence): the reply is cut before the repeat.
+    Repeating(usize),
+}
+
+/// Stops a reply at a few sentences and at the first repetition, whatever the model.
+///
+/// A small model asked for "one to three short sentences" ran to its token limit on every
+/// reply (21–30 s on this machine), repeating itself. The prompt asks; this guard makes sure:
+/// it reads the reply as it streams and says where to cut, and the tutor then stops the
+/// generation, so a loop costs a few tokens, not the whole limit. Repetition is a repeated
+/// word [`REPEAT_NGRAM`]-gram or a repeated sentence, the usual sign of a degenerate loop
+/// (the n-gram repeat guard of machine translation decoders).
+#[derive(Debug, Clone)]
+pub struct ReplyGuard {
+    max_sentences: usize,
+}
+
+impl ReplyGuard {
+    /// A guard allowing `max_sentences` sentences.
+    pub fn new(max_sentences: usize) -> Self {
+        Self {
+            max_sentences: max_sentences.max(1),
+        }
+    }
+
+    /// Where to cut `text` (the reply so far), if it should end now.
+    pub fn check(&self, text: &str) -> Option<Cut> {
+        // Sentence ends: a run of . ! ? (or a line break) followed by white space, and more
+        // text after it. `(end, next_start)`.
+        let mut sentences: Vec<(usize, usize)> = Vec::new();
+        let mut start = 0;
+        let bytes: Vec<(usize, char)> = text.char_indices().collect();
+        for (k, &(i, c)) in bytes.iter().enumerate() {
+            let next = bytes.get(k + 1).map(|x| x.1);
+            let ends = (matches!(c, '.' | '!' | '?') && next.is_some_and(char::is_whitespace))
+                || c == '\n';
+            if ends {
+                let end = i + c.len_utf8();
+                if text[start..end].trim().is_empty() {
+                    start = end;
+                    continue;
+                }
+                sentences.push((start, end));
+                start = end;
+            }
+        }
+        let has_more = !text[start..].trim().is_empty();
+        // A whole sentence said again.
+        let norm = |s: &str| {
+            s.chars()
+                .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+                .collect::<String>()
+                .to_lowercase()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        for (k, &(s, e)) in sentences.iter().enumerate() {
+            let this = norm(&text[s..e]);
+            if !this.is_empty() && sentences[..k].iter().any(|&(a, b)| norm(&text[a..b]) == this) {
+                return Some(Cut::Repeating(trim_end_at(text, s)));
+            }
+        }
+        // A phrase said again: cut where the sentence holding the repeat starts, or, inside
+        // the first sentence, where the repeat itself starts.
+        let words = word_spans(text);
+        for j in REPEAT_NGRAM..=words.len().saturating_sub(REPEAT_NGRAM) {
+            let gram = |at: usize| {
+                words[at..at + REPEAT_NGRAM]
+                    .iter()
+                    .map(|&(a, b)| text[a..b].to_lowercase())
+                    .collect::<Vec<_>>()
+            };
+            let here = gram(j);
+            if (0..=j - REPEAT_NGRAM).any(|i| gram(i) == here) {
+                let at = words[j].0;
+                let sentence_start = sentences
+                    .iter()
+                    .map(|&(s, _)| s)
+                    .chain(std::iter::once(start))
+                    .filter(|&s| s <= at)
+                    .max()
+                    .unwrap_or(0);
+                let cut = if sentence_start > 0 { sentence_start } else { at };
+                return Some(Cut::Repeating(trim_end_at(text, cut)));
+            }
+        }
+        if sentences.len() >= self.max_sentences && (has_more || sentences.len() > self.max_sentences) {
+            return Some(Cut::Enough(sentences[self.max_sentences - 1].1));
+        }
+        None
+    }
+}
+
+/// `at`, moved back over white space and commas so the kept text ends cleanly.
+fn trim_end_at(text: &str, at: usize) -> usize {
+    text[..at].trim_end_matches(|c: char| c.is_whitespace() || c == ',').len()
+}
+
+/// Byte spans of the words (letters, digits and apostrophes) of `text`.
+fn word_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        let inside = c.is_alphanumeric() || (c == '\'' && start.is_some());
+        match (start, inside) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                out.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The system prompt for `settings`.
@@ -141,9 +281,38 @@ impl Tutor {
             seed: settings.seed,
             ..GenerateRequest::text(messages, settings.max_tokens)
         };
-        let generation = self.engine.generate(request, on_text, cancel).await?;
-        let reply = generation.text.trim().to_string();
-        let cancelled = generation.stop == StopReason::Cancelled;
+        // The guard stops the generation through a child token, so the caller's own token
+        // (the learner's Stop button) is left as it was.
+        let guard = ReplyGuard::new(max_sentences(settings.level));
+        let stop = cancel.child_token();
+        let mut so_far = String::new();
+        let mut cut: Option<Cut> = None;
+        let mut on_text = on_text;
+        let generation = self
+            .engine
+            .generate(
+                request,
+                |piece| {
+                    if cut.is_some() {
+                        return;
+                    }
+                    so_far.push_str(piece);
+                    cut = guard.check(&so_far);
+                    if cut.is_some() {
+                        stop.cancel();
+                    }
+                    on_text(piece);
+                },
+                &stop,
+            )
+            .await?;
+        let text = match cut {
+            Some(Cut::Enough(at) | Cut::Repeating(at)) => &generation.text[..at.min(generation.text.len())],
+            None => generation.text.as_str(),
+        };
+        let reply = text.trim().to_string();
+        let cancelled = cancel.is_cancelled();
+        let stopped = matches!(cut, Some(Cut::Repeating(_)));
         if reply.is_empty() && !cancelled {
             return Err(ParseError::Empty { field: "reply" }.into());
         }
@@ -151,6 +320,47 @@ impl Tutor {
             reply,
             cancelled,
             tokens: generation.generated_tokens,
+            stopped,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_ends_after_its_sentence_cap() {
+        let g = ReplyGuard::new(2);
+        assert_eq!(g.check("Hi Lan! Where are you from?"), None);
+        let text = "Hi Lan! Where are you from? I am";
+        assert_eq!(
+            g.check(text),
+            Some(Cut::Enough("Hi Lan! Where are you from?".len()))
+        );
+        assert_eq!(g.check("Hello. Nice to meet you. "), None);
+    }
+
+    #[test]
+    fn a_repeating_reply_is_cut_before_the_repeat() {
+        let g = ReplyGuard::new(4);
+        let text = "Do you like pho? I like pho very much. I like pho very";
+        // "I like pho very" is said twice: the second sentence holding it goes.
+        assert_eq!(
+            g.check(text),
+            Some(Cut::Repeating("Do you like pho? I like pho very much.".len()))
+        );
+        let same = "That is great! That is great! That";
+        assert_eq!(g.check(same), Some(Cut::Repeating("That is great!".len())));
+        // Inside one sentence: cut where the repeat starts.
+        let loop_ = "I like to eat and I like to eat and";
+        assert_eq!(g.check(loop_), Some(Cut::Repeating("I like to eat and".len())));
+        // Different words, no repeat.
+        assert_eq!(g.check("I like tea. You like coffee. We like"), None);
+    }
+
+    #[test]
+    fn levels_get_longer_replies_as_they_rise() {
+        assert!(max_sentences(CefrLevel::A1) < max_sentences(CefrLevel::C2));
     }
 }

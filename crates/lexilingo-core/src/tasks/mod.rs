@@ -22,7 +22,7 @@ use crate::lexicon::Lexicon;
 
 pub use analyze::{AnalyzeResult, Verdict, VerdictKind};
 pub use correction::{Candidates, CorrectionResult, CorrectionSource};
-pub use dialogue::{DialogueReply, DialogueSettings, Scenario};
+pub use dialogue::{max_sentences, Cut, DialogueReply, DialogueSettings, ReplyGuard, Scenario};
 pub use explanation::Explanation;
 pub use fluency::{FluencyResult, FluencySignals};
 pub use vocabulary::VocabularyResult;
