@@ -207,11 +207,17 @@ async fn dialogue_streams_a_reply_with_history() {
     assert!(!reply.cancelled);
     // The reply is what streamed, cut where the guard stopped it (a token or two may have
     // streamed past the cut), at most the level's sentences and without a repeat.
-    assert!(streamed.trim().starts_with(&reply.reply), "{streamed:?} vs {reply:?}");
+    assert!(
+        streamed.trim().starts_with(&reply.reply),
+        "{streamed:?} vs {reply:?}"
+    );
     let guard = ReplyGuard::new(max_sentences(DialogueSettings::default().level));
     assert_eq!(guard.check(&reply.reply), None, "{reply:?}");
     assert!(
-        !matches!(guard.check(&format!("{} More", reply.reply)), Some(Cut::Repeating(_))),
+        !matches!(
+            guard.check(&format!("{} More", reply.reply)),
+            Some(Cut::Repeating(_))
+        ),
         "{reply:?}"
     );
     // Far fewer tokens than the limit: the model ran to the limit on every reply before.

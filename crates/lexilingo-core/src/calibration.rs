@@ -197,9 +197,10 @@ fn never() -> f64 {
 /// change: the false-alarm budget the broad threshold is fitted to. The broad sets propose
 /// an edit at nearly every word, so a threshold fitted to the detection score alone would sit
 /// at the grid's floor and change right sentences; a learner told a right sentence is wrong
-/// learns the wrong thing. 3 % keeps the bar (≤ 10 % of perfect sentences changed,
-/// spelling aside) within reach with the other edits (9.2 % on GUG dev before the broad
-/// sets). A model that separates right from wrong better gets a lower threshold, and so more
+/// learns the wrong thing. The bar is ≤ 10 % of perfect sentences changed, spelling
+/// aside, and the other edits already change 9.2 % of GUG dev's: at this 3 % budget (6.75
+/// nats for the test model) the total rose to 10.4 % (docs/QUALITY.md, session 9), so the
+/// next refit should try 2 %, or a share of the budget per set. A model that separates right from wrong better gets a lower threshold, and so more
 /// recall, at the same budget.
 pub const BROAD_FALSE_ALARMS: f64 = 0.03;
 
@@ -302,8 +303,7 @@ impl VerdictSample {
             .gains
             .iter()
             .any(|g| *g > 0.0 && *g < t.confusion_gain_nats && *g >= t.near_gain_nats);
-        !self.rules_changed && !self.fires(t) && !near
-            && self.fluency >= t.fluency_min
+        !self.rules_changed && !self.fires(t) && !near && self.fluency >= t.fluency_min
     }
 }
 
@@ -330,11 +330,7 @@ pub fn verdict_report(samples: &[VerdictSample], t: &Thresholds) -> VerdictRepor
     let poor: Vec<&VerdictSample> = samples.iter().filter(|s| s.expert <= 2).collect();
     let perfect: Vec<&VerdictSample> = samples.iter().filter(|s| s.expert == 4).collect();
     let imperfect: Vec<&VerdictSample> = samples.iter().filter(|s| s.expert <= 3).collect();
-    let fires = |v: &[&VerdictSample]| {
-        v.iter()
-            .filter(|s| s.fires(t))
-            .count()
-    };
+    let fires = |v: &[&VerdictSample]| v.iter().filter(|s| s.fires(t)).count();
     VerdictReport {
         poor: poor.len(),
         poor_called_correct: share(

@@ -999,8 +999,7 @@ fn preposition(w: &Tagged, next: Option<&Tagged>) -> bool {
 fn nounish(w: &Tagged) -> bool {
     use harper_brill::UPOS;
     w.pos == Some(UPOS::NOUN)
-        || (w.pos == Some(UPOS::VERB)
-            && w.md.as_ref().is_some_and(|m| m.is_noun() && !m.is_verb()))
+        || (w.pos == Some(UPOS::VERB) && w.md.as_ref().is_some_and(|m| m.is_noun() && !m.is_verb()))
 }
 
 /// A verb here: tagged so, or a verb form right after a subject (the tagger reads "lives" in
@@ -1059,7 +1058,12 @@ pub fn broad_candidates(text: &str) -> Vec<Candidate> {
             if let Some(nx) = next {
                 if lower == "the" {
                     if nx.md.as_ref().is_some_and(singular_countable_md) {
-                        push(w.start, w.end, article_for(&nx.lower).into(), Confusion::Article);
+                        push(
+                            w.start,
+                            w.end,
+                            article_for(&nx.lower).into(),
+                            Confusion::Article,
+                        );
                     }
                 } else {
                     push(w.start, w.end, "the".into(), Confusion::Article);
@@ -1069,9 +1073,8 @@ pub fn broad_candidates(text: &str) -> Vec<Candidate> {
         // … or add one where a noun phrase starts with no determiner: a lower-case singular
         // countable noun, or an adjective before one, after a verb, a preposition or a
         // conjunction (not after another noun, an adjective, a number or a pronoun).
-        let bare_noun = nounish(w)
-            && w.md.as_ref().is_some_and(singular_countable_md)
-            && !capitalised(&w.text);
+        let bare_noun =
+            nounish(w) && w.md.as_ref().is_some_and(singular_countable_md) && !capitalised(&w.text);
         let adj_noun = pos == Some(UPOS::ADJ)
             && !NUMBERS.contains(&lower)
             && !w.md.as_ref().is_some_and(|m| m.is_quantifier())
@@ -1085,7 +1088,12 @@ pub fn broad_candidates(text: &str) -> Vec<Candidate> {
                 && !p.lower.ends_with("'s")
         });
         if (bare_noun || adj_noun) && opens && !first {
-            push(w.start, w.start, format!("{} ", article_for(lower)), Confusion::Article);
+            push(
+                w.start,
+                w.start,
+                format!("{} ", article_for(lower)),
+                Confusion::Article,
+            );
             push(w.start, w.start, "the ".into(), Confusion::Article);
         }
 
@@ -1107,7 +1115,11 @@ pub fn broad_candidates(text: &str) -> Vec<Candidate> {
         }
 
         // Finite verbs: agreement and tense.
-        if let Some((_, agree, tense)) = AUX_FORMS.iter().find(|(f, _, _)| *f == lower) {
+        // Not the first word: a question's inverted auxiliary agrees with the subject after
+        // it, and the first word may be a respelling the rules just made ("Where you" →
+        // "Were you"), which a second swap would compound ("Was you").
+        let aux = AUX_FORMS.iter().find(|(f, _, _)| *f == lower && !first);
+        if let Some((_, agree, tense)) = aux {
             for a in agree.iter() {
                 push(w.start, w.end, like_case(&w.text, a), Confusion::Agreement);
             }
@@ -1220,7 +1232,10 @@ mod tests {
     }
 
     fn broad(text: &str) -> Vec<String> {
-        broad_candidates(text).iter().map(|c| c.apply(text)).collect()
+        broad_candidates(text)
+            .iter()
+            .map(|c| c.apply(text))
+            .collect()
     }
 
     #[test]
@@ -1243,7 +1258,10 @@ mod tests {
                 "He spent most of his money.",
             ),
             ("She went to cinema.", "She went to the cinema."),
-            ("We rented car at the airport.", "We rented a car at the airport."),
+            (
+                "We rented car at the airport.",
+                "We rented a car at the airport.",
+            ),
             (
                 "When we were children, we play in the river.",
                 "When we were children, we played in the river.",
@@ -1270,7 +1288,9 @@ mod tests {
             assert!(c.start > 0, "{c:?}");
         }
         // Proper nouns keep their number: no "Londons".
-        assert!(broad("We live in London.").iter().all(|p| !p.contains("Londons")));
+        assert!(broad("We live in London.")
+            .iter()
+            .all(|p| !p.contains("Londons")));
     }
 
     #[test]

@@ -190,7 +190,11 @@ impl ReplyGuard {
         };
         for (k, &(s, e)) in sentences.iter().enumerate() {
             let this = norm(&text[s..e]);
-            if !this.is_empty() && sentences[..k].iter().any(|&(a, b)| norm(&text[a..b]) == this) {
+            if !this.is_empty()
+                && sentences[..k]
+                    .iter()
+                    .any(|&(a, b)| norm(&text[a..b]) == this)
+            {
                 return Some(Cut::Repeating(trim_end_at(text, s)));
             }
         }
@@ -214,11 +218,17 @@ impl ReplyGuard {
                     .filter(|&s| s <= at)
                     .max()
                     .unwrap_or(0);
-                let cut = if sentence_start > 0 { sentence_start } else { at };
+                let cut = if sentence_start > 0 {
+                    sentence_start
+                } else {
+                    at
+                };
                 return Some(Cut::Repeating(trim_end_at(text, cut)));
             }
         }
-        if sentences.len() >= self.max_sentences && (has_more || sentences.len() > self.max_sentences) {
+        if sentences.len() >= self.max_sentences
+            && (has_more || sentences.len() > self.max_sentences)
+        {
             return Some(Cut::Enough(sentences[self.max_sentences - 1].1));
         }
         None
@@ -227,14 +237,19 @@ impl ReplyGuard {
 
 /// `at`, moved back over white space and commas so the kept text ends cleanly.
 fn trim_end_at(text: &str, at: usize) -> usize {
-    text[..at].trim_end_matches(|c: char| c.is_whitespace() || c == ',').len()
+    text[..at]
+        .trim_end_matches(|c: char| c.is_whitespace() || c == ',')
+        .len()
 }
 
 /// Byte spans of the words (letters, digits and apostrophes) of `text`.
 fn word_spans(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
         let inside = c.is_alphanumeric() || (c == '\'' && start.is_some());
         match (start, inside) {
             (None, true) => start = Some(i),
@@ -307,7 +322,9 @@ impl Tutor {
             )
             .await?;
         let text = match cut {
-            Some(Cut::Enough(at) | Cut::Repeating(at)) => &generation.text[..at.min(generation.text.len())],
+            Some(Cut::Enough(at) | Cut::Repeating(at)) => {
+                &generation.text[..at.min(generation.text.len())]
+            }
             None => generation.text.as_str(),
         };
         let reply = text.trim().to_string();
@@ -348,13 +365,18 @@ mod tests {
         // "I like pho very" is said twice: the second sentence holding it goes.
         assert_eq!(
             g.check(text),
-            Some(Cut::Repeating("Do you like pho? I like pho very much.".len()))
+            Some(Cut::Repeating(
+                "Do you like pho? I like pho very much.".len()
+            ))
         );
         let same = "That is great! That is great! That";
         assert_eq!(g.check(same), Some(Cut::Repeating("That is great!".len())));
         // Inside one sentence: cut where the repeat starts.
         let loop_ = "I like to eat and I like to eat and";
-        assert_eq!(g.check(loop_), Some(Cut::Repeating("I like to eat and".len())));
+        assert_eq!(
+            g.check(loop_),
+            Some(Cut::Repeating("I like to eat and".len()))
+        );
         // Different words, no repeat.
         assert_eq!(g.check("I like tea. You like coffee. We like"), None);
     }
