@@ -120,7 +120,8 @@ struct Word<'a> {
     lower: &'a str,
 }
 
-fn words(text: &str) -> Vec<(usize, usize)> {
+/// Byte spans of the words (letters, digits and inner apostrophes) of `text`.
+pub(crate) fn words(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, c) in text

@@ -200,7 +200,7 @@ impl ReplyGuard {
         }
         // A phrase said again: cut where the sentence holding the repeat starts, or, inside
         // the first sentence, where the repeat itself starts.
-        let words = word_spans(text);
+        let words = crate::confusions::words(text);
         for j in REPEAT_NGRAM..=words.len().saturating_sub(REPEAT_NGRAM) {
             let gram = |at: usize| {
                 words[at..at + REPEAT_NGRAM]
@@ -240,27 +240,6 @@ fn trim_end_at(text: &str, at: usize) -> usize {
     text[..at]
         .trim_end_matches(|c: char| c.is_whitespace() || c == ',')
         .len()
-}
-
-/// Byte spans of the words (letters, digits and apostrophes) of `text`.
-fn word_spans(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        let inside = c.is_alphanumeric() || (c == '\'' && start.is_some());
-        match (start, inside) {
-            (None, true) => start = Some(i),
-            (Some(s), false) => {
-                out.push((s, i));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 /// The system prompt for `settings`.
