@@ -1,7 +1,8 @@
 //! LexiLingo Desktop: the Tauri shell around `lexilingo-core`.
 //!
-//! Commands stay thin: deserialize, call the core, return a typed result or a
-//! [`commands::CommandError`] with a stable code and a Vietnamese message.
+//! Commands are one-line adapters over `lexilingo-app` (the use cases the server and the CLI
+//! share): deserialize, call the [`lexilingo_app::App`], return its typed answer or its
+//! `AppError` (a typed code, the text in Vietnamese and English, the detail).
 
 mod commands;
 #[cfg(unix)]
@@ -60,7 +61,7 @@ pub fn run() {
             commands::diagnostics,
             commands::review_due,
             commands::review_answer,
-            commands::dialogue_reply,
+            commands::conversation_turn,
             commands::history_export,
             commands::history_import,
             commands::models_overview,
@@ -102,7 +103,7 @@ fn show_main_window(app: &tauri::AppHandle) {
 /// Sends every change of the model download to the window as a `download-state` event.
 fn forward_download_state(app: &tauri::AppHandle) {
     use tauri::{Emitter, Manager};
-    let Ok(models) = app.state::<state::AppState>().models().cloned() else {
+    let Ok(models) = app.state::<state::AppState>().app.models().cloned() else {
         return;
     };
     let app = app.clone();

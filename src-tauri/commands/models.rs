@@ -11,26 +11,26 @@ use crate::state::AppState;
 /// Catalog, installed models, the download.
 #[tauri::command]
 pub async fn models_overview(state: State<'_, AppState>) -> Result<ModelsOverview, CommandError> {
-    Ok(state.models()?.overview()?)
+    state.app.models_overview().await
 }
 
 /// Starts or resumes downloading catalog model `id`; progress arrives as events.
 #[tauri::command]
 pub async fn model_download(state: State<'_, AppState>, id: String) -> Result<(), CommandError> {
-    Ok(state.models()?.start(&id)?)
+    state.app.download_model(&id).map(|_| ())
 }
 
 /// Pauses the download (what arrived is kept, even across restarts).
 #[tauri::command]
 pub async fn model_pause(state: State<'_, AppState>) -> Result<(), CommandError> {
-    state.models()?.pause().await;
+    state.app.pause_download().await?;
     Ok(())
 }
 
 /// Stops the download of `id` and deletes what arrived.
 #[tauri::command]
 pub async fn model_cancel(state: State<'_, AppState>, id: String) -> Result<(), CommandError> {
-    Ok(state.models()?.cancel(&id).await?)
+    state.app.cancel_download(&id).await.map(|_| ())
 }
 
 /// Opens the native dialog for a GGUF model file (`what = "gguf"`) or a folder
@@ -71,9 +71,7 @@ pub async fn model_import(
     path: String,
 ) -> Result<InstalledModel, CommandError> {
     let path = state.picked_path(&path)?;
-    let model = state.models()?.import(&path).await?;
-    state.active().reset().await;
-    Ok(model)
+    state.app.import_model(&path).await
 }
 
 /// Makes installed model `id` the active one; the engine restarts with it on the next request.
@@ -82,16 +80,13 @@ pub async fn model_activate(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<ModelsOverview, CommandError> {
-    let models = state.models()?;
-    models.activate(&id)?;
-    state.active().reset().await;
-    Ok(models.overview()?)
+    state.app.activate_model(&id).await
 }
 
 /// Threads and context size, with the facts the form needs.
 #[tauri::command]
 pub async fn engine_settings(state: State<'_, AppState>) -> Result<EngineSettings, CommandError> {
-    Ok(EngineSettings::read(state.active().source()))
+    state.app.engine_settings().await
 }
 
 /// Saves threads and context size; the engine restarts with them on the next request.
@@ -100,16 +95,7 @@ pub async fn engine_settings_save(
     state: State<'_, AppState>,
     settings: EngineSettings,
 ) -> Result<EngineSettings, CommandError> {
-    settings
-        .save(state.active().source())
-        .map_err(|e| CommandError {
-            code: "settings_unsaved".into(),
-            message: "Không lưu được cài đặt. Em kiểm tra quyền ghi của thư mục dữ liệu nhé."
-                .into(),
-            detail: e.to_string(),
-        })?;
-    state.active().reset().await;
-    Ok(EngineSettings::read(state.active().source()))
+    state.app.save_engine_settings(settings).await
 }
 
 /// Copies the learner's data to `path` and uses it from the next start (the old folder stays).
@@ -119,15 +105,5 @@ pub async fn data_dir_move(
     path: String,
 ) -> Result<lexilingo_core::relocate::MoveReport, CommandError> {
     let target = state.picked_path(&path)?;
-    let from = state.data_dir().ok_or_else(CommandError::no_data_dir)?;
-    let pointer =
-        lexilingo_core::paths::data_dir_pointer().ok_or_else(CommandError::no_data_dir)?;
-    let store = state.store().await?;
-    lexilingo_core::relocate::move_data(store, from, &target, &pointer)
-        .await
-        .map_err(|e| CommandError {
-            code: e.code().into(),
-            message: e.message_vi(),
-            detail: e.to_string(),
-        })
+    state.app.move_data_dir(&target).await
 }

@@ -8,7 +8,11 @@
 import { invoke as tauriInvoke, Channel } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 
-import type { AnalyzeResult } from "./bindings/AnalyzeResult";
+import type { AppError } from "./bindings/AppError";
+import type { ConversationTurn } from "./bindings/ConversationTurn";
+import type { ErrorCode } from "./bindings/ErrorCode";
+import type { Practiced } from "./bindings/Practiced";
+import type { TurnRequest } from "./bindings/TurnRequest";
 import type { Attempt } from "./bindings/Attempt";
 import type { HistoryPage } from "./bindings/HistoryPage";
 import type { HistoryQuery } from "./bindings/HistoryQuery";
@@ -17,9 +21,6 @@ import type { ModelInfo } from "./bindings/ModelInfo";
 import type { Progress } from "./bindings/Progress";
 import type { DueCard } from "./bindings/DueCard";
 import type { ImportReport } from "./bindings/ImportReport";
-import type { ChatMessage } from "./bindings/ChatMessage";
-import type { DialogueReply } from "./bindings/DialogueReply";
-import type { Scenario } from "./bindings/Scenario";
 import type { ReviewFeedback } from "./bindings/ReviewFeedback";
 import type { ModelsOverview } from "./bindings/ModelsOverview";
 import type { DownloadStatus } from "./bindings/DownloadStatus";
@@ -29,10 +30,14 @@ import type { Conversation } from "./bindings/Conversation";
 import type { ConversationSummary } from "./bindings/ConversationSummary";
 import type { MoveReport } from "./bindings/MoveReport";
 
-/** An error as the UI shows it: a stable code, the Vietnamese and the English message. */
+/**
+ * An error as the UI shows it: the backend's typed code (`ErrorCode`, generated from the Rust
+ * enum) or one the UI itself met (`offline`, an HTTP status without a body), the Vietnamese
+ * and the English message.
+ */
 export class ApiError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode | "offline" | `http_${number}` | "error",
     readonly messageVi: string,
     readonly messageEn: string,
   ) {
@@ -92,10 +97,17 @@ async function invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T
   try {
     return (await tauriInvoke(cmd, args)) as T;
   } catch (e) {
-    // Tauri commands reject with `CommandError { code, message (vi), detail (en) }`.
-    const err = e as { code?: string; message?: string; detail?: string };
-    throw new ApiError(err.code ?? "error", err.message ?? String(e), err.detail ?? String(e));
+    throw fromAppError(e);
   }
+}
+
+/** The backend's `AppError` (Tauri commands reject with it; the server sends it as `error`). */
+function fromAppError(e: unknown): ApiError {
+  const err = e as Partial<AppError> & { message?: string };
+  if (err && typeof err === "object" && err.code) {
+    return new ApiError(err.code, err.message_vi ?? String(e), err.message_en ?? err.message ?? String(e));
+  }
+  return new ApiError("error", String(e), String(e));
 }
 
 /** Sends a request; an unreachable server is [`OFFLINE`], an abort stays an `AbortError`. */
@@ -117,15 +129,10 @@ async function send(method: string, path: string, body?: string, signal?: AbortS
 
 /** The server's error (`{ error: { code, message, message_vi } }`), or one made from the status. */
 async function serverError(response: Response): Promise<ApiError> {
-  const value = (await response.json().catch(() => null)) as
-    | { error?: { code?: string; message?: string; message_vi?: string } }
-    | null;
+  const value = (await response.json().catch(() => null)) as { error?: Partial<AppError> & { message?: string } } | null;
   const err = value?.error;
-  return new ApiError(
-    err?.code ?? `http_${response.status}`,
-    err?.message_vi ?? `Máy chủ trả lời lỗi ${response.status}.`,
-    err?.message ?? `The server answered ${response.status}.`,
-  );
+  if (err?.code) return fromAppError(err);
+  return new ApiError(`http_${response.status}`, `Máy chủ trả lời lỗi ${response.status}.`, `The server answered ${response.status}.`);
 }
 
 /** A JSON request with a JSON answer (`rawBody`: a body that is JSON text already). */
@@ -175,20 +182,20 @@ async function eachEvent(response: Response, onData: (data: string) => boolean |
   }
 }
 
-/** Reads a server-sent-event stream of the streaming dialogue endpoint. */
-async function streamDialogue(body: unknown, onToken: (piece: string) => void, signal: AbortSignal): Promise<DialogueReply> {
-  const response = await send("POST", "/v1/tutor/dialogue", JSON.stringify(body), signal);
-  let reply: DialogueReply | null = null;
+/** Reads the server-sent events of one conversation turn: tokens, then the turn or an error. */
+async function streamTurn(turn: TurnRequest, onToken: (piece: string) => void, signal: AbortSignal): Promise<ConversationTurn> {
+  const response = await send("POST", "/v1/conversations/turn", JSON.stringify(turn), signal);
+  let done: ConversationTurn | null = null;
   let failure: ApiError | null = null;
   await eachEvent(response, (data) => {
     if (data === "[DONE]") return false;
-    const msg = JSON.parse(data) as { token?: string; reply?: DialogueReply; error?: { code: string; message: string; message_vi: string } };
+    const msg = JSON.parse(data) as { token?: string; turn?: ConversationTurn; error?: AppError };
     if (msg.token !== undefined) onToken(msg.token);
-    if (msg.reply) reply = msg.reply;
-    if (msg.error) failure = new ApiError(msg.error.code, msg.error.message_vi, msg.error.message);
-    return reply !== null || failure !== null;
+    if (msg.turn) done = msg.turn;
+    if (msg.error) failure = fromAppError(msg.error);
+    return done !== null || failure !== null;
   });
-  const [r, f] = [reply as DialogueReply | null, failure as ApiError | null];
+  const [r, f] = [done as ConversationTurn | null, failure as ApiError | null];
   if (f) throw f;
   if (r) return r;
   throw OFFLINE;
@@ -206,8 +213,11 @@ export const api = {
     return transport === "tauri" ? invoke("engine_status") : http("GET", "/v1/engine");
   },
 
-  /** Fluency, level, correction and explanations; saved to the history. Cancellable. */
-  analyze(sentence: string): Running<AnalyzeResult> {
+  /**
+   * Fluency, level, correction and explanations, saved to the history; a failed save is the
+   * answer's `warning`. Cancellable.
+   */
+  analyze(sentence: string): Running<Practiced> {
     if (transport === "tauri") {
       const requestId = nextRequest++;
       return {
@@ -252,20 +262,23 @@ export const api = {
     return r.report;
   },
 
-  /** The conversation partner's reply, streamed through `onToken`; Stop cancels it. */
-  dialogue(history: ChatMessage[], message: string, scenario: Scenario, level: string, onToken: (piece: string) => void): Running<DialogueReply> {
+  /**
+   * One learner message: the partner's reply streamed through `onToken` (Stop cancels it),
+   * then the message checked by the model and the exchange saved (History, Review, Progress).
+   */
+  converse(turn: TurnRequest, onToken: (piece: string) => void): Running<ConversationTurn> {
     if (transport === "tauri") {
       const requestId = nextRequest++;
       const channel = new Channel<string>();
       channel.onmessage = onToken;
       return {
-        result: invoke("dialogue_reply", { history, message, scenario, level, requestId, onToken: channel }),
+        result: invoke("conversation_turn", { turn, requestId, onToken: channel }),
         cancel: () => void invoke("cancel_request", { requestId }).catch(() => undefined),
       };
     }
     const abort = new AbortController();
     return {
-      result: streamDialogue({ history, message, scenario, level, stream: true }, onToken, abort.signal),
+      result: streamTurn(turn, onToken, abort.signal),
       cancel: () => abort.abort(),
     };
   },
@@ -418,13 +431,6 @@ export const api = {
     return transport === "tauri"
       ? invoke("engine_settings_save", { settings })
       : http("PUT", "/v1/settings/engine", settings);
-  },
-
-  /** Appends the newest messages of a conversation (a new one when `id` is null); its id. */
-  async saveConversation(id: number | null, scenario: Scenario, level: string, turns: ChatMessage[]): Promise<number> {
-    if (transport === "tauri") return invoke("conversation_save", { id, scenario, level, turns });
-    const r = await http<{ id: number }>("POST", "/v1/conversations", { id, scenario, level, turns });
-    return r.id;
   },
 
   conversations(): Promise<ConversationSummary[]> {

@@ -91,6 +91,7 @@ const vi = {
     send: "Gửi",
     stop: "Dừng",
     stopped: "(đã dừng)",
+    corrected: "Câu sửa:",
   },
   review: {
     title: "Ôn lại lỗi của em",
@@ -296,6 +297,7 @@ const en: Strings = {
     send: "Send",
     stop: "Stop",
     stopped: "(stopped)",
+    corrected: "Corrected:",
   },
   review: {
     title: "Review your mistakes",

@@ -1,42 +1,36 @@
 //! `lexilingo chat`: a conversation in the terminal, one line per message.
 //!
+//! Each turn is the app's conversation use case ([`lexilingo_app::App::converse`]), as in the
+//! window and the browser: the reply streams, then the message is checked and the exchange
+//! saved, so the learner's mistakes reach History and Review from here too.
+//!
 //! A failed turn (the worker crashed, the model answered badly) prints one error line and the
 //! conversation goes on: the next line starts a fresh worker if needed.
 
 use std::io::{BufRead, Write};
 
+use lexilingo_app::{App, ConversationTurn, TurnRequest};
 use lexilingo_core::engine::{CancellationToken, ChatMessage, Role};
-use lexilingo_core::store::{NewAttempt, NewConversation, Store};
 use lexilingo_core::tasks::DialogueSettings;
-use lexilingo_core::Tutor;
 
 use crate::cli::ChatArgs;
 
 /// Runs the conversation until end of input or `/quit`.
-pub async fn run(tutor: Tutor, store: &Store, args: &ChatArgs, json: bool) -> anyhow::Result<()> {
-    let settings = DialogueSettings {
+pub async fn run(app: App, args: &ChatArgs, json: bool) -> anyhow::Result<()> {
+    let mut request = TurnRequest {
+        conversation_id: None,
         scenario: args.scenario(),
         level: args.level,
-        seed: args.seed.unwrap_or_else(seed_from_clock),
-        ..DialogueSettings::default()
-    };
-    let mut history: Vec<ChatMessage> = Vec::new();
-    let conversation = store
-        .insert_conversation(&NewConversation {
-            scenario: settings.scenario.as_str().into(),
-            level: settings.level,
-            model_id: tutor.engine().config().model_id(),
-        })
-        .await?;
-    let ctx = Saved {
-        store,
-        conversation,
+        history: Vec::new(),
+        message: String::new(),
+        check: !args.no_check,
+        seed: Some(args.seed.unwrap_or_else(seed_from_clock)),
     };
     if !json {
         eprintln!(
             "Hội thoại: {} · trình độ {}. Gõ câu tiếng Anh rồi Enter; /quit để thoát.",
-            settings.scenario.as_str(),
-            settings.level
+            request.scenario.as_str(),
+            request.level
         );
     }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<String>(4);
@@ -62,86 +56,31 @@ pub async fn run(tutor: Tutor, store: &Store, args: &ChatArgs, json: bool) -> an
         if message == "/quit" || message == "/exit" {
             break;
         }
-        let cancel = CancellationToken::new();
-        if let Err(e) = turn(
-            &tutor,
-            &ctx,
-            args,
-            &settings,
-            &mut history,
-            message,
-            json,
-            &cancel,
-        )
-        .await
-        {
-            crate::report(&e, json);
+        request.message = message.to_string();
+        match turn(&app, &request, json).await {
+            Ok(done) => {
+                if done.conversation_id.is_some() {
+                    request.conversation_id = done.conversation_id;
+                }
+                request
+                    .history
+                    .push(ChatMessage::new(Role::User, request.message.clone()));
+                request
+                    .history
+                    .push(ChatMessage::new(Role::Assistant, done.reply.reply));
+            }
+            Err(e) => crate::report(&e, json),
         }
     }
     Ok(())
 }
 
-/// Where a conversation is saved.
-struct Saved<'a> {
-    store: &'a Store,
-    conversation: i64,
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn turn(
-    tutor: &Tutor,
-    saved: &Saved<'_>,
-    args: &ChatArgs,
-    settings: &DialogueSettings,
-    history: &mut Vec<ChatMessage>,
-    message: &str,
-    json: bool,
-    cancel: &CancellationToken,
-) -> anyhow::Result<()> {
-    let started = std::time::Instant::now();
-    let check = if args.no_check {
-        None
-    } else {
-        Some(tutor.correct_grammar(message, cancel).await?)
-    };
-    // The learner's message is saved as soon as it is checked, before the reply is generated.
-    saved
-        .store
-        .insert_turn(saved.conversation, Role::User, message)
-        .await?;
-    if let Some(c) = &check {
-        let attempt = NewAttempt::from_dialogue_check(
-            c,
-            &tutor.engine().config().model_id(),
-            saved.conversation,
-            started.elapsed().as_millis() as u64,
-        );
-        saved.store.insert_attempt(&attempt).await?;
-    }
-    if let (Some(c), false) = (&check, json) {
-        for e in &c.edits {
-            println!(
-                "  💡 {} → {} ({})",
-                if e.original.is_empty() {
-                    "∅"
-                } else {
-                    &e.original
-                },
-                if e.replacement.is_empty() {
-                    "∅"
-                } else {
-                    &e.replacement
-                },
-                e.error_type.name_vi()
-            );
-        }
-    }
+async fn turn(app: &App, request: &TurnRequest, json: bool) -> anyhow::Result<ConversationTurn> {
+    let cancel = CancellationToken::new();
     let mut stdout = std::io::stdout();
-    let reply = tutor
-        .generate_dialogue(
-            history,
-            message,
-            settings,
+    let done = app
+        .converse(
+            request,
             |piece| {
                 if !json {
                     // The model's text, escape codes shown, never obeyed by the terminal.
@@ -150,27 +89,45 @@ async fn turn(
                     let _ = stdout.flush();
                 }
             },
-            cancel,
+            &cancel,
         )
         .await?;
     if json {
-        let line = serde_json::json!({ "reply": reply, "correction": check });
+        let line = serde_json::json!({
+            "reply": done.reply, "correction": done.check,
+            "conversation_id": done.conversation_id, "attempt_id": done.attempt_id,
+            "warnings": done.warnings,
+        });
         println!("{line}");
-    } else {
-        println!();
+        return Ok(done);
     }
-    saved
-        .store
-        .insert_turn(saved.conversation, Role::Assistant, &reply.reply)
-        .await?;
-    history.push(ChatMessage::new(Role::User, message));
-    history.push(ChatMessage::new(Role::Assistant, reply.reply));
-    Ok(())
+    println!();
+    if let Some(c) = &done.check {
+        for e in &c.edits {
+            let side = |s: &str| {
+                if s.is_empty() {
+                    "∅".to_string()
+                } else {
+                    s.to_string()
+                }
+            };
+            println!(
+                "  💡 {} → {} ({})",
+                side(&e.original),
+                side(&e.replacement),
+                e.error_type.name_vi()
+            );
+        }
+    }
+    for w in &done.warnings {
+        eprintln!("lexilingo: warning: {}", w.message_vi);
+    }
+    Ok(done)
 }
 
 fn seed_from_clock() -> u32 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
-        .unwrap_or(42)
+        .unwrap_or(DialogueSettings::default().seed)
 }

@@ -545,6 +545,7 @@ impl Cli {
             data_dir: self.data_dir().ok(),
             threads: self.threads,
             n_ctx: self.ctx,
+            worker: None,
         }
     }
 }

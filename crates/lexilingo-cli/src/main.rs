@@ -16,10 +16,9 @@ mod serve_guard;
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
+use lexilingo_app::App;
 use lexilingo_core::engine::CancellationToken;
-use lexilingo_core::store::NewAttempt;
 use lexilingo_core::Tutor;
 
 use cli::{Cli, Command};
@@ -56,11 +55,21 @@ fn main() -> ExitCode {
 
 /// Prints an error as one line (or one JSON object with `--json`), never a backtrace.
 fn report(e: &anyhow::Error, json: bool) {
-    let code = e
-        .downcast_ref::<lexilingo_core::Error>()
-        .map_or("error", lexilingo_core::Error::code);
+    // The app's errors carry the texts every front end shows; the core's carry a code.
+    let app_error = e.downcast_ref::<lexilingo_app::AppError>();
+    let code = match app_error {
+        Some(a) => a.code.as_str(),
+        None => e
+            .downcast_ref::<lexilingo_core::Error>()
+            .map_or("error", lexilingo_core::Error::code),
+    };
     if json {
-        let body = serde_json::json!({ "error": { "code": code, "message": format!("{e:#}") } });
+        let mut body =
+            serde_json::json!({ "error": { "code": code, "message": format!("{e:#}") } });
+        if let Some(a) = app_error {
+            body["error"]["message_vi"] = serde_json::json!(a.message_vi);
+            body["error"]["message_en"] = serde_json::json!(a.message_en);
+        }
         // stdout may be a closed pipe (`| head`); there is nowhere left to report that.
         let _ = writeln!(std::io::stdout(), "{body}");
     } else {
@@ -87,22 +96,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match &cli.command {
         Command::Analyze { sentence, no_save } => {
-            let tutor = tutor()?;
-            // Open the history first: a broken data directory is reported before the wait.
-            let store = if *no_save {
-                None
-            } else {
-                Some(history::open_store(&cli).await?)
-            };
-            let result = tutor.analyze(sentence, &cancel).await?;
-            if let Some(store) = &store {
-                let model = tutor.engine().config().model_id();
-                store
-                    .insert_attempt(&NewAttempt::from_analysis(&result, &model))
-                    .await
-                    .context("the analysis worked but could not be saved to the history")?;
+            // Fails now, with the CLI's wording, when there is no model or the settings are bad.
+            drop(tutor()?);
+            let mut app = App::with_models(source.clone(), None);
+            if !*no_save {
+                // Open the history first: a broken data directory is reported before the wait.
+                app = app.with_store(history::open_store(&cli).await?);
             }
-            emit(&mut out, cli.json, &result, render::analyze)?;
+            let practiced = app.practice(sentence, !*no_save, &cancel).await?;
+            if let Some(w) = &practiced.warning {
+                eprintln!("lexilingo: warning: {} ({})", w.message_en, w.detail);
+            }
+            emit(&mut out, cli.json, &practiced, |o, p| {
+                render::analyze(o, &p.result)
+            })?;
         }
         Command::Fluency { sentence } => {
             let result = tutor()?.analyze_fluency(sentence, &cancel).await?;
@@ -124,8 +131,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Chat(args) => {
             drop(out);
-            let store = history::open_store(&cli).await?;
-            chat::run(tutor()?, &store, args, cli.json).await?;
+            drop(tutor()?);
+            let app =
+                App::with_models(source.clone(), None).with_store(history::open_store(&cli).await?);
+            chat::run(app, args, cli.json).await?;
         }
         Command::Serve {
             host,

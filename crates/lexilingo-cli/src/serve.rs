@@ -33,10 +33,11 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use lexilingo_core::active::{ActiveTutor, EngineSettings, TutorSource};
+use lexilingo_app::{App, AppError, ErrorCode, TurnRequest};
+use lexilingo_core::active::{EngineSettings, TutorSource};
 use lexilingo_core::engine::{CancellationToken, ChatMessage, GenerateRequest, Role, StopReason};
 use lexilingo_core::models::{DownloadOptions, ModelService};
-use lexilingo_core::store::{HistoryQuery, NewAttempt, Store};
+use lexilingo_core::store::{HistoryQuery, Store};
 use lexilingo_core::tasks::{DialogueSettings, Scenario};
 use lexilingo_core::{CefrLevel, Tutor};
 use serde::Deserialize;
@@ -84,9 +85,10 @@ pub struct ServeOptions {
 }
 
 struct AppState {
-    tutor: ActiveTutor,
+    /// The use cases, shared with the window and the CLI.
+    app: App,
+    /// The app's model service (the server always has a data folder, so always one).
     models: Arc<ModelService>,
-    store: Store,
     guard: Arc<Guard>,
     allow_data_dir_move: bool,
     queue: usize,
@@ -95,21 +97,6 @@ struct AppState {
 }
 
 type Shared = Arc<AppState>;
-
-impl AppState {
-    /// The id saved attempts and `/v1/models` use: the running model's file name, else the one
-    /// the next request would load.
-    fn model_id(&self) -> String {
-        if let Some(tutor) = self.tutor.running() {
-            return tutor.engine().config().model_id();
-        }
-        self.tutor
-            .source()
-            .model_path()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "none".into())
-    }
-}
 
 /// Runs the server until Ctrl-C.
 pub async fn run(source: TutorSource, store: Store, options: ServeOptions) -> anyhow::Result<()> {
@@ -152,10 +139,10 @@ pub async fn run(source: TutorSource, store: Store, options: ServeOptions) -> an
         lexilingo_core::models::endpoint_from_env(),
         DownloadOptions::default(),
     );
+    let app = App::with_models(source, Some(models.clone())).with_store(store);
     let state = Arc::new(AppState {
-        tutor: ActiveTutor::new(source),
+        app,
         models,
-        store,
         guard: Arc::new(Guard {
             token: token.clone(),
             allow_hosts: options.allow_hosts.clone(),
@@ -224,6 +211,7 @@ fn router(state: Shared, ui_dir: Option<PathBuf>) -> Router {
             "/v1/conversations",
             get(conversations_list).post(conversations_save),
         )
+        .route("/v1/conversations/turn", post(conversations_turn))
         .route(
             "/v1/conversations/{id}",
             get(conversations_get).delete(conversations_delete),
@@ -269,99 +257,58 @@ fn router(state: Shared, ui_dir: Option<PathBuf>) -> Router {
     ))
 }
 
-/// An API error: a status, a stable code and messages in English and Vietnamese.
+/// An API error: the app's [`AppError`] (one code and text for every front end) with the
+/// HTTP status, taken from the code unless a host-level refusal says otherwise.
 pub(crate) struct ApiError {
     status: StatusCode,
-    code: String,
-    message: String,
-    message_vi: String,
+    error: AppError,
 }
 
 impl ApiError {
-    fn bad_request(code: &str, message: impl Into<String>, message_vi: &str) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            code: code.into(),
-            message: message.into(),
-            message_vi: message_vi.into(),
-        }
+    /// `code` with its own status, the technical `message` as detail and a Vietnamese text.
+    fn full(status: StatusCode, code: ErrorCode, message: String, message_vi: &str) -> Self {
+        let mut error = AppError::new(code, message);
+        error.message_vi = message_vi.into();
+        Self { status, error }
+    }
+
+    fn bad_request(code: ErrorCode, message: impl Into<String>, message_vi: &str) -> Self {
+        Self::full(StatusCode::BAD_REQUEST, code, message.into(), message_vi)
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        let status =
+            StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Self { status, error }
     }
 }
 
 impl From<lexilingo_core::Error> for ApiError {
     fn from(e: lexilingo_core::Error) -> Self {
-        use lexilingo_core::Error;
-        let status = match &e {
-            Error::Input(_) => StatusCode::BAD_REQUEST,
-            // The client sent more than the model's context holds, or a schema llama.cpp
-            // cannot turn into a grammar: its request, not the server, is at fault.
-            Error::Engine(
-                lexilingo_core::error::EngineError::ContextOverflow { .. }
-                | lexilingo_core::error::EngineError::BadSchema { .. },
-            ) => StatusCode::BAD_REQUEST,
-            Error::Engine(lexilingo_core::error::EngineError::Timeout { .. }) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            Error::Engine(lexilingo_core::error::EngineError::Cancelled) => {
-                // nginx's "client closed request": nobody reads it, but logs are clearer.
-                StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST)
-            }
-            Error::Parse(_) => StatusCode::BAD_GATEWAY,
-            Error::TooBig { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            // No model yet is the first-run state, not a server fault.
-            Error::NoModel => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Models(
-                lexilingo_core::models::ManagerError::ModelFile(_)
-                | lexilingo_core::models::ManagerError::NotInCatalog(_)
-                | lexilingo_core::models::ManagerError::NotInstalled(_),
-            ) => StatusCode::BAD_REQUEST,
-            Error::Models(lexilingo_core::models::ManagerError::Busy { .. }) => {
-                StatusCode::CONFLICT
-            }
-            Error::Models(
-                lexilingo_core::models::ManagerError::Unloadable { .. }
-                | lexilingo_core::models::ManagerError::Download(
-                    lexilingo_core::models::DownloadError::BadName { .. }
-                    | lexilingo_core::models::DownloadError::TooLarge { .. },
-                ),
-            ) => StatusCode::BAD_REQUEST,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        Self {
-            status,
-            code: e.code().into(),
-            message: e.to_string(),
-            message_vi: e.message_vi(),
-        }
+        AppError::from(e).into()
     }
 }
 
 impl From<lexilingo_core::store::StoreError> for ApiError {
     fn from(e: lexilingo_core::store::StoreError) -> Self {
-        if let lexilingo_core::store::StoreError::BadImport(why) = &e {
-            return ApiError::bad_request(
-                "bad_import",
-                format!("not a LexiLingo history export: {why}"),
-                "Tệp này không phải bản xuất lịch sử của LexiLingo. Lịch sử hiện có không bị thay đổi.",
-            );
-        }
-        Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "history_error".into(),
-            message: e.to_string(),
-            message_vi: "Không đọc hoặc ghi được lịch sử học. Dữ liệu cũ của em vẫn an toàn."
-                .into(),
-        }
+        AppError::from(e).into()
     }
+}
+
+/// The error object of a response body (and of a failed stream's last event).
+fn error_json(e: &AppError, status: StatusCode) -> Value {
+    json!({
+        "code": e.code, "message": e.detail, "message_vi": e.message_vi, "message_en": e.message_en,
+        "type": if status.is_client_error() { "invalid_request_error" } else { "server_error" },
+    })
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        // The OpenAI error shape, with the Vietnamese message alongside.
-        let body = json!({ "error": {
-            "code": self.code, "message": self.message, "message_vi": self.message_vi,
-            "type": if self.status.is_client_error() { "invalid_request_error" } else { "server_error" },
-        }});
+        // The OpenAI error shape, with the texts for the learner alongside.
+        let body = json!({ "error": error_json(&self.error, self.status) });
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response
@@ -391,16 +338,16 @@ where
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(not_json()),
-            Err(e) => Err(ApiError {
-                status: if e.status().is_client_error() {
+            Err(e) => Err(ApiError::full(
+                if e.status().is_client_error() {
                     e.status()
                 } else {
                     StatusCode::BAD_REQUEST
                 },
-                code: "bad_request_body".into(),
-                message: e.body_text(),
-                message_vi: "Dữ liệu gửi lên không đúng định dạng.".into(),
-            }),
+                ErrorCode::BadRequestBody,
+                e.body_text(),
+                "Dữ liệu gửi lên không đúng định dạng.",
+            )),
         }
     }
 }
@@ -422,7 +369,7 @@ where
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(v)) => Ok(ApiQuery(v)),
             Err(e) => Err(ApiError::bad_request(
-                "bad_query",
+                ErrorCode::BadQuery,
                 e.body_text(),
                 "Tham số trên đường dẫn không hợp lệ.",
             )),
@@ -447,7 +394,7 @@ where
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(v)) => Ok(ApiPath(v)),
             Err(e) => Err(ApiError::bad_request(
-                "bad_path",
+                ErrorCode::BadPath,
                 e.body_text(),
                 "Địa chỉ yêu cầu không hợp lệ.",
             )),
@@ -457,12 +404,12 @@ where
 
 /// 415 for a body that is not declared JSON.
 fn not_json() -> ApiError {
-    ApiError {
-        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        code: "unsupported_media_type".into(),
-        message: "the body must be JSON with `Content-Type: application/json`".into(),
-        message_vi: "Yêu cầu phải gửi dữ liệu JSON (Content-Type: application/json).".into(),
-    }
+    ApiError::full(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::UnsupportedMediaType,
+        "the body must be JSON with `Content-Type: application/json`".into(),
+        "Yêu cầu phải gửi dữ liệu JSON (Content-Type: application/json).",
+    )
 }
 
 /// Whether `headers` say the body is JSON (`application/json`, parameters allowed).
@@ -484,12 +431,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 fn internal(message: String) -> ApiError {
-    ApiError {
-        status: StatusCode::INTERNAL_SERVER_ERROR,
-        code: "internal".into(),
-        message,
-        message_vi: "Có lỗi nội bộ. Em thử lại nhé.".into(),
-    }
+    AppError::internal(message).into()
 }
 
 /// A place in the model queue, released on drop.
@@ -506,12 +448,12 @@ fn enqueue(state: &Shared) -> ApiResult<QueueSlot> {
     let before = state.in_flight.fetch_add(1, Ordering::SeqCst);
     let slot = QueueSlot(state.clone());
     if before > state.queue {
-        return Err(ApiError {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            code: "busy".into(),
-            message: format!("the model is busy and {} requests are waiting", state.queue),
-            message_vi: "Mô hình đang bận với nhiều yêu cầu. Em thử lại sau vài giây nhé.".into(),
-        });
+        return Err(ApiError::full(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Busy,
+            format!("the model is busy and {} requests are waiting", state.queue),
+            "Mô hình đang bận với nhiều yêu cầu. Em thử lại sau vài giây nhé.",
+        ));
     }
     Ok(slot)
 }
@@ -525,11 +467,36 @@ where
     Fut: std::future::Future<Output = lexilingo_core::Result<T>> + Send + 'static,
 {
     let slot = enqueue(state)?;
-    let tutor = state.tutor.get().await?;
+    let tutor = state.app.active().get().await?;
     let cancel = CancellationToken::new();
     let _guard = cancel.clone().drop_guard();
     let task = tokio::spawn({
         let fut = work(tutor, cancel.clone());
+        async move {
+            let out = fut.await;
+            drop(slot);
+            out
+        }
+    });
+    match task.await {
+        Ok(r) => r.map_err(ApiError::from),
+        Err(e) => Err(internal(format!("the task failed: {e}"))),
+    }
+}
+
+/// Runs an app use case that needs the model in its own task, holding a place in the queue;
+/// a client that goes away cancels it, as in [`on_model`].
+async fn on_app<T, F, Fut>(state: &Shared, work: F) -> ApiResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(App, CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    let slot = enqueue(state)?;
+    let cancel = CancellationToken::new();
+    let _guard = cancel.clone().drop_guard();
+    let task = tokio::spawn({
+        let fut = work(state.app.clone(), cancel.clone());
         async move {
             let out = fut.await;
             drop(slot);
@@ -549,7 +516,7 @@ async fn health(State(state): State<Shared>, headers: HeaderMap) -> Json<Value> 
     }
     Json(json!({
         "status": "ok",
-        "model": state.model_id(),
+        "model": state.app.model_id(),
         "busy": state.in_flight.load(Ordering::SeqCst) > 0,
         "version": env!("CARGO_PKG_VERSION"),
     }))
@@ -563,24 +530,26 @@ fn unix_now() -> u64 {
 
 /// Starts the model if needed and describes it (the window's status line).
 async fn engine_info(State(state): State<Shared>) -> ApiResult<Json<Value>> {
-    let info = state.tutor.get().await?.engine().model_info().await?;
+    let info = state
+        .app
+        .active()
+        .get()
+        .await?
+        .engine()
+        .model_info()
+        .await?;
     Ok(Json(json!(info)))
 }
 
-/// The same plain-text report as the app's "copy diagnostics" (the server logs to stderr, so
-/// no log lines).
+/// The same plain-text report as the app's "copy diagnostics".
 async fn diagnostics(State(state): State<Shared>) -> Json<Value> {
-    let model = match state.tutor.running() {
-        Some(tutor) => tutor.engine().model_info().await.ok(),
-        None => None,
-    };
-    Json(json!({ "report": lexilingo_core::diagnostics::report(model.as_ref(), None, None) }))
+    Json(json!({ "report": state.app.diagnostics().await }))
 }
 
 async fn models(State(state): State<Shared>) -> Json<Value> {
     Json(json!({
         "object": "list",
-        "data": [{ "id": state.model_id(), "object": "model", "created": unix_now(), "owned_by": "lexilingo" }],
+        "data": [{ "id": state.app.model_id(), "object": "model", "created": unix_now(), "owned_by": "lexilingo" }],
     }))
 }
 
@@ -637,7 +606,7 @@ const MAX_COMPLETION_TOKENS: u64 = 4096;
 /// infinite temperature used to reach it as `null` and silence it).
 fn out_of_range(name: &str, range: &str) -> ApiError {
     ApiError::bad_request(
-        "bad_parameter",
+        ErrorCode::BadParameter,
         format!("`{name}` must be a finite number in {range}"),
         "Tham số sinh văn bản nằm ngoài khoảng cho phép.",
     )
@@ -668,7 +637,7 @@ fn to_request(body: &ChatCompletionRequest) -> ApiResult<GenerateRequest> {
     }
     if body.messages.is_empty() {
         return Err(ApiError::bad_request(
-            "no_messages",
+            ErrorCode::NoMessages,
             "`messages` is empty",
             "Chưa có tin nhắn nào.",
         ));
@@ -681,7 +650,7 @@ fn to_request(body: &ChatCompletionRequest) -> ApiResult<GenerateRequest> {
             "assistant" => Role::Assistant,
             other => {
                 return Err(ApiError::bad_request(
-                    "bad_role",
+                    ErrorCode::BadRole,
                     format!("unsupported role `{other}`"),
                     "Vai trò tin nhắn không hợp lệ.",
                 ))
@@ -701,7 +670,7 @@ fn to_request(body: &ChatCompletionRequest) -> ApiResult<GenerateRequest> {
                 .unwrap_or_else(|| json!({ "type": "object" }));
             if !schema.is_object() {
                 return Err(ApiError::bad_request(
-                    "bad_schema",
+                    ErrorCode::BadSchema,
                     "`response_format.json_schema.schema` must be a JSON object",
                     "Lược đồ JSON (schema) không hợp lệ.",
                 ));
@@ -738,7 +707,7 @@ async fn chat_completions(
     ApiJson(body): ApiJson<ChatCompletionRequest>,
 ) -> ApiResult<Response> {
     let request = to_request(&body)?;
-    let model = body.model.clone().unwrap_or_else(|| state.model_id());
+    let model = body.model.clone().unwrap_or_else(|| state.app.model_id());
     let id = completion_id();
     let created = unix_now();
     if !body.stream {
@@ -763,7 +732,7 @@ async fn chat_completions(
     let slot = enqueue(&state)?;
     let tutor = {
         let waiting = StartGuard::new();
-        let tutor = state.tutor.get().await?;
+        let tutor = state.app.active().get().await?;
         waiting.started();
         tutor
     };
@@ -810,9 +779,7 @@ async fn chat_completions(
             }
             Err(e) => {
                 let e = ApiError::from(e);
-                send(
-                    json!({ "error": { "code": e.code, "message": e.message, "message_vi": e.message_vi } }),
-                );
+                send(json!({ "error": error_json(&e.error, e.status) }));
                 let _ = tx.send(Event::default().data("[DONE]"));
             }
         }
@@ -865,24 +832,18 @@ struct SentenceBody {
     save: Option<bool>,
 }
 
+/// Checks a sentence and (unless `save: false`) keeps it; a failed save is the answer's
+/// `warning`, never a lost result.
 async fn tutor_analyze(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<SentenceBody>,
 ) -> ApiResult<Json<Value>> {
-    let sentence = body.sentence.clone();
-    let result = on_model(&state, move |tutor, cancel| async move {
-        tutor.analyze(&sentence, &cancel).await
+    let save = body.save.unwrap_or(true);
+    let practiced = on_app(&state, move |app, cancel| async move {
+        app.practice(&body.sentence, save, &cancel).await
     })
     .await?;
-    let mut value = serde_json::to_value(&result).unwrap_or(Value::Null);
-    if body.save.unwrap_or(true) {
-        let id = state
-            .store
-            .insert_attempt(&NewAttempt::from_analysis(&result, &state.model_id()))
-            .await?;
-        value["attempt_id"] = json!(id);
-    }
-    Ok(Json(value))
+    Ok(Json(json!(practiced)))
 }
 
 async fn tutor_fluency(
@@ -920,12 +881,7 @@ async fn tutor_correct(
 
 /// Hints need no model: they answer at once, even while the model is busy.
 async fn tutor_hints(ApiJson(body): ApiJson<SentenceBody>) -> ApiResult<Json<Value>> {
-    let sentence = lexilingo_core::input::validate(&body.sentence)
-        .map_err(|e| ApiError::from(lexilingo_core::Error::from(e)))?
-        .to_string();
-    let hints = tokio::task::spawn_blocking(move || lexilingo_core::rules::hints(&sentence))
-        .await
-        .unwrap_or_default();
+    let hints = lexilingo_app::hints(&body.sentence).await?;
     Ok(Json(json!({ "hints": hints })))
 }
 
@@ -988,69 +944,72 @@ async fn tutor_dialogue(
     let slot = enqueue(&state)?;
     let tutor = {
         let waiting = StartGuard::new();
-        let tutor = state.tutor.get().await?;
+        let tutor = state.app.active().get().await?;
         waiting.started();
         tutor
     };
+    Ok(stream_pieces(slot, move |on_text, cancel| async move {
+        match tutor
+            .generate_dialogue(&body.history, &body.message, &settings, on_text, &cancel)
+            .await
+        {
+            Ok(reply) => json!({ "reply": reply }),
+            Err(e) => {
+                let e = ApiError::from(e);
+                json!({ "error": error_json(&e.error, e.status) })
+            }
+        }
+    }))
+}
+
+/// Runs `work` in its own task, holding `slot`, as server-sent events: `{"token": …}` for each
+/// piece `work` passes to its `on_text`, then the value it ends with, then `[DONE]`. As for
+/// chat completions, a disconnect drops the receiver, the next send fails, and the token
+/// given to `work` is cancelled (the generation stops at its next token).
+fn stream_pieces<W, Fut>(slot: QueueSlot, work: W) -> Response
+where
+    W: FnOnce(Box<dyn FnMut(&str) + Send>, CancellationToken) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Value> + Send + 'static,
+{
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
     let cancel = CancellationToken::new();
     tokio::spawn(async move {
         let _slot = slot;
         let token_tx = tx.clone();
         let token_cancel = cancel.clone();
-        let result = tutor
-            .generate_dialogue(
-                &body.history,
-                &body.message,
-                &settings,
-                move |text| {
-                    let event = Event::default().data(json!({ "token": text }).to_string());
-                    if token_tx.send(event).is_err() {
-                        token_cancel.cancel();
-                    }
-                },
-                &cancel,
-            )
-            .await;
-        let last = match result {
-            Ok(reply) => json!({ "reply": reply }),
-            Err(e) => {
-                let e = ApiError::from(e);
-                json!({ "error": { "code": e.code, "message": e.message, "message_vi": e.message_vi } })
+        let on_text = Box::new(move |text: &str| {
+            let event = Event::default().data(json!({ "token": text }).to_string());
+            if token_tx.send(event).is_err() {
+                token_cancel.cancel();
             }
-        };
+        });
+        let last = work(on_text, cancel).await;
         let _ = tx.send(Event::default().data(last.to_string()));
         let _ = tx.send(Event::default().data("[DONE]"));
     });
-    Ok(sse(rx))
+    sse(rx)
 }
 
 async fn history_list(
     State(state): State<Shared>,
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(state.store.list_attempts(&q).await?)))
+    Ok(Json(json!(state.app.history(&q).await?)))
 }
 
 async fn history_get(
     State(state): State<Shared>,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Response> {
-    Ok(match state.store.get_attempt(id).await? {
-        Some(a) => Json(json!(a)).into_response(),
-        None => not_found(id),
-    })
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(state.app.attempt(id).await?)))
 }
 
 async fn history_delete(
     State(state): State<Shared>,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Response> {
-    Ok(if state.store.delete_attempt(id).await? {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        not_found(id)
-    })
+) -> ApiResult<StatusCode> {
+    state.app.delete_attempt(id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize)]
@@ -1063,26 +1022,8 @@ async fn history_clear(
     State(state): State<Shared>,
     ApiQuery(q): ApiQuery<ClearQuery>,
 ) -> ApiResult<Json<Value>> {
-    if q.confirm != Some(true) {
-        return Err(ApiError::bad_request(
-            "confirm_required",
-            "add ?confirm=true to delete the whole history",
-            "Cần xác nhận trước khi xoá toàn bộ lịch sử.",
-        ));
-    }
-    Ok(Json(
-        json!({ "deleted": state.store.clear_history().await? }),
-    ))
-}
-
-fn not_found(id: i64) -> Response {
-    ApiError {
-        status: StatusCode::NOT_FOUND,
-        code: "not_found".into(),
-        message: format!("no attempt {id}"),
-        message_vi: "Không tìm thấy bài làm này.".into(),
-    }
-    .into_response()
+    let deleted = state.app.clear_history(q.confirm == Some(true)).await?;
+    Ok(Json(json!({ "deleted": deleted })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -1095,13 +1036,8 @@ async fn stats(
     State(state): State<Shared>,
     ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> ApiResult<Json<Value>> {
-    let now = lexilingo_core::store::now_ms();
-    Ok(Json(json!(
-        state
-            .store
-            .progress(now, q.utc_offset_minutes.unwrap_or(420))
-            .await?
-    )))
+    let offset = q.utc_offset_minutes.unwrap_or(420);
+    Ok(Json(json!(state.app.progress(offset).await?)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -1114,9 +1050,9 @@ async fn review_due(
     State(state): State<Shared>,
     ApiQuery(q): ApiQuery<DueQuery>,
 ) -> ApiResult<Json<Value>> {
-    let now = lexilingo_core::store::now_ms();
-    let limit = q.limit.unwrap_or(20).min(200);
-    Ok(Json(json!(state.store.due_cards(now, limit).await?)))
+    Ok(Json(json!(
+        state.app.review_due(q.limit.unwrap_or(20)).await?
+    )))
 }
 
 #[derive(Debug, Deserialize)]
@@ -1124,23 +1060,18 @@ struct AnswerBody {
     answer: String,
 }
 
-/// Grades an answer to a review card (a different but correct fix needs the model) and
-/// schedules the card's next review.
+/// Grades an answer to a review card and schedules the card's next review, by the app's one
+/// policy (the card's edits first; the model, if there is one, only for a different fix).
 async fn review_answer(
     State(state): State<Shared>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AnswerBody>,
-) -> ApiResult<Response> {
-    let answer = body.answer;
-    let store = state.store.clone();
-    let feedback = on_model(&state, move |tutor, _cancel| async move {
-        Ok(lexilingo_core::tasks::review::answer(&store, Some(&tutor), id, &answer).await)
+) -> ApiResult<Json<Value>> {
+    let feedback = on_app(&state, move |app, _cancel| async move {
+        app.review_answer(id, &body.answer).await
     })
     .await?;
-    Ok(match feedback? {
-        Some(f) => Json(json!(f)).into_response(),
-        None => not_found(id),
-    })
+    Ok(Json(json!(feedback)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -1153,26 +1084,17 @@ async fn history_export(
     State(state): State<Shared>,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
-    let csv = q.format.as_deref() == Some("csv");
-    let format = if csv {
-        lexilingo_core::store::ExportFormat::Csv
-    } else {
-        lexilingo_core::store::ExportFormat::Json
-    };
-    let out = state.store.export_bytes(format, None).await?;
-    let (kind, ext) = if csv {
-        ("text/csv; charset=utf-8", "csv")
-    } else {
-        ("application/json", "json")
-    };
-    let day = chrono::Local::now().format("%Y-%m-%d");
-    let disposition = format!("attachment; filename=\"lexilingo-history-{day}.{ext}\"");
+    let file = state
+        .app
+        .export_history(q.format.as_deref() == Some("csv"))
+        .await?;
+    let disposition = format!("attachment; filename=\"{}\"", file.file_name);
     Ok((
         [
-            (header::CONTENT_TYPE, kind.to_string()),
+            (header::CONTENT_TYPE, file.content_type),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        out,
+        file.bytes,
     )
         .into_response())
 }
@@ -1188,7 +1110,7 @@ async fn history_import(
     if !is_json(&headers) {
         return Err(not_json());
     }
-    Ok(Json(json!(state.store.import_json(&body).await?)))
+    Ok(Json(json!(state.app.import_history(&body).await?)))
 }
 
 async fn openapi() -> Response {
@@ -1199,10 +1121,8 @@ async fn openapi() -> Response {
         .into_response()
 }
 
-/// The model screen: catalog, installed models, the download.
 async fn models_overview(State(state): State<Shared>) -> ApiResult<Json<Value>> {
-    let models = state.models.clone();
-    blocking(move || Ok(Json(json!(models.overview()?)))).await
+    Ok(Json(json!(state.app.models_overview().await?)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -1215,23 +1135,24 @@ async fn models_download(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<ModelIdBody>,
 ) -> ApiResult<Response> {
-    state.models.start(&body.id)?;
-    Ok((StatusCode::ACCEPTED, Json(json!(state.models.status()))).into_response())
+    let status = state.app.download_model(&body.id)?;
+    Ok((StatusCode::ACCEPTED, Json(json!(status))).into_response())
 }
 
 /// Pausing takes no parameters, but its body is still JSON (`{}`): an empty or `text/plain`
 /// POST from another page must not stop a learner's download.
-async fn models_pause(State(state): State<Shared>, ApiJson(_body): ApiJson<Value>) -> Json<Value> {
-    state.models.pause().await;
-    Json(json!(state.models.status()))
+async fn models_pause(
+    State(state): State<Shared>,
+    ApiJson(_body): ApiJson<Value>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(state.app.pause_download().await?)))
 }
 
 async fn models_cancel(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<ModelIdBody>,
 ) -> ApiResult<Json<Value>> {
-    state.models.cancel(&body.id).await?;
-    Ok(Json(json!(state.models.status())))
+    Ok(Json(json!(state.app.cancel_download(&body.id).await?)))
 }
 
 /// The download's state as server-sent events: the current state at once, then every change
@@ -1287,19 +1208,16 @@ async fn models_import(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/octet-stream"));
     if !octets {
-        return Err(ApiError {
-            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            code: "unsupported_media_type".into(),
-            message:
-                "send the model file as the body with `Content-Type: application/octet-stream`"
-                    .into(),
-            message_vi: "Hãy gửi chính tệp mô hình (Content-Type: application/octet-stream)."
-                .into(),
-        });
+        return Err(ApiError::full(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
+            "send the model file as the body with `Content-Type: application/octet-stream`".into(),
+            "Hãy gửi chính tệp mô hình (Content-Type: application/octet-stream).",
+        ));
     }
     let name = q.name.ok_or_else(|| {
         ApiError::bad_request(
-            "bad_query",
+            ErrorCode::BadQuery,
             "give the file name as `?name=FILE.gguf`",
             "Thiếu tên tệp mô hình.",
         )
@@ -1313,11 +1231,13 @@ async fn models_import(
     let limit = free
         .saturating_sub(64 * 1024 * 1024)
         .min(lexilingo_core::models::download::MAX_DOWNLOAD);
-    let write_error = |e: std::io::Error| ApiError {
-        status: StatusCode::INTERNAL_SERVER_ERROR,
-        code: "file_error".into(),
-        message: format!("cannot write the upload: {e}"),
-        message_vi: "Không ghi được tệp tải lên. Em kiểm tra chỗ trống trên ổ đĩa nhé.".into(),
+    let write_error = |e: std::io::Error| {
+        ApiError::full(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::FileError,
+            format!("cannot write the upload: {e}"),
+            "Không ghi được tệp tải lên. Em kiểm tra chỗ trống trên ổ đĩa nhé.",
+        )
     };
     let mut file = tokio::fs::File::create(&part).await.map_err(write_error)?;
     let mut stream = body.into_data_stream();
@@ -1326,21 +1246,19 @@ async fn models_import(
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| {
                 ApiError::bad_request(
-                    "upload_failed",
+                    ErrorCode::UploadFailed,
                     format!("the upload was interrupted: {e}"),
                     "Việc gửi tệp bị gián đoạn. Em thử lại nhé.",
                 )
             })?;
             written += chunk.len() as u64;
             if written > limit {
-                return Err(ApiError {
-                    status: StatusCode::PAYLOAD_TOO_LARGE,
-                    code: "upload_too_large".into(),
-                    message: format!(
-                        "the upload is larger than the {limit} bytes this disk can take"
-                    ),
-                    message_vi: "Tệp quá lớn so với chỗ trống trên ổ đĩa.".into(),
-                });
+                return Err(ApiError::full(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorCode::UploadTooLarge,
+                    format!("the upload is larger than the {limit} bytes this disk can take"),
+                    "Tệp quá lớn so với chỗ trống trên ổ đĩa.",
+                ));
             }
             file.write_all(&chunk).await.map_err(write_error)?;
         }
@@ -1352,10 +1270,8 @@ async fn models_import(
         let _ = tokio::fs::remove_file(&part).await;
         return Err(e);
     }
-    let model = state.models.install_upload(&part, &dest).await?;
     // The first model installed becomes the active one: the next request starts it.
-    state.tutor.reset().await;
-    Ok(Json(json!(model)))
+    Ok(Json(json!(state.app.install_upload(&part, &dest).await?)))
 }
 
 /// Switches the active model; the running engine stops and the next request starts the new one.
@@ -1363,19 +1279,11 @@ async fn models_activate(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<ModelIdBody>,
 ) -> ApiResult<Json<Value>> {
-    let models = state.models.clone();
-    let overview = blocking(move || {
-        models.activate(&body.id)?;
-        Ok(models.overview()?)
-    })
-    .await?;
-    state.tutor.reset().await;
-    Ok(Json(json!(overview)))
+    Ok(Json(json!(state.app.activate_model(&body.id).await?)))
 }
 
 async fn engine_settings_get(State(state): State<Shared>) -> ApiResult<Json<Value>> {
-    let source = state.tutor.source().clone();
-    blocking(move || Ok(Json(json!(EngineSettings::read(&source))))).await
+    Ok(Json(json!(state.app.engine_settings().await?)))
 }
 
 /// Saves threads and context size and restarts the engine with them.
@@ -1383,20 +1291,7 @@ async fn engine_settings_put(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<EngineSettings>,
 ) -> ApiResult<Json<Value>> {
-    let source = state.tutor.source().clone();
-    let saved = blocking(move || {
-        body.save(&source).map_err(|e| ApiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "settings_unsaved".into(),
-            message: e.to_string(),
-            message_vi: "Không lưu được cài đặt. Em kiểm tra quyền ghi của thư mục dữ liệu nhé."
-                .into(),
-        })?;
-        Ok(EngineSettings::read(&source))
-    })
-    .await?;
-    state.tutor.reset().await;
-    Ok(Json(json!(saved)))
+    Ok(Json(json!(state.app.save_engine_settings(body).await?)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -1407,23 +1302,37 @@ struct SaveTurnsBody {
     turns: Vec<ChatMessage>,
 }
 
-/// Appends the newest messages of the window's conversation (a new one without `id`).
+/// Appends messages to a conversation (a new one without `id`), for a client that generated
+/// the exchange itself; the window's turns go through `/v1/conversations/turn`.
 async fn conversations_save(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<SaveTurnsBody>,
 ) -> ApiResult<Json<Value>> {
-    let new = lexilingo_core::store::NewConversation {
-        scenario: body.scenario,
-        level: body.level,
-        model_id: state.model_id(),
-    };
-    let turns: Vec<_> = body
-        .turns
-        .into_iter()
-        .map(|m| (m.role, m.content))
-        .collect();
-    let id = state.store.append_turns(body.id, &new, &turns).await?;
+    let id = state
+        .app
+        .save_conversation(body.id, &body.scenario, body.level, &body.turns)
+        .await?;
     Ok(Json(json!({ "id": id })))
+}
+
+/// One learner message: the partner's reply as server-sent events (`{"token": …}` per piece),
+/// then `{"turn": ConversationTurn}` (the message checked and the exchange saved) or
+/// `{"error": …}`, then `[DONE]`. A disconnect cancels the reply.
+async fn conversations_turn(
+    State(state): State<Shared>,
+    ApiJson(body): ApiJson<TurnRequest>,
+) -> ApiResult<Response> {
+    let slot = enqueue(&state)?;
+    let app = state.app.clone();
+    Ok(stream_pieces(slot, move |on_text, cancel| async move {
+        match app.converse(&body, on_text, &cancel).await {
+            Ok(turn) => json!({ "turn": turn }),
+            Err(e) => {
+                let status = ApiError::from(e.clone()).status;
+                json!({ "error": error_json(&e, status) })
+            }
+        }
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -1436,32 +1345,23 @@ async fn conversations_list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(json!(
-        state
-            .store
-            .list_conversations(q.limit.unwrap_or(50))
-            .await?
+        state.app.conversations(q.limit.unwrap_or(50)).await?
     )))
 }
 
 async fn conversations_get(
     State(state): State<Shared>,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Response> {
-    Ok(match state.store.get_conversation(id).await? {
-        Some(c) => Json(json!(c)).into_response(),
-        None => not_found(id),
-    })
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(state.app.conversation(id).await?)))
 }
 
 async fn conversations_delete(
     State(state): State<Shared>,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Response> {
-    Ok(if state.store.delete_conversation(id).await? {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        not_found(id)
-    })
+) -> ApiResult<StatusCode> {
+    state.app.delete_conversation(id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Copies the data folder to `path`, used from the next start without `--data-dir`.
@@ -1470,42 +1370,15 @@ async fn data_dir_move(
     ApiJson(body): ApiJson<PathBody>,
 ) -> ApiResult<Json<Value>> {
     if !state.allow_data_dir_move {
-        return Err(ApiError {
-            status: StatusCode::FORBIDDEN,
-            code: "data_dir_move_disabled".into(),
-            message: "moving the data folder over HTTP is off; start serve with \
+        return Err(ApiError::full(
+        StatusCode::FORBIDDEN,
+        ErrorCode::DataDirMoveDisabled,
+        "moving the data folder over HTTP is off; start serve with \
                       --allow-data-dir-move, or move it in the app"
                 .into(),
-            message_vi: "Không thể chuyển thư mục dữ liệu qua trình duyệt. Em chuyển trong ứng dụng LexiLingo, hoặc khởi động máy chủ với --allow-data-dir-move nhé."
-                .into(),
-        });
+        "Không thể chuyển thư mục dữ liệu qua trình duyệt. Em chuyển trong ứng dụng LexiLingo, hoặc khởi động máy chủ với --allow-data-dir-move nhé."
+                ,
+    ));
     }
-    let (Some(from), Some(pointer)) = (
-        state.tutor.source().data_dir.clone(),
-        lexilingo_core::paths::data_dir_pointer(),
-    ) else {
-        return Err(ApiError::bad_request(
-            "no_data_dir",
-            "no data folder",
-            "Không tìm thấy thư mục dữ liệu.",
-        ));
-    };
-    let report = lexilingo_core::relocate::move_data(&state.store, &from, &body.path, &pointer)
-        .await
-        .map_err(|e| {
-            let status = match e {
-                lexilingo_core::relocate::MoveError::Io { .. }
-                | lexilingo_core::relocate::MoveError::Store(_) => {
-                    StatusCode::INTERNAL_SERVER_ERROR
-                }
-                _ => StatusCode::BAD_REQUEST,
-            };
-            ApiError {
-                status,
-                code: e.code().into(),
-                message: e.to_string(),
-                message_vi: e.message_vi(),
-            }
-        })?;
-    Ok(Json(json!(report)))
+    Ok(Json(json!(state.app.move_data_dir(&body.path).await?)))
 }

@@ -6,6 +6,7 @@
 //! find it in the script's cache. A missing model fails the tests: it never skips them.
 
 mod api;
+mod app;
 mod cli;
 mod common;
 mod download;

@@ -29,6 +29,9 @@ pub struct TutorSource {
     pub threads: Option<u32>,
     /// Context size, overriding the settings (`--ctx`).
     pub n_ctx: Option<u32>,
+    /// How to start the model worker, when not this executable (a test harness runs the real
+    /// `lexilingo` binary as the worker; an emulator can wrap it).
+    pub worker: Option<crate::engine::WorkerCommand>,
 }
 
 impl TutorSource {
@@ -80,6 +83,9 @@ impl TutorSource {
             &model,
             self.n_ctx.or(settings.context).unwrap_or(config.n_ctx),
         )?;
+        if let Some(worker) = &self.worker {
+            config.worker = worker.clone();
+        }
         Ok(Tutor::new(Engine::new(config)?))
     }
 }

@@ -1,9 +1,12 @@
 // Conversation: role-play with the model at the learner's level. Replies stream token by token;
-// each learner message gets the rule-based checker's short tips; Stop ends a reply early.
+// each learner message gets the rule-based checker's short tips at once and, after the reply,
+// the model's correction; the backend saves each exchange, and the checked message becomes an
+// attempt (History, Review, Progress). Stop ends a reply early.
 
-import { api, type Running } from "../api";
+import { api, ApiError, type Running } from "../api";
 import type { ChatMessage } from "../bindings/ChatMessage";
-import type { DialogueReply } from "../bindings/DialogueReply";
+import type { ConversationTurn } from "../bindings/ConversationTurn";
+import type { CefrLevel } from "../bindings/CefrLevel";
 import type { Hint } from "../bindings/Hint";
 import type { Scenario } from "../bindings/Scenario";
 import { h, tipList } from "../dom";
@@ -14,9 +17,19 @@ import { LEVELS } from "../labels";
 const SCENARIOS: Scenario[] = ["small_talk", "ordering_food", "job_interview", "travel", "shopping"];
 
 /** The conversation survives switching screens (not a restart). */
-const kept: { history: ChatMessage[]; tips: Hint[][]; stopped: boolean[]; scenario: Scenario; level: string; saved: number | null } = {
+const kept: {
+  history: ChatMessage[];
+  tips: Hint[][];
+  corrected: (string | null)[];
+  stopped: boolean[];
+  scenario: Scenario;
+  level: string;
+  saved: number | null;
+} = {
   history: [],
   tips: [],
+  // The model's correction of each learner message that had a mistake.
+  corrected: [],
   // Replies that were cut short (Stop, or the partner repeating itself): marked "(đã dừng)".
   stopped: [],
   // The saved conversation this one goes on (History lists it); a restart begins another.
@@ -47,15 +60,18 @@ export function conversationScreen(root: HTMLElement): void {
     form,
   );
 
-  const bubble = (m: ChatMessage, tips: Hint[] = [], stopped = false) => {
+  const bubble = (m: ChatMessage, tips: Hint[] = [], stopped = false, corrected: string | null = null) => {
     const li = h("li", { class: `msg ${m.role}` }, h("p", { class: "msg-text", text: m.content }));
     if (stopped) li.append(h("p", { class: "msg-stopped muted", text: s.stopped }));
     if (tips.length) li.append(tipList(tips));
+    if (corrected) li.append(h("p", { class: "msg-corrected" }, h("strong", { text: `${s.corrected} ` }), corrected));
     return li;
   };
   const redraw = () => {
     log.replaceChildren(...kept.history.map((m, i) =>
-      bubble(m, m.role === "user" ? kept.tips[i] ?? [] : [], kept.stopped[i] ?? false)));
+      m.role === "user"
+        ? bubble(m, kept.tips[i] ?? [], false, kept.corrected[i] ?? null)
+        : bubble(m, [], kept.stopped[i] ?? false)));
   };
   redraw();
 
@@ -64,13 +80,14 @@ export function conversationScreen(root: HTMLElement): void {
   restart.addEventListener("click", () => {
     kept.history = [];
     kept.tips = [];
+    kept.corrected = [];
     kept.stopped = [];
     kept.saved = null;
     redraw();
     input.focus();
   });
 
-  let running: Running<DialogueReply> | null = null;
+  let running: Running<ConversationTurn> | null = null;
   stop.addEventListener("click", () => running?.cancel());
   // Enter sends, Shift+Enter makes a new line. Not while an input method is composing a
   // letter: Vietnamese keyboards (Telex, VNI) use Enter to confirm a syllable.
@@ -98,13 +115,22 @@ export function conversationScreen(root: HTMLElement): void {
     log.append(reply);
     send.disabled = true;
     stop.hidden = false;
-    running = api.dialogue(history, message, kept.scenario, kept.level, (piece) => {
-      replyText.textContent += piece;
-    });
+    const userIndex = kept.history.length - 1;
+    running = api.converse(
+      { conversation_id: kept.saved, scenario: kept.scenario, level: kept.level as CefrLevel, history, message, check: true, seed: null },
+      (piece) => {
+        replyText.textContent += piece;
+      },
+    );
     try {
-      const r = await running.result;
-      kept.history.push({ role: "assistant", content: r.reply });
-      kept.stopped[kept.history.length - 1] = r.stopped || r.cancelled;
+      const turn = await running.result;
+      kept.history.push({ role: "assistant", content: turn.reply.reply });
+      kept.stopped[kept.history.length - 1] = turn.reply.stopped || turn.reply.cancelled;
+      if (turn.conversation_id !== null) kept.saved = turn.conversation_id;
+      const check = turn.check;
+      kept.corrected[userIndex] = check && check.edits.length ? check.corrected : null;
+      // A failed check or save is shown, but the conversation goes on.
+      if (turn.warnings.length) showError(new ApiError(turn.warnings[0].code, turn.warnings[0].message_vi, turn.warnings[0].message_en));
     } catch (e) {
       if ((e as Error).name !== "AbortError") showError(e);
       if (replyText.textContent) {
@@ -117,16 +143,6 @@ export function conversationScreen(root: HTMLElement): void {
       stop.hidden = true;
       redraw();
       input.focus();
-    }
-    // Keep the exchange (the message, and the reply if any) in the history. A failure here
-    // is shown but never interrupts the conversation.
-    const exchange = kept.history.slice(history.length);
-    // A message the partner never answered (no model, an error) is not a saved exchange.
-    if (!exchange.some((m) => m.role === "assistant")) return;
-    try {
-      kept.saved = await api.saveConversation(kept.saved, kept.scenario, kept.level, exchange);
-    } catch (e) {
-      showError(e);
     }
   });
 }

@@ -2,6 +2,7 @@
 
 import { api, ApiError, type Running } from "../api";
 import type { AnalyzeResult } from "../bindings/AnalyzeResult";
+import type { Practiced } from "../bindings/Practiced";
 import type { Hint } from "../bindings/Hint";
 import { h, nodes, renderDiff } from "../dom";
 import { lang, t } from "../i18n";
@@ -81,7 +82,7 @@ export function practiceScreen(root: HTMLElement): void {
   });
   if (textarea.value) void refreshHints();
 
-  let running: Running<AnalyzeResult> | null = null;
+  let running: Running<Practiced> | null = null;
   cancel.addEventListener("click", () => running?.cancel());
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -95,6 +96,8 @@ export function practiceScreen(root: HTMLElement): void {
       const r = await running.result;
       kept.result = r;
       renderResult(result, r, again);
+      // The result is shown even when it could not be saved; the learner is told it was not.
+      if (r.warning) showError(new ApiError(r.warning.code, r.warning.message_vi, r.warning.message_en), checkError);
     } catch (e) {
       // The old result is for another sentence: it must not stay beside this error.
       kept.result = null;
