@@ -74,7 +74,6 @@ pub fn run() {
             commands::engine_settings,
             commands::engine_settings_save,
             commands::data_dir_move,
-            commands::conversation_save,
             commands::conversation_list,
             commands::conversation_get,
             commands::conversation_delete,

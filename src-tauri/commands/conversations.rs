@@ -1,27 +1,10 @@
 //! Saved conversations: History lists them (each exchange is saved by `conversation_turn`).
 
-use lexilingo_core::cefr::CefrLevel;
-use lexilingo_core::engine::ChatMessage;
 use lexilingo_core::store::{Conversation, ConversationSummary};
 use tauri::State;
 
 use super::CommandError;
 use crate::state::AppState;
-
-/// Appends messages to conversation `id` (or a new one); returns its id.
-#[tauri::command]
-pub async fn conversation_save(
-    state: State<'_, AppState>,
-    id: Option<i64>,
-    scenario: String,
-    level: CefrLevel,
-    turns: Vec<ChatMessage>,
-) -> Result<i64, CommandError> {
-    state
-        .app
-        .save_conversation(id, &scenario, level, &turns)
-        .await
-}
 
 /// Saved conversations, newest first.
 #[tauri::command]

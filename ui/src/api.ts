@@ -182,22 +182,25 @@ async function eachEvent(response: Response, onData: (data: string) => boolean |
   }
 }
 
-/** Reads the server-sent events of one conversation turn: tokens, then the turn or an error. */
-async function streamTurn(turn: TurnRequest, onToken: (piece: string) => void, signal: AbortSignal): Promise<ConversationTurn> {
-  const response = await send("POST", "/v1/conversations/turn", JSON.stringify(turn), signal);
-  let done: ConversationTurn | null = null;
+/**
+ * Reads a streaming endpoint's server-sent events: `{"token": …}` pieces, then the answer
+ * under the key `last` (or an `{"error": AppError}`), then `[DONE]`.
+ */
+async function streamEvents<T>(path: string, body: string, last: string, onPiece: (piece: string) => void, signal: AbortSignal): Promise<T> {
+  const response = await send("POST", path, body, signal);
+  let done: T | null = null;
   let failure: ApiError | null = null;
   await eachEvent(response, (data) => {
     if (data === "[DONE]") return false;
-    const msg = JSON.parse(data) as { token?: string; turn?: ConversationTurn; error?: AppError };
-    if (msg.token !== undefined) onToken(msg.token);
-    if (msg.turn) done = msg.turn;
+    const msg = JSON.parse(data) as { token?: string; error?: AppError } & Record<string, unknown>;
+    if (msg.token !== undefined) onPiece(msg.token);
+    if (msg[last] !== undefined) done = msg[last] as T;
     if (msg.error) failure = fromAppError(msg.error);
     return done !== null || failure !== null;
   });
-  const [r, f] = [done as ConversationTurn | null, failure as ApiError | null];
+  const [r, f] = [done as T | null, failure as ApiError | null];
   if (f) throw f;
-  if (r) return r;
+  if (r !== null) return r;
   throw OFFLINE;
 }
 
@@ -207,88 +210,135 @@ export interface Running<T> {
   cancel: () => void;
 }
 
-export const api = {
-  /** Starts the model if needed and describes it. */
-  status(): Promise<ModelInfo> {
-    return transport === "tauri" ? invoke("engine_status") : http("GET", "/v1/engine");
-  },
+type Args = Record<string, unknown>;
+type Method = "GET" | "POST" | "PUT" | "DELETE";
 
-  /**
-   * Fluency, level, correction and explanations, saved to the history; a failed save is the
-   * answer's `warning`. Cancellable.
-   */
-  analyze(sentence: string): Running<Practiced> {
-    if (transport === "tauri") {
-      const requestId = nextRequest++;
-      return {
-        result: invoke("analyze_sentence", { sentence, requestId }),
-        cancel: () => void invoke("cancel_request", { requestId }).catch(() => undefined),
-      };
-    }
+/**
+ * A command both hosts answer: its Tauri command name (the key) and its route on
+ * `lexilingo serve`. `path` and `body` build the HTTP request from the same arguments the
+ * Tauri command takes; `unwrap` takes the answer out of the server's envelope. A Rust test
+ * (crates/lexilingo-cli/tests/commands.rs) checks every entry against the Tauri handler list
+ * and the server's router, so a command missing from either host fails the build's tests.
+ */
+interface Route {
+  method: Method;
+  path: (a: Args) => string;
+  body?: (a: Args) => unknown;
+  /** The body is already JSON text (an export being imported). */
+  rawBody?: (a: Args) => string;
+  unwrap?: (v: unknown) => unknown;
+}
+
+const COMMANDS = {
+  engine_status: { method: "GET", path: () => "/v1/engine" },
+  analyze_sentence: { method: "POST", path: () => "/v1/tutor/analyze", body: (a) => ({ sentence: a.sentence }) },
+  rule_hints: {
+    method: "POST",
+    path: () => "/v1/tutor/hints",
+    body: (a) => ({ sentence: a.sentence }),
+    unwrap: (v) => (v as { hints: Hint[] }).hints,
+  },
+  history_list: { method: "GET", path: (a) => `/v1/history${queryString(a.query as HistoryQuery)}` },
+  history_get: { method: "GET", path: (a) => `/v1/history/${a.id}` },
+  history_delete: { method: "DELETE", path: (a) => `/v1/history/${a.id}` },
+  history_import: { method: "POST", path: () => "/v1/history/import", rawBody: (a) => a.data as string },
+  diagnostics: { method: "GET", path: () => "/v1/diagnostics", unwrap: (v) => (v as { report: string }).report },
+  conversation_turn: { method: "POST", path: () => "/v1/conversations/turn", body: (a) => a.turn },
+  conversation_list: { method: "GET", path: (a) => `/v1/conversations?limit=${a.limit}` },
+  conversation_get: { method: "GET", path: (a) => `/v1/conversations/${a.id}` },
+  conversation_delete: { method: "DELETE", path: (a) => `/v1/conversations/${a.id}` },
+  review_due: { method: "GET", path: (a) => `/v1/review/due?limit=${a.limit}` },
+  review_answer: { method: "POST", path: (a) => `/v1/review/${a.attemptId}`, body: (a) => ({ answer: a.answer }) },
+  progress_stats: { method: "GET", path: (a) => `/v1/stats?utc_offset_minutes=${a.utcOffsetMinutes}` },
+  models_overview: { method: "GET", path: () => "/v1/models/overview" },
+  model_download: { method: "POST", path: () => "/v1/models/download", body: (a) => ({ id: a.id }), unwrap: () => undefined },
+  model_pause: { method: "POST", path: () => "/v1/models/download/pause", body: () => ({}), unwrap: () => undefined },
+  model_cancel: { method: "POST", path: () => "/v1/models/download/cancel", body: (a) => ({ id: a.id }), unwrap: () => undefined },
+  model_activate: { method: "POST", path: () => "/v1/models/active", body: (a) => ({ id: a.id }) },
+  engine_settings: { method: "GET", path: () => "/v1/settings/engine" },
+  engine_settings_save: { method: "PUT", path: () => "/v1/settings/engine", body: (a) => a.settings },
+  data_dir_move: { method: "POST", path: () => "/v1/settings/data-dir", body: (a) => ({ path: a.path }) },
+} satisfies Record<string, Route>;
+
+type Command = keyof typeof COMMANDS;
+
+/**
+ * How the UI reaches the backend: Tauri IPC in the desktop app, HTTP against `lexilingo
+ * serve` in a browser. Every command goes through `call` (or `running`/`stream` when it can be
+ * cancelled or streams); what only one host can do (a native dialog, a browser download)
+ * is a method of its own.
+ */
+interface Transport {
+  readonly kind: "tauri" | "http";
+  call<T>(command: Command, args?: Args): Promise<T>;
+  /** A call the learner can cancel (closing the request, or the app's cancel command). */
+  running<T>(command: Command, args: Args): Running<T>;
+  /** A call whose answer streams: each piece to `onPiece`, then the whole answer. */
+  stream<T>(command: Command, args: Args, onPiece: (piece: string) => void, last: string): Running<T>;
+  /** Exports the history: a path in the data folder (app) or a browser download (`null`). */
+  exportHistory(format: "json" | "csv"): Promise<string | null>;
+  /** The download's state now and at every change; returns the function that stops it. */
+  onDownload(onStatus: (s: DownloadStatus) => void): () => void;
+  onEngineState(onState: (state: "loading" | "ready" | "failed") => void): void;
+}
+
+const tauriTransport: Transport = {
+  kind: "tauri",
+  call: (command, args) => invoke(command, args),
+  running<T>(command: Command, args: Args): Running<T> {
+    const requestId = nextRequest++;
+    return {
+      result: invoke<T>(command, { ...args, requestId }),
+      cancel: () => void invoke("cancel_request", { requestId }).catch(() => undefined),
+    };
+  },
+  stream<T>(command: Command, args: Args, onPiece: (piece: string) => void): Running<T> {
+    const channel = new Channel<string>();
+    channel.onmessage = onPiece;
+    return tauriTransport.running<T>(command, { ...args, onToken: channel });
+  },
+  exportHistory: (format) => invoke("history_export", { format }),
+  onDownload(onStatus) {
+    let stop: (() => void) | null = null;
+    let stopped = false;
+    void listen<DownloadStatus>("download-state", (e) => onStatus(e.payload)).then((f) => {
+      if (stopped) f();
+      else stop = f;
+    });
+    return () => {
+      stopped = true;
+      stop?.();
+    };
+  },
+  onEngineState(onState) {
+    void listen<{ state: "loading" | "ready" | "failed" }>("engine-state", (e) => onState(e.payload.state));
+  },
+};
+
+/** The HTTP request for `command`, and how to read its answer. */
+function httpCall<T>(command: Command, args: Args = {}, signal?: AbortSignal): Promise<T> {
+  const route: Route = COMMANDS[command];
+  const raw = route.rawBody?.(args) ?? (route.body ? JSON.stringify(route.body(args)) : undefined);
+  return http<unknown>(route.method, route.path(args), undefined, signal, raw).then(
+    (v) => (route.unwrap ? route.unwrap(v) : v) as T,
+  );
+}
+
+const httpTransport: Transport = {
+  kind: "http",
+  call: (command, args) => httpCall(command, args),
+  running<T>(command: Command, args: Args): Running<T> {
     // Closing the HTTP request cancels the generation on the server.
     const abort = new AbortController();
-    return {
-      result: http("POST", "/v1/tutor/analyze", { sentence }, abort.signal),
-      cancel: () => abort.abort(),
-    };
+    return { result: httpCall<T>(command, args, abort.signal), cancel: () => abort.abort() };
   },
-
-  /** Rule-based hints (no model; milliseconds). */
-  async hints(sentence: string): Promise<Hint[]> {
-    if (!sentence.trim()) return [];
-    if (transport === "tauri") return invoke("rule_hints", { sentence });
-    const r = await http<{ hints: Hint[] }>("POST", "/v1/tutor/hints", { sentence });
-    return r.hints;
-  },
-
-  history(query: HistoryQuery): Promise<HistoryPage> {
-    return transport === "tauri"
-      ? invoke("history_list", { query })
-      : http("GET", `/v1/history${queryString(query)}`);
-  },
-
-  attempt(id: number): Promise<Attempt> {
-    return transport === "tauri" ? invoke("history_get", { id }) : http("GET", `/v1/history/${id}`);
-  },
-
-  deleteAttempt(id: number): Promise<void> {
-    return transport === "tauri" ? invoke("history_delete", { id }) : http("DELETE", `/v1/history/${id}`);
-  },
-
-  /** Versions, machine, model and (in the app) the last log lines, as plain text. */
-  async diagnostics(): Promise<string> {
-    if (transport === "tauri") return invoke("diagnostics");
-    const r = await http<{ report: string }>("GET", "/v1/diagnostics");
-    return r.report;
-  },
-
-  /**
-   * One learner message: the partner's reply streamed through `onToken` (Stop cancels it),
-   * then the message checked by the model and the exchange saved (History, Review, Progress).
-   */
-  converse(turn: TurnRequest, onToken: (piece: string) => void): Running<ConversationTurn> {
-    if (transport === "tauri") {
-      const requestId = nextRequest++;
-      const channel = new Channel<string>();
-      channel.onmessage = onToken;
-      return {
-        result: invoke("conversation_turn", { turn, requestId, onToken: channel }),
-        cancel: () => void invoke("cancel_request", { requestId }).catch(() => undefined),
-      };
-    }
+  stream<T>(command: Command, args: Args, onPiece: (piece: string) => void, last: string): Running<T> {
     const abort = new AbortController();
-    return {
-      result: streamTurn(turn, onToken, abort.signal),
-      cancel: () => abort.abort(),
-    };
+    const route: Route = COMMANDS[command];
+    const body = JSON.stringify(route.body?.(args) ?? {});
+    return { result: streamEvents<T>(route.path(args), body, last, onPiece, abort.signal), cancel: () => abort.abort() };
   },
-
-  /**
-   * Exports the whole history. In the app the file goes to `<data folder>/exports` and the
-   * path comes back; in a browser the file is downloaded and `null` comes back.
-   */
-  async exportHistory(format: "json" | "csv"): Promise<string | null> {
-    if (transport === "tauri") return invoke("history_export", { format });
+  async exportHistory(format) {
     const response = await send("GET", `/v1/history/export?format=${format}`);
     if (!response.ok) throw await serverError(response);
     const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? `lexilingo-history.${format}`;
@@ -302,68 +352,7 @@ export const api = {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
     return null;
   },
-
-  /** Adds the attempts of a JSON export; those already present are left alone. */
-  importHistory(data: string): Promise<ImportReport> {
-    return transport === "tauri"
-      ? invoke("history_import", { data })
-      : http("POST", "/v1/history/import", undefined, undefined, data);
-  },
-
-  reviewDue(limit: number): Promise<DueCard[]> {
-    return transport === "tauri"
-      ? invoke("review_due", { limit })
-      : http("GET", `/v1/review/due?limit=${limit}`);
-  },
-
-  reviewAnswer(attemptId: number, answer: string): Promise<ReviewFeedback> {
-    return transport === "tauri"
-      ? invoke("review_answer", { attemptId, answer })
-      : http("POST", `/v1/review/${attemptId}`, { answer });
-  },
-
-  /** Catalog, installed models, the download. */
-  models(): Promise<ModelsOverview> {
-    return transport === "tauri" ? invoke("models_overview") : http("GET", "/v1/models/overview");
-  },
-
-  /** Starts or resumes downloading catalog model `id`; follow it with `onDownload`. */
-  downloadModel(id: string): Promise<void> {
-    return transport === "tauri"
-      ? invoke("model_download", { id })
-      : http<unknown>("POST", "/v1/models/download", { id }).then(() => undefined);
-  },
-
-  pauseDownload(): Promise<void> {
-    return transport === "tauri"
-      ? invoke("model_pause")
-      : http<unknown>("POST", "/v1/models/download/pause", {}).then(() => undefined);
-  },
-
-  /** Stops the download of `id` and deletes what arrived. */
-  cancelDownload(id: string): Promise<void> {
-    return transport === "tauri"
-      ? invoke("model_cancel", { id })
-      : http<unknown>("POST", "/v1/models/download/cancel", { id }).then(() => undefined);
-  },
-
-  /**
-   * Calls `onStatus` with the download's state now and at every change (Tauri events in the
-   * app, server-sent events in a browser). Returns the function that stops listening.
-   */
-  onDownload(onStatus: (s: DownloadStatus) => void): () => void {
-    if (transport === "tauri") {
-      let stop: (() => void) | null = null;
-      let stopped = false;
-      void listen<DownloadStatus>("download-state", (e) => onStatus(e.payload)).then((f) => {
-        if (stopped) f();
-        else stop = f;
-      });
-      return () => {
-        stopped = true;
-        stop?.();
-      };
-    }
+  onDownload(onStatus) {
     // EventSource cannot send the token: read the event stream with fetch instead.
     const abort = new AbortController();
     void send("GET", "/v1/models/download/events", undefined, abort.signal)
@@ -371,29 +360,83 @@ export const api = {
       .catch(() => undefined);
     return () => abort.abort();
   },
+  // A browser learns the engine's state from `status()` alone.
+  onEngineState: () => undefined,
+};
+
+const backend: Transport = transport === "tauri" ? tauriTransport : httpTransport;
+
+export const api = {
+  /** Starts the model if needed and describes it. */
+  status: (): Promise<ModelInfo> => backend.call("engine_status"),
+
+  /**
+   * Fluency, level, correction and explanations, saved to the history; a failed save is the
+   * answer's `warning`. Cancellable.
+   */
+  analyze: (sentence: string): Running<Practiced> => backend.running("analyze_sentence", { sentence }),
+
+  /** Rule-based hints (no model; milliseconds). */
+  hints: async (sentence: string): Promise<Hint[]> => (sentence.trim() ? backend.call("rule_hints", { sentence }) : []),
+
+  history: (query: HistoryQuery): Promise<HistoryPage> => backend.call("history_list", { query }),
+  attempt: (id: number): Promise<Attempt> => backend.call("history_get", { id }),
+  deleteAttempt: (id: number): Promise<void> => backend.call("history_delete", { id }),
+
+  /** Versions, machine, model and (in the app) the last log lines, as plain text. */
+  diagnostics: (): Promise<string> => backend.call("diagnostics"),
+
+  /**
+   * One learner message: the partner's reply streamed through `onToken` (Stop cancels it),
+   * then the message checked by the model and the exchange saved (History, Review, Progress).
+   */
+  converse: (turn: TurnRequest, onToken: (piece: string) => void): Running<ConversationTurn> =>
+    backend.stream("conversation_turn", { turn }, onToken, "turn"),
+
+  /**
+   * Exports the whole history. In the app the file goes to `<data folder>/exports` and the
+   * path comes back; in a browser the file is downloaded and `null` comes back.
+   */
+  exportHistory: (format: "json" | "csv"): Promise<string | null> => backend.exportHistory(format),
+
+  /** Adds the attempts of a JSON export; those already present are left alone. */
+  importHistory: (data: string): Promise<ImportReport> => backend.call("history_import", { data }),
+
+  reviewDue: (limit: number): Promise<DueCard[]> => backend.call("review_due", { limit }),
+  reviewAnswer: (attemptId: number, answer: string): Promise<ReviewFeedback> =>
+    backend.call("review_answer", { attemptId, answer }),
+
+  /** Catalog, installed models, the download. */
+  models: (): Promise<ModelsOverview> => backend.call("models_overview"),
+  /** Starts or resumes downloading catalog model `id`; follow it with `onDownload`. */
+  downloadModel: (id: string): Promise<void> => backend.call("model_download", { id }),
+  pauseDownload: (): Promise<void> => backend.call("model_pause"),
+  /** Stops the download of `id` and deletes what arrived. */
+  cancelDownload: (id: string): Promise<void> => backend.call("model_cancel", { id }),
+
+  /**
+   * Calls `onStatus` with the download's state now and at every change (Tauri events in the
+   * app, server-sent events in a browser). Returns the function that stops listening.
+   */
+  onDownload: (onStatus: (s: DownloadStatus) => void): (() => void) => backend.onDownload(onStatus),
 
   /**
    * In the app, the engine's state as the backend changes it (`loading`, `ready`, `failed`),
    * whichever screen caused it; a browser learns it from `status()` alone.
    */
-  onEngineState(onState: (state: "loading" | "ready" | "failed") => void): void {
-    if (transport !== "tauri") return;
-    void listen<{ state: "loading" | "ready" | "failed" }>("engine-state", (e) => onState(e.payload.state));
-  },
+  onEngineState: (onState: (state: "loading" | "ready" | "failed") => void): void => backend.onEngineState(onState),
 
   /**
    * In the app, the native dialog for a GGUF model file or a folder; null when cancelled (and
    * always in a browser, which cannot see paths). The app accepts only paths chosen here.
    */
   async pickPath(title: string, what: "gguf" | "folder"): Promise<string | null> {
-    if (transport !== "tauri") return null;
+    if (backend.kind !== "tauri") return null;
     return invoke<string | null>("pick_path", { title, what });
   },
 
   /** Copies the data folder to `path`, used from the next start; the old folder stays. */
-  moveDataDir(path: string): Promise<MoveReport> {
-    return transport === "tauri" ? invoke("data_dir_move", { path }) : http("POST", "/v1/settings/data-dir", { path });
-  },
+  moveDataDir: (path: string): Promise<MoveReport> => backend.call("data_dir_move", { path }),
 
   /** In the app: copies the GGUF file chosen in the native dialog into the models folder. */
   importModel(path: string): Promise<InstalledModel> {
@@ -418,37 +461,17 @@ export const api = {
   },
 
   /** Makes an installed model the active one; the engine restarts with it. */
-  activateModel(id: string): Promise<ModelsOverview> {
-    return transport === "tauri" ? invoke("model_activate", { id }) : http("POST", "/v1/models/active", { id });
-  },
+  activateModel: (id: string): Promise<ModelsOverview> => backend.call("model_activate", { id }),
 
-  engineSettings(): Promise<EngineSettings> {
-    return transport === "tauri" ? invoke("engine_settings") : http("GET", "/v1/settings/engine");
-  },
-
+  engineSettings: (): Promise<EngineSettings> => backend.call("engine_settings"),
   /** Saves threads and context size; the engine restarts with them. */
-  saveEngineSettings(settings: EngineSettings): Promise<EngineSettings> {
-    return transport === "tauri"
-      ? invoke("engine_settings_save", { settings })
-      : http("PUT", "/v1/settings/engine", settings);
-  },
+  saveEngineSettings: (settings: EngineSettings): Promise<EngineSettings> =>
+    backend.call("engine_settings_save", { settings }),
 
-  conversations(): Promise<ConversationSummary[]> {
-    return transport === "tauri" ? invoke("conversation_list", { limit: 50 }) : http("GET", "/v1/conversations?limit=50");
-  },
+  conversations: (): Promise<ConversationSummary[]> => backend.call("conversation_list", { limit: 50 }),
+  conversation: (id: number): Promise<Conversation> => backend.call("conversation_get", { id }),
+  deleteConversation: (id: number): Promise<void> => backend.call("conversation_delete", { id }),
 
-  conversation(id: number): Promise<Conversation> {
-    return transport === "tauri" ? invoke("conversation_get", { id }) : http("GET", `/v1/conversations/${id}`);
-  },
-
-  deleteConversation(id: number): Promise<void> {
-    return transport === "tauri" ? invoke("conversation_delete", { id }) : http("DELETE", `/v1/conversations/${id}`);
-  },
-
-  progress(): Promise<Progress> {
-    const offset = -new Date().getTimezoneOffset();
-    return transport === "tauri"
-      ? invoke("progress_stats", { utcOffsetMinutes: offset })
-      : http("GET", `/v1/stats?utc_offset_minutes=${offset}`);
-  },
+  progress: (): Promise<Progress> =>
+    backend.call("progress_stats", { utcOffsetMinutes: -new Date().getTimezoneOffset() }),
 };

@@ -2,6 +2,8 @@
 // and learner text are shown as text, so nothing they contain can run as markup.
 
 import { t } from "./i18n";
+import type { ErrorType } from "./bindings/ErrorType";
+import { errorTypeName } from "./labels";
 
 type Child = Node | string | null | undefined | false;
 
@@ -64,8 +66,8 @@ export function nodes(...children: Child[]): Array<Node | string> {
 }
 
 /** The rule checker's short tips under a learner's message ("an → a · Mạo từ"). */
-export function tipList(tips: ReadonlyArray<{ original: string; replacement: string | null; error_type_vi: string }>): HTMLElement {
+export function tipList(tips: ReadonlyArray<{ original: string; replacement: string | null; error_type: ErrorType }>): HTMLElement {
   return h("ul", { class: "tips" }, ...tips.map((tip) => h("li", {},
     h("strong", { text: tip.replacement !== null ? `${tip.original} → ${tip.replacement || t().practice.removed}` : tip.original }),
-    ` · ${tip.error_type_vi}`)));
+    ` · ${errorTypeName(tip.error_type)}`)));
 }

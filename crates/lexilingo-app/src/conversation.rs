@@ -7,7 +7,7 @@
 use lexilingo_core::cefr::CefrLevel;
 use lexilingo_core::engine::{CancellationToken, ChatMessage, Role};
 use lexilingo_core::rules::Hint;
-use lexilingo_core::store::{Conversation, ConversationSummary, NewAttempt, NewConversation};
+use lexilingo_core::store::{Conversation, ConversationSummary, NewConversation};
 use lexilingo_core::tasks::{CorrectionResult, DialogueReply, DialogueSettings, Scenario};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -162,7 +162,7 @@ impl App {
         let attempt = match check {
             Some(c) => Some(
                 store
-                    .insert_attempt(&NewAttempt::from_dialogue_check(
+                    .insert_attempt(&crate::records::from_dialogue_check(
                         c, model_id, id, latency_ms,
                     ))
                     .await?,

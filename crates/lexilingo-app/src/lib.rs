@@ -37,6 +37,7 @@ mod conversation;
 mod error;
 mod history;
 mod practice;
+mod records;
 mod review;
 mod settings;
 

@@ -1,7 +1,6 @@
 //! Practice: check one sentence and keep it in the history.
 
 use lexilingo_core::engine::CancellationToken;
-use lexilingo_core::store::NewAttempt;
 use lexilingo_core::tasks::AnalyzeResult;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -45,7 +44,7 @@ impl App {
         let model_id = tutor.engine().config().model_id();
         let saved = match self.store().await {
             Ok(store) => store
-                .insert_attempt(&NewAttempt::from_analysis(&result, &model_id))
+                .insert_attempt(&crate::records::from_analysis(&result, &model_id))
                 .await
                 .map_err(AppError::from),
             Err(e) => Err(e),

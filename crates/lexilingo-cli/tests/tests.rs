@@ -8,6 +8,7 @@
 mod api;
 mod app;
 mod cli;
+mod commands;
 mod common;
 mod download;
 mod engine;

@@ -6,6 +6,7 @@ import type { Practiced } from "../bindings/Practiced";
 import type { Hint } from "../bindings/Hint";
 import { h, nodes, renderDiff } from "../dom";
 import { lang, t } from "../i18n";
+import { errorTypeName } from "../labels";
 import { showError, clearError } from "../errors";
 
 /** Kept across screen changes, so going to History and back keeps the sentence and result. */
@@ -126,7 +127,7 @@ function renderHint(hint: Hint): HTMLElement {
     "li",
     hint.optional ? { class: "hint-optional" } : {},
     h("strong", { text: what }),
-    h("span", { class: "hint-type", text: ` · ${hint.optional ? s.suggestion : hint.error_type_vi}` }),
+    h("span", { class: "hint-type", text: ` · ${hint.optional ? s.suggestion : errorTypeName(hint.error_type)}` }),
     h("p", { text: hint.explanation_vi }),
   );
 }
@@ -206,7 +207,7 @@ export function renderResult(section: HTMLElement, r: AnalyzeResult, again?: (se
     h(
       "li",
       { class: "card" },
-      h("h4", {}, h("span", { class: "edit-words", text: `${e.edit.original || "∅"} → ${e.edit.replacement || s.removed}` }), " ", h("span", { class: "tag", text: e.error_type_vi })),
+      h("h4", {}, h("span", { class: "edit-words", text: `${e.edit.original || "∅"} → ${e.edit.replacement || s.removed}` }), " ", h("span", { class: "tag", text: errorTypeName(e.error_type) })),
       h("p", { text: e.explanation_vi }),
     ),
   );

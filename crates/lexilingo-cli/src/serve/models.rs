@@ -1,0 +1,199 @@
+//! Model management and settings under `/v1/models/…` and `/v1/settings/…`: catalog, download
+//! with progress as server-sent events, upload, switch, engine settings, the data-folder move.
+
+#[allow(unused_imports)]
+use super::plumbing::*;
+#[allow(unused_imports)]
+use super::*;
+
+pub(super) async fn models_overview(State(state): State<Shared>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(state.app.models_overview().await?)))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ModelIdBody {
+    id: String,
+}
+
+/// Starts or resumes a download; `202`, progress on `/v1/models/download/events`.
+pub(super) async fn models_download(
+    State(state): State<Shared>,
+    ApiJson(body): ApiJson<ModelIdBody>,
+) -> ApiResult<Response> {
+    let status = state.app.download_model(&body.id)?;
+    Ok((StatusCode::ACCEPTED, Json(json!(status))).into_response())
+}
+
+/// Pausing takes no parameters, but its body is still JSON (`{}`): an empty or `text/plain`
+/// POST from another page must not stop a learner's download.
+pub(super) async fn models_pause(
+    State(state): State<Shared>,
+    ApiJson(_body): ApiJson<Value>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(state.app.pause_download().await?)))
+}
+
+pub(super) async fn models_cancel(
+    State(state): State<Shared>,
+    ApiJson(body): ApiJson<ModelIdBody>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(state.app.cancel_download(&body.id).await?)))
+}
+
+/// The download's state as server-sent events: the current state at once, then every change
+/// (progress at most every `progress_interval`).
+pub(super) async fn models_events(State(state): State<Shared>) -> Response {
+    let (tx, rx) = mpsc::unbounded_channel::<Event>();
+    let mut watch = state.models.subscribe();
+    tokio::spawn(async move {
+        loop {
+            let status = watch.borrow_and_update().clone();
+            if tx
+                .send(Event::default().data(json!(status).to_string()))
+                .is_err()
+            {
+                break;
+            }
+            if watch.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+    sse(rx)
+}
+
+/// A request naming a path on this machine (a folder to move data to).
+#[derive(Debug, Deserialize)]
+pub(super) struct PathBody {
+    path: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct UploadQuery {
+    /// The file name to save the model as (a plain name: `model.gguf`).
+    name: Option<String>,
+}
+
+/// Adds a GGUF model sent as the request body (`Content-Type: application/octet-stream`,
+/// `?name=FILE.gguf`). The server never opens a path a client names: a web client could
+/// otherwise make it read a FIFO, a device or someone else's file. The body is streamed to a
+/// `.uploading` file in the models folder, capped by the free disk (and
+/// [`lexilingo_core::models::download::MAX_DOWNLOAD`]), then checked, load-tested in a worker
+/// and registered; a refused upload is deleted and the active model stays as it was.
+pub(super) async fn models_import(
+    State(state): State<Shared>,
+    ApiQuery(q): ApiQuery<UploadQuery>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> ApiResult<Json<Value>> {
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    let octets = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/octet-stream"));
+    if !octets {
+        return Err(ApiError::full(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
+            "send the model file as the body with `Content-Type: application/octet-stream`".into(),
+            "Hãy gửi chính tệp mô hình (Content-Type: application/octet-stream).",
+        ));
+    }
+    let name = q.name.ok_or_else(|| {
+        ApiError::bad_request(
+            ErrorCode::BadQuery,
+            "give the file name as `?name=FILE.gguf`",
+            "Thiếu tên tệp mô hình.",
+        )
+    })?;
+    let (part, dest) = state.models.upload_paths(&name)?;
+    let dir = dest.parent().map(PathBuf::from).unwrap_or_default();
+    let free = blocking(move || {
+        lexilingo_core::models::available_disk(&dir).map_err(|e| internal(e.to_string()))
+    })
+    .await?;
+    let limit = free
+        .saturating_sub(64 * 1024 * 1024)
+        .min(lexilingo_core::models::download::MAX_DOWNLOAD);
+    let write_error = |e: std::io::Error| {
+        ApiError::full(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::FileError,
+            format!("cannot write the upload: {e}"),
+            "Không ghi được tệp tải lên. Em kiểm tra chỗ trống trên ổ đĩa nhé.",
+        )
+    };
+    let mut file = tokio::fs::File::create(&part).await.map_err(write_error)?;
+    let mut stream = body.into_data_stream();
+    let mut written: u64 = 0;
+    let received = async {
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::bad_request(
+                    ErrorCode::UploadFailed,
+                    format!("the upload was interrupted: {e}"),
+                    "Việc gửi tệp bị gián đoạn. Em thử lại nhé.",
+                )
+            })?;
+            written += chunk.len() as u64;
+            if written > limit {
+                return Err(ApiError::full(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorCode::UploadTooLarge,
+                    format!("the upload is larger than the {limit} bytes this disk can take"),
+                    "Tệp quá lớn so với chỗ trống trên ổ đĩa.",
+                ));
+            }
+            file.write_all(&chunk).await.map_err(write_error)?;
+        }
+        file.sync_all().await.map_err(write_error)
+    }
+    .await;
+    drop(file);
+    if let Err(e) = received {
+        let _ = tokio::fs::remove_file(&part).await;
+        return Err(e);
+    }
+    // The first model installed becomes the active one: the next request starts it.
+    Ok(Json(json!(state.app.install_upload(&part, &dest).await?)))
+}
+
+/// Switches the active model; the running engine stops and the next request starts the new one.
+pub(super) async fn models_activate(
+    State(state): State<Shared>,
+    ApiJson(body): ApiJson<ModelIdBody>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(state.app.activate_model(&body.id).await?)))
+}
+
+pub(super) async fn engine_settings_get(State(state): State<Shared>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(state.app.engine_settings().await?)))
+}
+
+/// Saves threads and context size and restarts the engine with them.
+pub(super) async fn engine_settings_put(
+    State(state): State<Shared>,
+    ApiJson(body): ApiJson<EngineSettings>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(state.app.save_engine_settings(body).await?)))
+}
+
+/// Copies the data folder to `path`, used from the next start without `--data-dir`.
+pub(super) async fn data_dir_move(
+    State(state): State<Shared>,
+    ApiJson(body): ApiJson<PathBody>,
+) -> ApiResult<Json<Value>> {
+    if !state.allow_data_dir_move {
+        return Err(ApiError::full(
+        StatusCode::FORBIDDEN,
+        ErrorCode::DataDirMoveDisabled,
+        "moving the data folder over HTTP is off; start serve with \
+                      --allow-data-dir-move, or move it in the app"
+                .into(),
+        "Không thể chuyển thư mục dữ liệu qua trình duyệt. Em chuyển trong ứng dụng LexiLingo, hoặc khởi động máy chủ với --allow-data-dir-move nhé."
+                ,
+    ));
+    }
+    Ok(Json(json!(state.app.move_data_dir(&body.path).await?)))
+}
