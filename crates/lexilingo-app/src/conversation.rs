@@ -6,7 +6,6 @@
 
 use lexilingo_core::cefr::CefrLevel;
 use lexilingo_core::engine::{CancellationToken, ChatMessage, Role};
-use lexilingo_core::rules::Hint;
 use lexilingo_core::store::{Conversation, ConversationSummary, NewConversation};
 use lexilingo_core::tasks::{CorrectionResult, DialogueReply, DialogueSettings, Scenario};
 use serde::{Deserialize, Serialize};
@@ -56,8 +55,6 @@ pub struct ConversationTurn {
     /// The conversation the exchange was saved in (none when saving failed).
     #[ts(type = "number | null")]
     pub conversation_id: Option<i64>,
-    /// The rule-based tips for the message (also available at once from the hints call).
-    pub tips: Vec<Hint>,
     /// The model's check of the message: its correction and typed edits.
     pub check: Option<CorrectionResult>,
     /// The attempt the check was saved as.
@@ -82,12 +79,6 @@ impl App {
         cancel: &CancellationToken,
     ) -> Result<ConversationTurn, AppError> {
         let message = lexilingo_core::input::validate(&req.message)?.to_string();
-        let tips = {
-            let m = message.clone();
-            tokio::task::spawn_blocking(move || lexilingo_core::rules::hints(&m))
-                .await
-                .unwrap_or_default()
-        };
         let tutor = self.tutor().await?;
         let mut settings = DialogueSettings {
             scenario: req.scenario,
@@ -136,7 +127,6 @@ impl App {
         };
         Ok(ConversationTurn {
             conversation_id,
-            tips,
             check,
             attempt_id,
             reply,

@@ -101,6 +101,11 @@ impl ErrorCode {
         ALL.iter().find(|(_, name)| *name == s).map(|(c, _)| *c)
     }
 
+    /// Every code, in declaration order (the OpenAPI document lists the same, a test checks).
+    pub fn all() -> impl Iterator<Item = ErrorCode> {
+        ALL.iter().map(|(c, _)| *c)
+    }
+
     /// The HTTP status `lexilingo serve` answers with: the client's fault (4xx), the first-run
     /// or busy state (503, retry later), or the server's (5xx).
     pub fn http_status(self) -> u16 {

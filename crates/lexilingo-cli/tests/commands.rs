@@ -196,3 +196,22 @@ fn the_route_reader_sees_parameters_and_methods() {
         "{routes:?}"
     );
 }
+
+/// The error codes `openapi.json` documents are exactly the app's `ErrorCode`s, in order: a
+/// code added to the enum and not to the document (or the other way round) fails here.
+#[test]
+fn the_openapi_document_lists_every_error_code() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&read("src/openapi.json")).expect("openapi.json is JSON");
+    let listed: Vec<String> = doc
+        .pointer("/components/schemas/Error/properties/error/properties/code/enum")
+        .and_then(|v| v.as_array())
+        .expect("the Error schema's code enum")
+        .iter()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
+    let codes: Vec<String> = lexilingo_app::ErrorCode::all()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    assert_eq!(listed, codes);
+}

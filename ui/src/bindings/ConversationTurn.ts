@@ -2,7 +2,6 @@
 import type { AppError } from "./AppError";
 import type { CorrectionResult } from "./CorrectionResult";
 import type { DialogueReply } from "./DialogueReply";
-import type { Hint } from "./Hint";
 
 /**
  * What a learner message brought back.
@@ -12,10 +11,6 @@ export type ConversationTurn = {
  * The conversation the exchange was saved in (none when saving failed).
  */
 conversation_id: number | null, 
-/**
- * The rule-based tips for the message (also available at once from the hints call).
- */
-tips: Array<Hint>, 
 /**
  * The model's check of the message: its correction and typed edits.
  */

@@ -40,7 +40,8 @@ pub(super) async fn conversations_turn(
         match app.converse(&body, on_text, &cancel).await {
             Ok(turn) => json!({ "turn": turn }),
             Err(e) => {
-                let status = ApiError::from(e.clone()).status;
+                let status = StatusCode::from_u16(e.http_status())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 json!({ "error": error_json(&e, status) })
             }
         }
