@@ -183,7 +183,8 @@ const vi = {
     exportCsv: "Xuất CSV (bảng tính)",
     exported: (path: string | null) => (path ? `Đã lưu vào ${path}` : "Đã tải tệp xuống."),
     importLabel: "Nhập từ tệp JSON đã xuất",
-    imported: (n: number, skipped: number) => `Đã nhập ${n} lần luyện tập (bỏ qua ${skipped} lần đã có).`,
+    imported: (n: number, skipped: number, conversations: number) =>
+      `Đã nhập ${n} lần luyện tập và ${conversations} cuộc hội thoại (bỏ qua ${skipped} lần đã có).`,
     diagnostics: "Chẩn đoán",
     copyDiagnostics: "Sao chép thông tin chẩn đoán",
     copied: "Đã sao chép. Em có thể dán vào thư báo lỗi.",
@@ -384,7 +385,8 @@ const en: Strings = {
     exportCsv: "Export CSV (spreadsheet)",
     exported: (path) => (path ? `Saved to ${path}` : "The file was downloaded."),
     importLabel: "Import an exported JSON file",
-    imported: (n, skipped) => `Imported ${n} attempt${n === 1 ? "" : "s"} (${skipped} already there, skipped).`,
+    imported: (n, skipped, conversations) =>
+      `Imported ${n} attempt${n === 1 ? "" : "s"} and ${conversations} conversation${conversations === 1 ? "" : "s"} (${skipped} already there, skipped).`,
     diagnostics: "Diagnostics",
     copyDiagnostics: "Copy diagnostics",
     copied: "Copied. Paste it into your bug report.",

@@ -327,8 +327,11 @@ pub async fn import(store: &Store, file: &std::path::Path, json: bool) -> anyhow
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "Đã nhập {} lần luyện tập, bỏ qua {} lần đã có.",
-            report.imported, report.skipped
+            "Đã nhập {} lần luyện tập và {} cuộc hội thoại, bỏ qua {} lần luyện tập và {} cuộc hội thoại đã có.",
+            report.imported,
+            report.conversations_imported,
+            report.skipped,
+            report.conversations_skipped
         );
     }
     Ok(())

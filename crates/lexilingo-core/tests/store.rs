@@ -735,3 +735,111 @@ async fn imports_with_impossible_values_are_refused_whole() {
         .expect("a sound file imports");
     assert_eq!(ok.imported, 2);
 }
+
+/// A JSON export carries the saved conversations; importing it elsewhere restores each one with
+/// its turns, re-links its checked messages (attempts) to it, and skips it the second time.
+#[tokio::test]
+async fn conversations_travel_in_the_export_and_keep_their_messages_linked() {
+    use lexilingo_core::engine::Role;
+    use lexilingo_core::store::NewConversation;
+    let dir = tempfile::tempdir().expect("temp");
+    let store = Store::open(dir.path()).await.expect("open");
+    // A conversation in the target first, so row ids differ between the two stores.
+    let other_dir = tempfile::tempdir().expect("temp");
+    let other = Store::open(other_dir.path()).await.expect("open other");
+    let new = NewConversation {
+        scenario: "travel".into(),
+        level: CefrLevel::A2,
+        model_id: "smol.gguf".into(),
+    };
+    other
+        .append_turns(None, &new, &[(Role::User, "Hi there.".into())])
+        .await
+        .expect("a conversation already there");
+    let id = store
+        .append_turns(
+            None,
+            &new,
+            &[
+                (Role::User, "I go to Da Nang yesterday.".into()),
+                (Role::Assistant, "Nice! How was Da Nang?".into()),
+            ],
+        )
+        .await
+        .expect("conversation");
+    let mut message = attempt("I go to Da Nang yesterday.", T0, CefrLevel::A2, vec![]);
+    message.mode = Mode::Dialogue;
+    message.conversation_id = Some(id);
+    store.insert_attempt(&message).await.expect("message");
+    let json = store
+        .export_bytes(ExportFormat::Json, None)
+        .await
+        .expect("export");
+
+    let report = other.import_json(&json).await.expect("import");
+    assert_eq!(
+        (
+            report.imported,
+            report.conversations_imported,
+            report.conversations_skipped
+        ),
+        (1, 1, 0)
+    );
+    let list = other.list_conversations(10).await.expect("list");
+    assert_eq!(list.len(), 2);
+    let travelled = list
+        .iter()
+        .find(|c| c.first_message == "I go to Da Nang yesterday.")
+        .expect("the imported conversation is listed");
+    let full = other
+        .get_conversation(travelled.id)
+        .await
+        .expect("get")
+        .expect("there");
+    let original = store
+        .get_conversation(id)
+        .await
+        .expect("get")
+        .expect("there");
+    assert_eq!(full.uuid, original.uuid);
+    assert_eq!(full.started_at, original.started_at);
+    assert_eq!(
+        full.turns, original.turns,
+        "turns, roles and times are kept"
+    );
+    let page = other
+        .list_attempts(&HistoryQuery::default())
+        .await
+        .expect("attempts");
+    let imported = other
+        .get_attempt(page.items[0].id)
+        .await
+        .expect("get")
+        .expect("there");
+    assert_eq!(imported.conversation_id, Some(travelled.id));
+
+    let again = other.import_json(&json).await.expect("import again");
+    assert_eq!(
+        (
+            again.skipped,
+            again.conversations_imported,
+            again.conversations_skipped
+        ),
+        (1, 0, 1)
+    );
+
+    // A conversation holding a system message is refused, and with it the whole file.
+    let mut file: serde_json::Value = serde_json::from_slice(&json).expect("json");
+    file["conversations"][0]["uuid"] = "fresh-id".into();
+    file["conversations"][0]["turns"][1]["role"] = "system".into();
+    file["attempts"][0]["uuid"] = "fresh-attempt".into();
+    let e = other
+        .import_json(file.to_string().as_bytes())
+        .await
+        .expect_err("a system message");
+    assert!(
+        matches!(e, lexilingo_core::store::StoreError::BadImport(_)),
+        "{e}"
+    );
+    assert_eq!(other.list_conversations(10).await.expect("list").len(), 2);
+}

@@ -11,4 +11,12 @@ imported: number,
 /**
  * Attempts already present (same UUID), left alone.
  */
-skipped: number, };
+skipped: number, 
+/**
+ * Conversations added.
+ */
+conversations_imported: number, 
+/**
+ * Conversations already present (same UUID), left alone.
+ */
+conversations_skipped: number, };

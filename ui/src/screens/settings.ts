@@ -46,7 +46,7 @@ export function settingsScreen(root: HTMLElement): void {
     if (!file) return;
     try {
       const r = await api.importHistory(await file.text());
-      dataStatus.textContent = s.imported(r.imported, r.skipped);
+      dataStatus.textContent = s.imported(r.imported, r.skipped, r.conversations_imported);
     } catch (e) {
       showError(e);
     } finally {

@@ -92,8 +92,9 @@ pub struct NewAttempt {
 }
 
 impl From<Attempt> for NewAttempt {
-    /// The same attempt, to be saved elsewhere (import). Conversations are not exported, so
-    /// the link to one is dropped; the message stays as an attempt.
+    /// The same attempt, to be saved elsewhere (import). The link to a conversation is a row
+    /// id of the store it came from, so it is dropped here; the import re-links it to the
+    /// conversation's row in this store.
     fn from(a: Attempt) -> Self {
         Self {
             uuid: Some(a.uuid),

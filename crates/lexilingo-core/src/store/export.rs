@@ -1,12 +1,16 @@
 //! Export to CSV or JSON, and import of a JSON export (for moving to a new computer).
 //!
-//! Attempts carry a UUID, so importing the same export twice, or into the computer it came
-//! from, adds nothing twice.
+//! Attempts and conversations carry a UUID, so importing the same export twice, or into the
+//! computer it came from, adds nothing twice. A conversation's messages that were checked are
+//! attempts too; they are linked to their conversation in the file by the conversation's row id
+//! on the computer that wrote it, and re-linked to the row it gets (or already has) here.
 
 use serde::{Deserialize, Serialize};
 
 use super::attempts::{insert_attempt_tx, Attempt, HistoryQuery, NewAttempt};
+use super::conversations::Conversation;
 use super::{Store, StoreError};
+use crate::engine::Role;
 
 /// Export file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,7 +28,13 @@ struct ExportFile {
     format: String,
     version: u32,
     attempts: Vec<Attempt>,
+    /// Saved conversations with their turns (since version 2; a version 1 file has none).
+    #[serde(default)]
+    conversations: Vec<Conversation>,
 }
+
+/// The version [`write_export`] writes: 2 added the conversations.
+const EXPORT_VERSION: u32 = 2;
 
 const FORMAT_TAG: &str = "lexilingo-history";
 
@@ -36,6 +46,10 @@ pub struct ImportReport {
     pub imported: usize,
     /// Attempts already present (same UUID), left alone.
     pub skipped: usize,
+    /// Conversations added.
+    pub conversations_imported: usize,
+    /// Conversations already present (same UUID), left alone.
+    pub conversations_skipped: usize,
 }
 
 impl Store {
@@ -65,6 +79,23 @@ impl Store {
         Ok(out)
     }
 
+    /// Every conversation started since `since`, oldest first, with its turns.
+    async fn all_conversations(&self, since: Option<i64>) -> Result<Vec<Conversation>, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM conversations WHERE started_at >= ? ORDER BY started_at, id",
+        )
+        .bind(since.unwrap_or(i64::MIN))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(c) = self.get_conversation(id).await? {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
     /// Writes the history (since `since`, oldest first) in `format`.
     pub async fn export(
         &self,
@@ -73,7 +104,8 @@ impl Store {
         out: &mut dyn std::io::Write,
     ) -> Result<usize, StoreError> {
         let attempts = self.all_attempts(since).await?;
-        write_export(format, attempts, out)
+        let conversations = self.all_conversations(since).await?;
+        write_export(format, attempts, conversations, out)
     }
 
     /// The whole export in memory. Unlike [`Store::export`] the future holds no writer, so it
@@ -84,8 +116,9 @@ impl Store {
         since: Option<i64>,
     ) -> Result<Vec<u8>, StoreError> {
         let attempts = self.all_attempts(since).await?;
+        let conversations = self.all_conversations(since).await?;
         let mut out = Vec::new();
-        write_export(format, attempts, &mut out)?;
+        write_export(format, attempts, conversations, &mut out)?;
         Ok(out)
     }
 
@@ -110,11 +143,42 @@ impl Store {
                 ))
             })?;
         }
+        for (i, c) in file.conversations.iter().enumerate() {
+            validate_conversation(c).map_err(|why| {
+                StoreError::BadImport(format!(
+                    "conversation {} ({}): {why}",
+                    i + 1,
+                    c.uuid.escape_debug()
+                ))
+            })?;
+        }
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut report = ImportReport {
             imported: 0,
             skipped: 0,
+            conversations_imported: 0,
+            conversations_skipped: 0,
         };
+        // The file's conversation row ids → this store's, for the attempts that point at them.
+        let mut linked = std::collections::HashMap::new();
+        for c in &file.conversations {
+            let existing: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM conversations WHERE uuid = ?")
+                    .bind(&c.uuid)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let id = match existing {
+                Some(id) => {
+                    report.conversations_skipped += 1;
+                    id
+                }
+                None => {
+                    report.conversations_imported += 1;
+                    insert_conversation_tx(&mut tx, c).await?
+                }
+            };
+            linked.insert(c.id, id);
+        }
         for a in file.attempts {
             let exists: bool =
                 sqlx::query_scalar("SELECT count(*) > 0 FROM attempts WHERE uuid = ?")
@@ -125,7 +189,9 @@ impl Store {
                 report.skipped += 1;
                 continue;
             }
-            let new = NewAttempt::from(a);
+            let conversation = a.conversation_id.and_then(|id| linked.get(&id).copied());
+            let mut new = NewAttempt::from(a);
+            new.conversation_id = conversation;
             insert_attempt_tx(&mut tx, &new).await?;
             report.imported += 1;
         }
@@ -142,12 +208,7 @@ const EARLIEST_MS: i64 = 1_577_836_800_000;
 /// anywhere, so every value the app later trusts (offsets it slices the text with, times it
 /// buckets by day, the id it de-duplicates by) is checked here.
 fn validate_imported(a: &Attempt) -> Result<(), String> {
-    let uuid_ok = !a.uuid.is_empty()
-        && a.uuid.len() <= 64
-        && a.uuid
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !uuid_ok {
+    if !plain_id(&a.uuid) {
         return Err("its id is empty or not a plain id".into());
     }
     let latest = super::now_ms() + 24 * 3600 * 1000;
@@ -197,10 +258,94 @@ fn validate_imported(a: &Attempt) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes `attempts` in `format` (shared by [`Store::export`] and [`Store::export_bytes`]).
+/// Inserts an imported conversation with its own id, time and turns.
+async fn insert_conversation_tx(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    c: &Conversation,
+) -> Result<i64, StoreError> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO conversations (uuid, scenario, level, model_id, started_at) \
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&c.uuid)
+    .bind(&c.scenario)
+    .bind(c.level.as_str())
+    .bind(&c.model_id)
+    .bind(c.started_at)
+    .fetch_one(&mut **tx)
+    .await?;
+    for (position, t) in c.turns.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO turns (conversation_id, position, role, content, created_at) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(position as i64)
+        .bind(t.role.as_str())
+        .bind(&t.content)
+        .bind(t.created_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// Why a conversation from an import file cannot be stored, if it cannot: the same checks as
+/// for attempts (plain id, times in range, printable text), and no system messages, which are
+/// never stored.
+fn validate_conversation(c: &Conversation) -> Result<(), String> {
+    if !plain_id(&c.uuid) {
+        return Err("its id is empty or not a plain id".into());
+    }
+    let latest = super::now_ms() + 24 * 3600 * 1000;
+    if !(EARLIEST_MS..=latest).contains(&c.started_at) {
+        return Err(format!("its time {} is out of range", c.started_at));
+    }
+    if c.scenario.trim().is_empty() || c.scenario.len() > 64 {
+        return Err("its scenario is empty or too long".into());
+    }
+    if c.turns.len() > 10_000 {
+        return Err("it has too many messages".into());
+    }
+    for (i, t) in c.turns.iter().enumerate() {
+        if t.role == Role::System {
+            return Err(format!("message {} is a system message", i + 1));
+        }
+        if t.content.chars().count() > 20_000 {
+            return Err(format!("message {} is too long", i + 1));
+        }
+        if !(EARLIEST_MS..=latest).contains(&t.created_at) {
+            return Err(format!("message {} has a time out of range", i + 1));
+        }
+    }
+    let texts = [&c.scenario, &c.model_id]
+        .into_iter()
+        .chain(c.turns.iter().map(|t| &t.content));
+    if texts
+        .into_iter()
+        .any(|t| crate::input::check_printable(t).is_err())
+    {
+        return Err("it holds control characters".into());
+    }
+    Ok(())
+}
+
+/// A UUID-like id: not empty, at most 64 characters, letters, digits, `-` and `_` only.
+fn plain_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Writes `attempts` (and, in JSON, `conversations`) in `format` (shared by [`Store::export`]
+/// and [`Store::export_bytes`]). CSV is one row per attempt, for spreadsheets; a conversation's
+/// checked messages are there as dialogue attempts.
 fn write_export(
     format: ExportFormat,
     attempts: Vec<Attempt>,
+    conversations: Vec<Conversation>,
     out: &mut dyn std::io::Write,
 ) -> Result<usize, StoreError> {
     let n = attempts.len();
@@ -212,8 +357,9 @@ fn write_export(
         ExportFormat::Json => {
             let file = ExportFile {
                 format: FORMAT_TAG.into(),
-                version: 1,
+                version: EXPORT_VERSION,
                 attempts,
+                conversations,
             };
             serde_json::to_writer_pretty(&mut *out, &file).map_err(|e| io(e.into()))?;
             writeln!(out).map_err(io)?;
