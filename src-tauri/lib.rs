@@ -35,7 +35,7 @@ pub fn run() {
 
     // Hints while typing must be instant from the first keystroke: build Harper's structures
     // (seconds on first use) in the background while the window opens.
-    std::thread::spawn(lexilingo_core::rules::warm_up);
+    std::thread::spawn(lexilingo_core::language::rules::warm_up);
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
@@ -123,7 +123,7 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
 
     let filter = tracing_subscriber::EnvFilter::try_from_env("LEXILINGO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let logs = state::data_dir_from_env().map(|d| lexilingo_core::paths::logs_dir(&d));
+    let logs = state::data_dir_from_env().map(|d| lexilingo_app::host::paths::logs_dir(&d));
     let file = logs.and_then(|dir| {
         std::fs::create_dir_all(&dir).ok()?;
         tracing_appender::rolling::Builder::new()

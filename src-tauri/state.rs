@@ -56,5 +56,5 @@ impl AppState {
 
 /// The data folder: `LEXILINGO_DATA_DIR`, or the per-OS default.
 pub fn data_dir_from_env() -> Option<PathBuf> {
-    lexilingo_core::paths::data_dir(std::env::var_os("LEXILINGO_DATA_DIR").map(PathBuf::from))
+    lexilingo_app::host::paths::data_dir(std::env::var_os("LEXILINGO_DATA_DIR").map(PathBuf::from))
 }

@@ -297,7 +297,7 @@ fn window_checks_a_sentence_with_the_real_model() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(exited.success(), "{exited}");
-    let logs = lexilingo_core::paths::logs_dir(data.path());
+    let logs = lexilingo_app::host::paths::logs_dir(data.path());
     let asked = (0..50).any(|_| {
         std::thread::sleep(Duration::from_millis(100));
         std::fs::read_dir(&logs)

@@ -64,7 +64,7 @@ pub async fn analyze_sentence(
 #[tauri::command]
 pub async fn rule_hints(
     sentence: String,
-) -> Result<Vec<lexilingo_core::rules::Hint>, CommandError> {
+) -> Result<Vec<lexilingo_core::language::rules::Hint>, CommandError> {
     lexilingo_app::hints(&sentence).await
 }
 

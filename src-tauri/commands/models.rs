@@ -1,8 +1,9 @@
 //! The model screen's commands: catalog, download (progress as `download-state` events),
 //! pause, cancel, import, switch, and the engine's threads and context.
 
-use lexilingo_core::active::EngineSettings;
-use lexilingo_core::models::{InstalledModel, ModelsOverview};
+use lexilingo_app::host::active::EngineSettings;
+use lexilingo_app::host::model_service::ModelsOverview;
+use lexilingo_core::models::InstalledModel;
 use tauri::State;
 
 use super::CommandError;
@@ -103,7 +104,7 @@ pub async fn engine_settings_save(
 pub async fn data_dir_move(
     state: State<'_, AppState>,
     path: String,
-) -> Result<lexilingo_core::relocate::MoveReport, CommandError> {
+) -> Result<lexilingo_app::host::relocate::MoveReport, CommandError> {
     let target = state.picked_path(&path)?;
     state.app.move_data_dir(&target).await
 }

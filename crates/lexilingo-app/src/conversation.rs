@@ -4,8 +4,8 @@
 //! message is checked by the model and saved as an attempt of the conversation: it appears in
 //! History, Review and Progress whichever front end the conversation ran in.
 
-use lexilingo_core::cefr::CefrLevel;
 use lexilingo_core::engine::{CancellationToken, ChatMessage, Role};
+use lexilingo_core::language::cefr::CefrLevel;
 use lexilingo_core::store::{Conversation, ConversationSummary, NewConversation};
 use lexilingo_core::tasks::{CorrectionResult, DialogueReply, DialogueSettings, Scenario};
 use serde::{Deserialize, Serialize};
@@ -109,7 +109,7 @@ impl App {
             None
         };
         let latency = started.elapsed().as_millis() as u64;
-        let model_id = tutor.engine().config().model_id();
+        let model_id = tutor.engine().model_id();
         let mut turns = vec![(Role::User, message)];
         if !reply.reply.trim().is_empty() {
             turns.push((Role::Assistant, reply.reply.clone()));

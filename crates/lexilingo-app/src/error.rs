@@ -6,9 +6,9 @@
 //! failure; the server also takes its status from [`ErrorCode::http_status`], so no host keeps
 //! a mapping of its own.
 
+use crate::host::relocate::MoveError;
 use lexilingo_core::error::{EngineError, InputError};
 use lexilingo_core::models::{DownloadError, ManagerError};
-use lexilingo_core::relocate::MoveError;
 use lexilingo_core::store::StoreError;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

@@ -26,9 +26,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use lexilingo_core::active::{ActiveTutor, TutorSource};
+use crate::host::active::{ActiveTutor, TutorSource};
+use crate::host::model_service::ModelService;
 use lexilingo_core::engine::CancellationToken;
-use lexilingo_core::models::{DownloadOptions, ModelService};
+use lexilingo_core::models::DownloadOptions;
 use lexilingo_core::store::Store;
 use lexilingo_core::Tutor;
 use tokio::sync::OnceCell;
@@ -36,6 +37,7 @@ use tokio::sync::OnceCell;
 mod conversation;
 mod error;
 mod history;
+pub mod host;
 mod practice;
 mod records;
 mod review;
@@ -49,13 +51,13 @@ pub use practice::Practiced;
 /// Rule-based hints for a sentence being typed: no model, a few milliseconds, so a front end
 /// can ask after every pause in typing. Blank text has none; text the tutor refuses (too long,
 /// control characters) is an error. Runs off the async threads (Harper is synchronous).
-pub async fn hints(sentence: &str) -> Result<Vec<lexilingo_core::rules::Hint>, AppError> {
+pub async fn hints(sentence: &str) -> Result<Vec<lexilingo_core::language::rules::Hint>, AppError> {
     if sentence.trim().is_empty() {
         return Ok(Vec::new());
     }
     let sentence = lexilingo_core::input::validate(sentence)?.to_string();
     Ok(
-        tokio::task::spawn_blocking(move || lexilingo_core::rules::hints(&sentence))
+        tokio::task::spawn_blocking(move || lexilingo_core::language::rules::hints(&sentence))
             .await
             .unwrap_or_default(),
     )
@@ -83,7 +85,7 @@ impl App {
         let models = source.data_dir.as_deref().map(|dir| {
             ModelService::new(
                 dir,
-                lexilingo_core::models::endpoint_from_env(),
+                crate::host::model_service::endpoint_from_env(),
                 DownloadOptions::default(),
             )
         });
@@ -107,7 +109,7 @@ impl App {
     pub fn from_env() -> Self {
         Self::new(TutorSource {
             model: std::env::var_os("LEXILINGO_MODEL").map(PathBuf::from),
-            data_dir: lexilingo_core::paths::data_dir(
+            data_dir: crate::host::paths::data_dir(
                 std::env::var_os("LEXILINGO_DATA_DIR").map(PathBuf::from),
             ),
             ..TutorSource::default()
@@ -162,7 +164,7 @@ impl App {
     /// model's file name, else the file the next request would load, else `"none"`.
     pub fn model_id(&self) -> String {
         if let Some(tutor) = self.running_tutor() {
-            return tutor.engine().config().model_id();
+            return tutor.engine().model_id();
         }
         self.inner
             .tutor
@@ -179,8 +181,8 @@ impl App {
             Some(tutor) => tutor.engine().model_info().await.ok(),
             None => None,
         };
-        let logs = self.data_dir().map(lexilingo_core::paths::logs_dir);
-        lexilingo_core::diagnostics::report(model.as_ref(), self.data_dir(), logs.as_deref())
+        let logs = self.data_dir().map(crate::host::paths::logs_dir);
+        crate::host::diagnostics::report(model.as_ref(), self.data_dir(), logs.as_deref())
     }
 
     fn running(&self) -> MutexGuard<'_, HashMap<u64, CancellationToken>> {

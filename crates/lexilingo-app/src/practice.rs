@@ -41,7 +41,7 @@ impl App {
                 warning: None,
             });
         }
-        let model_id = tutor.engine().config().model_id();
+        let model_id = tutor.engine().model_id();
         let saved = match self.store().await {
             Ok(store) => store
                 .insert_attempt(&crate::records::from_analysis(&result, &model_id))

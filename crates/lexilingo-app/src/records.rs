@@ -63,7 +63,7 @@ pub(crate) fn from_dialogue_check(
                 original: e.original.clone(),
                 replacement: e.replacement.clone(),
                 error_type: e.error_type,
-                explanation_vi: lexilingo_core::explain_vi::explain_in(
+                explanation_vi: lexilingo_core::language::explain_vi::explain_in(
                     e.error_type,
                     &correction.original,
                     e.start,

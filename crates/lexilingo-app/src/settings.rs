@@ -5,9 +5,10 @@
 
 use std::path::Path;
 
-use lexilingo_core::active::EngineSettings;
-use lexilingo_core::models::{DownloadStatus, InstalledModel, ModelsOverview};
-use lexilingo_core::relocate::MoveReport;
+use crate::host::active::EngineSettings;
+use crate::host::model_service::{DownloadStatus, ModelsOverview};
+use crate::host::relocate::MoveReport;
+use lexilingo_core::models::InstalledModel;
 
 use crate::{App, AppError, ErrorCode};
 
@@ -62,7 +63,7 @@ impl App {
     }
 
     /// Installs an uploaded file already written to `part` as `dest` (see
-    /// [`lexilingo_core::models::ModelService::upload_paths`]).
+    /// [`crate::host::model_service::ModelService::upload_paths`]).
     pub async fn install_upload(
         &self,
         part: &Path,
@@ -116,9 +117,8 @@ impl App {
             .data_dir()
             .ok_or_else(AppError::no_data_dir)?
             .to_path_buf();
-        let pointer =
-            lexilingo_core::paths::data_dir_pointer().ok_or_else(AppError::no_data_dir)?;
+        let pointer = crate::host::paths::data_dir_pointer().ok_or_else(AppError::no_data_dir)?;
         let store = self.store().await?;
-        Ok(lexilingo_core::relocate::move_data(store, &from, target, &pointer).await?)
+        Ok(crate::host::relocate::move_data(store, &from, target, &pointer).await?)
     }
 }

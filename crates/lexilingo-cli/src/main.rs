@@ -6,12 +6,9 @@
 mod bench;
 mod chat;
 mod cli;
-mod eval;
 mod history;
 mod models;
 mod render;
-mod serve;
-mod serve_guard;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -82,7 +79,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let tutor = || -> anyhow::Result<Tutor> {
         // Unlike the app, the CLI stops on a settings file that does not parse.
         if let Some(dir) = &source.data_dir {
-            lexilingo_core::settings::Settings::load(dir).map_err(|e| anyhow::anyhow!(e))?;
+            lexilingo_app::host::settings_file::Settings::load(dir)
+                .map_err(|e| anyhow::anyhow!(e))?;
         }
         match source.build() {
             // The CLI's own wording: it names the commands and flags.
@@ -155,14 +153,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist");
                 dir.join("index.html").is_file().then_some(dir)
             });
-            let options = serve::ServeOptions {
+            let options = lexilingo_server::ServeOptions {
                 host: *host,
                 port: *port,
                 allow_remote: *allow_remote,
                 token: match (token, *no_token) {
-                    (Some(t), _) => serve::TokenChoice::Given(t.clone()),
-                    (None, true) => serve::TokenChoice::None,
-                    (None, false) => serve::TokenChoice::Random,
+                    (Some(t), _) => lexilingo_server::TokenChoice::Given(t.clone()),
+                    (None, true) => lexilingo_server::TokenChoice::None,
+                    (None, false) => lexilingo_server::TokenChoice::Random,
                 },
                 allow_hosts: allow_hosts.clone(),
                 allow_origins: allow_origins.clone(),
@@ -171,7 +169,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ui_dir,
             };
             // A first run in a browser has no model yet: the model screen installs one.
-            serve::run(source.clone(), store, options).await?;
+            if !host.is_loopback() {
+                eprintln!(
+                    "lexilingo: warning: listening on {host} — reachable from other machines that have the token"
+                );
+            }
+            // Tests and scripts read this line to find the port and the token; the learner opens it.
+            lexilingo_server::run(source.clone(), store, options, |url| {
+                println!("listening on {url}")
+            })
+            .await?;
         }
         Command::History(args) => {
             drop(out);
@@ -213,7 +220,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             drop(out);
             let needs_model = set.needs_model();
             let tutor = if needs_model { Some(tutor()?) } else { None };
-            eval::run(set, tutor, cli.json).await?;
+            lexilingo_eval::run(set, tutor, cli.json).await?;
         }
         Command::Models { action } => {
             drop(out);

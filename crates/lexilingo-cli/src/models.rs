@@ -18,7 +18,7 @@ pub async fn run(
     cancel: &CancellationToken,
 ) -> anyhow::Result<()> {
     let data_dir = cli.data_dir()?;
-    let manager = ModelManager::new(lexilingo_core::paths::models_dir(&data_dir));
+    let manager = ModelManager::new(lexilingo_app::host::paths::models_dir(&data_dir));
     let catalog = Catalog::load(&data_dir)?;
     match action {
         ModelsAction::List => list(&manager, &catalog, cli.json),
@@ -48,7 +48,9 @@ pub async fn run(
                         anyhow::bail!("`{id}` has no pinned source and verified sha256, so it cannot be downloaded; import the file instead");
                     }
                     DownloadSpec {
-                        urls: entry.urls(lexilingo_core::models::endpoint_from_env().as_deref()),
+                        urls: entry.urls(
+                            lexilingo_app::host::model_service::endpoint_from_env().as_deref(),
+                        ),
                         file_name: entry.file.clone(),
                         size: entry.size,
                         sha256: entry.sha256.clone().unwrap_or_default(),

@@ -3,8 +3,8 @@
 
 use std::io::{IsTerminal, Result, Write};
 
-use lexilingo_core::edits::Edit;
-use lexilingo_core::lexicon::LexLevel;
+use lexilingo_core::language::edits::Edit;
+use lexilingo_core::language::lexicon::LexLevel;
 use lexilingo_core::tasks::{
     AnalyzeResult, CorrectionResult, Explanation, FluencyResult, VerdictKind, VocabularyResult,
 };

@@ -5,10 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
+use lexilingo_app::host::active::TutorSource;
 use lexilingo_app::{App, ErrorCode, TurnRequest};
-use lexilingo_core::active::TutorSource;
-use lexilingo_core::cefr::CefrLevel;
 use lexilingo_core::engine::{CancellationToken, ChatMessage, Role, WorkerCommand};
+use lexilingo_core::language::cefr::CefrLevel;
 use lexilingo_core::store::ReviewGrade;
 use lexilingo_core::store::{HistoryQuery, Mode, NewAttempt, Store, StoredEdit};
 use lexilingo_core::tasks::Scenario;

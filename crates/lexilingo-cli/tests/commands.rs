@@ -1,7 +1,7 @@
 //! One table of commands for both hosts. The UI's `COMMANDS` table (ui/src/api.ts) names
 //! every command once, with its Tauri command name and its route on `lexilingo serve`; this
 //! test fails when a command is missing from the Tauri handler list (src-tauri/lib.rs) or
-//! from the server's router (src/serve/), or when the window registers a command the table
+//! from the server's routes (`lexilingo_server::API_ROUTES`), or when the window registers a command the table
 //! does not know and that is not one of the few only the window has.
 
 use std::collections::BTreeSet;
@@ -101,45 +101,12 @@ fn tauri_handlers() -> BTreeSet<String> {
         .collect()
 }
 
-/// `(METHOD, path)` for every route of the server.
+/// `(METHOD, path)` for every route of the server, from its declared table.
 fn server_routes() -> BTreeSet<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/serve");
-    let mut serve = String::new();
-    for entry in std::fs::read_dir(&dir).expect("src/serve") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_some_and(|e| e == "rs") {
-            serve.push_str(&std::fs::read_to_string(&path).expect("read"));
-        }
-    }
-    let mut out = BTreeSet::new();
-    for piece in serve.split(".route(").skip(1) {
-        let Some(q) = piece.find('"') else { continue };
-        let rest = &piece[q + 1..];
-        let Some(e) = rest.find('"') else { continue };
-        let path = normalise(&rest[..e]);
-        // The handlers, up to the end of this `.route(…)` call.
-        let mut depth = 1;
-        let mut handlers = String::new();
-        for c in rest[e + 1..].chars() {
-            match c {
-                '(' => depth += 1,
-                ')' => depth -= 1,
-                _ => {}
-            }
-            if depth == 0 {
-                break;
-            }
-            handlers.push(c);
-        }
-        for method in ["get", "post", "put", "delete"] {
-            let bare = handlers.trim_start_matches([',', ' ', '\n']);
-            if bare.starts_with(&format!("{method}(")) || handlers.contains(&format!(".{method}("))
-            {
-                out.insert((method.to_uppercase(), path.clone()));
-            }
-        }
-    }
-    out
+    lexilingo_server::API_ROUTES
+        .iter()
+        .map(|(method, path)| (method.to_uppercase(), normalise(path)))
+        .collect()
 }
 
 #[test]
@@ -195,23 +162,4 @@ fn the_route_reader_sees_parameters_and_methods() {
         routes.contains(&("GET".into(), "/v1/history".into())),
         "{routes:?}"
     );
-}
-
-/// The error codes `openapi.json` documents are exactly the app's `ErrorCode`s, in order: a
-/// code added to the enum and not to the document (or the other way round) fails here.
-#[test]
-fn the_openapi_document_lists_every_error_code() {
-    let doc: serde_json::Value =
-        serde_json::from_str(&read("src/openapi.json")).expect("openapi.json is JSON");
-    let listed: Vec<String> = doc
-        .pointer("/components/schemas/Error/properties/error/properties/code/enum")
-        .and_then(|v| v.as_array())
-        .expect("the Error schema's code enum")
-        .iter()
-        .filter_map(|v| v.as_str().map(String::from))
-        .collect();
-    let codes: Vec<String> = lexilingo_app::ErrorCode::all()
-        .map(|c| c.as_str().to_string())
-        .collect();
-    assert_eq!(listed, codes);
 }

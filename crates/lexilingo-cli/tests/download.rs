@@ -347,7 +347,7 @@ fn quantize_writes_a_model_the_engine_can_run() {
         .status()
         .expect("run quantize");
     assert!(status.success());
-    let info = lexilingo_core::gguf::inspect(&out).expect("a valid GGUF");
+    let info = lexilingo_core::models::gguf::inspect(&out).expect("a valid GGUF");
     assert_eq!(info.architecture.as_deref(), Some("llama"));
     assert!(!dir.path().join("smol-q4_0.partial").exists());
     let analyzed = Command::new(lexilingo_bin())
@@ -451,9 +451,9 @@ fn service_with_catalog(server: &FaultyServer) -> (tempfile::TempDir, String) {
 }
 
 async fn wait_for(
-    rx: &mut tokio::sync::watch::Receiver<lexilingo_core::models::DownloadStatus>,
-    mut done: impl FnMut(&lexilingo_core::models::DownloadStatus) -> bool,
-) -> lexilingo_core::models::DownloadStatus {
+    rx: &mut tokio::sync::watch::Receiver<lexilingo_app::host::model_service::DownloadStatus>,
+    mut done: impl FnMut(&lexilingo_app::host::model_service::DownloadStatus) -> bool,
+) -> lexilingo_app::host::model_service::DownloadStatus {
     tokio::time::timeout(Duration::from_secs(120), async {
         loop {
             let now = rx.borrow_and_update().clone();
@@ -469,7 +469,7 @@ async fn wait_for(
 
 #[tokio::test]
 async fn the_model_screen_pauses_resumes_after_a_restart_and_activates_the_first_model() {
-    use lexilingo_core::models::{DownloadStatus, ModelService};
+    use lexilingo_app::host::model_service::{DownloadStatus, ModelService};
     let size = model_bytes().len() as u64;
     // ~4 s for the whole file: time to pause half-way.
     let server = FaultyServer::start(model_bytes(), Fault::Throttle(size / 4));
@@ -535,9 +535,9 @@ async fn the_model_screen_pauses_resumes_after_a_restart_and_activates_the_first
 
 /// Starts the test model's download and returns the failure's code and Vietnamese message.
 async fn failure_of(
-    service: &std::sync::Arc<lexilingo_core::models::ModelService>,
+    service: &std::sync::Arc<lexilingo_app::host::model_service::ModelService>,
 ) -> (String, String) {
-    use lexilingo_core::models::DownloadStatus;
+    use lexilingo_app::host::model_service::DownloadStatus;
     let mut rx = service.subscribe();
     service.start("smol").expect("start");
     let end = wait_for(&mut rx, |s| {
@@ -555,7 +555,7 @@ async fn failure_of(
 
 #[tokio::test]
 async fn the_model_screen_reports_a_dead_network_and_a_bad_file_in_vietnamese() {
-    use lexilingo_core::models::ModelService;
+    use lexilingo_app::host::model_service::ModelService;
     // Nothing listens on this port: every attempt is refused.
     let dead = FaultyServer::start(model_bytes(), Fault::None);
     let (data, _) = service_with_catalog(&dead);

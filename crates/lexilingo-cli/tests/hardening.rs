@@ -238,7 +238,7 @@ fn models_are_imported_by_upload_and_load_tested_before_they_count() {
     // Sound header, but llama.cpp cannot load it: refused, deleted, nothing installed.
     let hollow = dir.path().join("hollow.gguf");
     header_only_gguf(&hollow);
-    lexilingo_core::gguf::inspect(&hollow).expect("the header checks pass");
+    lexilingo_core::models::gguf::inspect(&hollow).expect("the header checks pass");
     let (code, body) = upload(base, "hollow.gguf", &hollow);
     assert_eq!(code, 400, "{body}");
     assert_eq!(json(&body)["error"]["code"], "model_unloadable", "{body}");

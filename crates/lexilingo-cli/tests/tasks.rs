@@ -2,7 +2,7 @@
 
 use lexilingo_core::engine::{CancellationToken, ChatMessage, Role};
 use lexilingo_core::error::InputError;
-use lexilingo_core::lexicon::LexLevel;
+use lexilingo_core::language::lexicon::LexLevel;
 use lexilingo_core::tasks::explanation::TypeSource;
 use lexilingo_core::tasks::{max_sentences, Cut, DialogueSettings, ReplyGuard, VerdictKind};
 use lexilingo_core::{Error, ErrorType};
@@ -311,7 +311,7 @@ const WITH_VIETNAMESE: &[&str] = &[
 async fn vietnamese_words_and_names_are_kept_exactly_as_typed() {
     let tutor = tutor();
     for s in WITH_VIETNAMESE {
-        let protected = lexilingo_core::vietnamese::protected_spans(s);
+        let protected = lexilingo_core::language::vietnamese::protected_spans(s);
         assert!(!protected.is_empty(), "{s}: nothing protected");
         let r = tutor.analyze(s, &CancellationToken::new()).await.expect(s);
         for e in &r.correction.edits {
@@ -330,7 +330,7 @@ async fn vietnamese_words_and_names_are_kept_exactly_as_typed() {
                 r.correction.corrected
             );
         }
-        let hints = lexilingo_core::rules::hints(s);
+        let hints = lexilingo_core::language::rules::hints(s);
         assert!(
             hints.iter().all(|h| !protected.touches(h.start, h.end)),
             "{s}: {hints:?}"
@@ -351,7 +351,7 @@ async fn a_sentence_in_vietnamese_asks_for_english() {
         );
         let message = err.map(|e| e.message_vi()).unwrap_or_default();
         assert!(message.contains("tiếng Anh nhé"), "{message}");
-        assert!(lexilingo_core::rules::hints(s).is_empty(), "{s}");
+        assert!(lexilingo_core::language::rules::hints(s).is_empty(), "{s}");
     }
 }
 

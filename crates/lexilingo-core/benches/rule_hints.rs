@@ -29,18 +29,22 @@ fn main() {
     let jfleg = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/data/eval/jfleg-dev/dev.src");
     if let Ok(text) = std::fs::read_to_string(&jfleg) {
-        sentences.extend(text.lines().take(300).map(lexilingo_core::eval::detokenize));
+        sentences.extend(
+            text.lines()
+                .take(300)
+                .map(lexilingo_eval::tokens::detokenize),
+        );
     }
 
     let started = Instant::now();
-    lexilingo_core::rules::warm_up();
+    lexilingo_core::language::rules::warm_up();
     let warm_up = started.elapsed();
 
     let mut times: Vec<Duration> = Vec::with_capacity(sentences.len());
     let mut hints = 0;
     for s in &sentences {
         let t = Instant::now();
-        hints += lexilingo_core::rules::hints(s).len();
+        hints += lexilingo_core::language::rules::hints(s).len();
         let took = t.elapsed();
         if took > Duration::from_millis(200) {
             println!("  slow: {:.0} ms for {s:?}", took.as_secs_f64() * 1000.0);

@@ -3,7 +3,7 @@
 //! Every variant carries typed context rather than a pre-formatted string, and every error has a
 //! stable [`Error::code`] so a UI can pick its own (Vietnamese) wording and act on the kind.
 
-use std::path::PathBuf;
+pub use crate::models::gguf::ModelFileError;
 
 /// Input the learner typed that the tutor refuses before it reaches the model.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,41 +29,6 @@ pub enum InputError {
     /// An error and its correction that are the same text.
     #[error("the sentence and its correction are the same; there is nothing to explain")]
     NothingToExplain,
-}
-
-/// A model file that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ModelFileError {
-    /// No file at that path.
-    #[error("model file not found: {path}")]
-    NotFound {
-        /// The path that was given.
-        path: PathBuf,
-    },
-    /// The file does not start like a GGUF file, or is cut short inside its header.
-    #[error("{path} is not a GGUF model file ({reason})")]
-    NotGguf {
-        /// The file.
-        path: PathBuf,
-        /// What the header check found.
-        reason: String,
-    },
-    /// A GGUF version this build of llama.cpp does not read.
-    #[error("{path} is GGUF version {version}; versions 2 and 3 are supported")]
-    UnsupportedVersion {
-        /// The file.
-        path: PathBuf,
-        /// The version in its header.
-        version: u32,
-    },
-    /// Reading the file failed.
-    #[error("cannot read {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
-    },
 }
 
 /// Failures of the model worker process and of generation. Serialisable: the worker sends them

@@ -41,11 +41,11 @@ pub fn validate(text: &str) -> Result<&str, InputError> {
 
 /// [`validate`], and the text must be English: a sentence written in Vietnamese gets a
 /// friendly request to write it in English, not English "fixes", a score and a level
-/// ([`crate::vietnamese::is_vietnamese_sentence`]). English with Vietnamese words in it ("I
+/// ([`crate::language::vietnamese::is_vietnamese_sentence`]). English with Vietnamese words in it ("I
 /// love phở") is English.
 pub fn validate_english(text: &str) -> Result<&str, InputError> {
     let text = validate(text)?;
-    if crate::vietnamese::is_vietnamese_sentence(text) {
+    if crate::language::vietnamese::is_vietnamese_sentence(text) {
         return Err(InputError::NotEnglish);
     }
     Ok(text)

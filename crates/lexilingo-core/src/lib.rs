@@ -19,32 +19,17 @@
 //!
 //! Binaries that host an engine must call [`engine::run_worker_if_requested`] first in `main`.
 
-pub mod active;
 pub mod calibration;
-pub mod cefr;
-pub mod confusions;
-pub mod diagnostics;
-pub mod edits;
 pub mod engine;
 pub mod error;
-pub mod error_types;
-pub mod eval;
-pub mod explain_vi;
-pub mod gguf;
 pub mod input;
-pub mod lexicon;
+pub mod language;
 pub mod models;
-pub mod paths;
-pub mod relocate;
-pub mod rules;
-pub mod settings;
-pub mod spelling;
 pub mod store;
 pub mod tasks;
 pub mod text;
-pub mod vietnamese;
 
-pub use cefr::CefrLevel;
 pub use error::{Error, Result};
-pub use error_types::ErrorType;
+pub use language::cefr::CefrLevel;
+pub use language::error_types::ErrorType;
 pub use tasks::Tutor;

@@ -28,7 +28,7 @@ replacement: string,
 error_type: ErrorType, 
 /**
  * Whether the tutor is sure of it: the model found the sentence clearly more likely with
- * it ([`crate::tasks::correction::mark_sure`]). Only sure edits become Review cards. True
+ * it (the correction task marks it). Only sure edits become Review cards. True
  * until measured (and in results saved before it existed).
  */
 sure: boolean, };

@@ -30,7 +30,7 @@ error_type: ErrorType,
  */
 explanation_vi: string, 
 /**
- * Whether the tutor was sure of it ([`crate::edits::Edit::sure`]); only sure edits make
+ * Whether the tutor was sure of it ([`crate::language::edits::Edit::sure`]); only sure edits make
  * a Review card and grade it. True in exports written before it existed.
  */
 sure: boolean, };

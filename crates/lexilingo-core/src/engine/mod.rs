@@ -67,7 +67,7 @@ pub fn default_threads() -> u32 {
 }
 
 /// Loads the model at `path` in a fresh worker process (a small context, one thread), then
-/// stops it. The header checks in [`crate::gguf`] catch most broken files, but only llama.cpp
+/// stops it. The header checks in [`crate::models::gguf`] catch most broken files, but only llama.cpp
 /// knows whether it can use one (a tensor it does not expect, a tokenizer it cannot build), and
 /// it may `abort()` while finding out, so the test runs behind the same crash boundary as the
 /// real engine. Imports call this before registering a file, so a file llama.cpp refuses never

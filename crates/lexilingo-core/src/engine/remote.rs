@@ -38,6 +38,11 @@ pub(crate) struct RemoteClient {
 }
 
 impl RemoteClient {
+    /// The model name the server is asked for.
+    pub(crate) fn model(&self) -> &str {
+        &self.config.model
+    }
+
     pub(crate) fn new(config: RemoteConfig) -> Result<Self, EngineError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))

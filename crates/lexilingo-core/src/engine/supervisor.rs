@@ -17,7 +17,7 @@ use super::protocol::{
 };
 use super::remote::{RemoteClient, RemoteConfig};
 use crate::error::{EngineError, Error, Result};
-use crate::gguf;
+use crate::models::gguf;
 
 /// The default context window. Tutoring prompts need under 1k tokens; the rest leaves room for
 /// a conversation's history. At 4096 the KV cache of Qwen2.5-1.5B is about 112 MB.
@@ -94,11 +94,22 @@ pub struct Engine {
 }
 
 struct Inner {
-    config: EngineConfig,
-    worker: Mutex<Option<WorkerProcess>>,
+    backend: Backend,
     next_id: AtomicU64,
-    /// Set for an engine that uses a remote server instead of a local worker.
-    remote: Option<RemoteClient>,
+}
+
+/// Where the model runs. The tasks ask [`Engine::is_local`] before they rely on
+/// log-probabilities, which only a local worker gives.
+enum Backend {
+    /// A supervised worker process on this machine, started on first use.
+    Local {
+        config: EngineConfig,
+        /// Boxed: a running worker's pipes and buffers are large, and an engine holds one
+        /// backend for its whole life, so the indirection costs nothing that matters.
+        worker: Box<Mutex<Option<WorkerProcess>>>,
+    },
+    /// An OpenAI-compatible server.
+    Remote(RemoteClient),
 }
 
 struct WorkerProcess {
@@ -124,10 +135,11 @@ impl Engine {
         gguf::inspect(&config.model_path)?;
         Ok(Self {
             inner: Arc::new(Inner {
-                config,
-                worker: Mutex::new(None),
+                backend: Backend::Local {
+                    config,
+                    worker: Box::new(Mutex::new(None)),
+                },
                 next_id: AtomicU64::new(1),
-                remote: None,
             }),
         })
     }
@@ -136,55 +148,68 @@ impl Engine {
     /// worker is involved; [`Engine::score`] is unavailable (chat APIs give no log-probabilities
     /// of a given text), and the tasks fall back to their model-independent signals.
     pub fn remote(remote: RemoteConfig) -> Result<Self> {
-        let client = RemoteClient::new(remote.clone())?;
         Ok(Self {
             inner: Arc::new(Inner {
-                config: EngineConfig {
-                    model_path: PathBuf::from(&remote.model),
-                    n_ctx: DEFAULT_N_CTX,
-                    threads: 0,
-                    worker: WorkerCommand::for_program(PathBuf::new()),
-                },
-                worker: Mutex::new(None),
+                backend: Backend::Remote(RemoteClient::new(remote)?),
                 next_id: AtomicU64::new(1),
-                remote: Some(client),
             }),
         })
     }
 
     /// Whether the model runs on this machine (and can score texts).
     pub fn is_local(&self) -> bool {
-        self.inner.remote.is_none()
+        matches!(self.inner.backend, Backend::Local { .. })
     }
 
-    /// The configuration the engine was built with.
-    pub fn config(&self) -> &EngineConfig {
-        &self.inner.config
+    /// The id a saved attempt records for the model: the local file's name, or the name the
+    /// remote server was asked for.
+    pub fn model_id(&self) -> String {
+        match &self.inner.backend {
+            Backend::Local { config, .. } => config.model_id(),
+            Backend::Remote(remote) => remote.model().to_string(),
+        }
+    }
+
+    /// The local worker's configuration; `None` for a remote server.
+    pub fn local_config(&self) -> Option<&EngineConfig> {
+        match &self.inner.backend {
+            Backend::Local { config, .. } => Some(config),
+            Backend::Remote(_) => None,
+        }
+    }
+
+    /// The local worker's slot, or what a remote server answers instead.
+    fn local(
+        &self,
+    ) -> std::result::Result<(&EngineConfig, &Mutex<Option<WorkerProcess>>), &RemoteClient> {
+        match &self.inner.backend {
+            Backend::Local { config, worker } => Ok((config, worker)),
+            Backend::Remote(remote) => Err(remote),
+        }
     }
 
     /// Starts the worker and loads the model if that has not happened yet.
     pub async fn model_info(&self) -> Result<ModelInfo> {
-        if let Some(remote) = &self.inner.remote {
-            return Ok(remote.model_info().await?);
-        }
-        let mut guard = self.inner.worker.lock().await;
-        Ok(self.ensure_worker(&mut guard).await?.info.clone())
+        let (config, worker) = match self.local() {
+            Ok(local) => local,
+            Err(remote) => return Ok(remote.model_info().await?),
+        };
+        let mut guard = worker.lock().await;
+        Ok(self.ensure_worker(config, &mut guard).await?.info.clone())
     }
 
     /// The worker's process id, if one is running (for diagnostics and crash tests).
     pub async fn worker_pid(&self) -> Option<u32> {
-        self.inner
-            .worker
-            .lock()
-            .await
-            .as_ref()
-            .and_then(|w| w.child.id())
+        let (_, worker) = self.local().ok()?;
+        worker.lock().await.as_ref().and_then(|w| w.child.id())
     }
 
     /// Stops the worker; the next request starts a new one.
     pub async fn shutdown(&self) {
-        if let Some(mut w) = self.inner.worker.lock().await.take() {
-            let _ = w.child.kill().await;
+        if let Ok((_, worker)) = self.local() {
+            if let Some(mut w) = worker.lock().await.take() {
+                let _ = w.child.kill().await;
+            }
         }
     }
 
@@ -198,7 +223,7 @@ impl Engine {
         mut on_text: impl FnMut(&str) + Send,
         cancel: &CancellationToken,
     ) -> Result<Generation> {
-        if let Some(remote) = &self.inner.remote {
+        if let Err(remote) = self.local() {
             return Ok(remote.generate(request, &mut on_text, cancel).await?);
         }
         self.request(
@@ -223,7 +248,7 @@ impl Engine {
         requests: Vec<GenerateRequest>,
         cancel: &CancellationToken,
     ) -> Result<Vec<Generation>> {
-        if self.inner.remote.is_some() {
+        if !self.is_local() {
             let mut out = Vec::with_capacity(requests.len());
             for r in requests {
                 out.push(self.generate(r, |_| {}, cancel).await?);
@@ -276,7 +301,7 @@ impl Engine {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        if self.inner.remote.is_some() {
+        if !self.is_local() {
             return Err(EngineError::Unsupported {
                 what: "scoring a text (log-probabilities) on a remote server".into(),
             }
@@ -299,7 +324,7 @@ impl Engine {
         if alternatives.is_empty() {
             return Ok(Vec::new());
         }
-        if self.inner.remote.is_some() {
+        if !self.is_local() {
             return Err(EngineError::Unsupported {
                 what: "ranking edits (log-probabilities) on a remote server".into(),
             }
@@ -329,9 +354,12 @@ impl Engine {
         cancel: Option<&CancellationToken>,
         mut handle: impl FnMut(WorkerEvent) -> Option<T>,
     ) -> Result<T> {
-        let mut guard = self.inner.worker.lock().await;
+        let (config, slot) = self.local().map_err(|_| EngineError::Unsupported {
+            what: "a worker request on a remote server".into(),
+        })?;
+        let mut guard = slot.lock().await;
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        let worker = self.ensure_worker(&mut guard).await?;
+        let worker = self.ensure_worker(config, &mut guard).await?;
         let outcome = async {
             send(&mut worker.stdin, &make(id))
                 .await
@@ -374,6 +402,7 @@ impl Engine {
     /// Returns the running worker, replacing one that has exited since the last request.
     async fn ensure_worker<'g>(
         &self,
+        config: &EngineConfig,
         slot: &'g mut Option<WorkerProcess>,
     ) -> Result<&'g mut WorkerProcess> {
         if let Some(w) = slot.as_mut() {
@@ -383,7 +412,7 @@ impl Engine {
             }
         }
         if slot.is_none() {
-            *slot = Some(self.spawn_worker().await?);
+            *slot = Some(self.spawn_worker(config).await?);
         }
         slot.as_mut().ok_or_else(|| {
             Error::from(EngineError::Protocol {
@@ -392,8 +421,7 @@ impl Engine {
         })
     }
 
-    async fn spawn_worker(&self) -> Result<WorkerProcess> {
-        let config = &self.inner.config;
+    async fn spawn_worker(&self, config: &EngineConfig) -> Result<WorkerProcess> {
         gguf::inspect_async(&config.model_path).await?;
         let mut child = Command::new(&config.worker.program)
             .args(&config.worker.args)
@@ -459,8 +487,6 @@ async fn send(stdin: &mut ChildStdin, request: &WorkerRequest) -> std::result::R
     stdin.flush().await.map_err(|_| ())
 }
 
-/// Reads the next event. `Err(())` means the worker's stdout ended or spoke garbage: either way
-/// the worker cannot be trusted any more and is treated as dead.
 /// Longest time a worker may stay silent while it owes an answer (no token, no result).
 /// Every request streams tokens or finishes well within it on any laptop that can run the
 /// model at all (a 3B model scoring a batch of candidates takes seconds), so silence this long
@@ -475,6 +501,8 @@ fn worker_silence_limit() -> std::time::Duration {
     std::time::Duration::from_secs(secs)
 }
 
+/// Reads the next event. `Err(())` means the worker's stdout ended or spoke garbage: either way
+/// the worker cannot be trusted any more and is treated as dead.
 async fn read_event(
     stdout: &mut Lines<BufReader<ChildStdout>>,
 ) -> std::result::Result<WorkerEvent, ()> {

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::Catalog;
 use super::download::{sha256_file, DownloadError};
-use crate::error::ModelFileError;
-use crate::gguf;
+use crate::models::gguf;
+use crate::models::gguf::ModelFileError;
 
 const MANIFEST: &str = "manifest.json";
 
@@ -230,7 +230,7 @@ impl ModelManager {
 
     /// Imports a GGUF file: copies it into the models directory (`copy`) or registers it where
     /// it is. The header is checked before anything is copied; then `probe` loads the file the
-    /// way the engine will (a worker process, see [`crate::engine::probe_load`]) before it is
+    /// way the engine will (in a worker process) before it is
     /// registered, so a file that passes the header checks but that llama.cpp refuses never
     /// becomes the active model. A refused copy is deleted; the manifest is untouched.
     pub async fn import<F, Fut>(

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod download;
+pub mod gguf;
 pub mod manager;
 pub mod quantize;
 
@@ -13,8 +14,6 @@ pub use download::{
 };
 pub use manager::{available_memory, fit_check, Fit, InstalledModel, ManagerError, ModelManager};
 pub use quantize::{quantize, QuantType, QuantizeError};
-pub mod service;
-pub use service::{endpoint_from_env, CatalogItem, DownloadStatus, ModelService, ModelsOverview};
 
 /// Free bytes on the disk that holds `dir` (uploads and downloads check it first).
 pub fn available_disk(dir: &std::path::Path) -> std::io::Result<u64> {

@@ -84,7 +84,7 @@ impl FromStr for QuantType {
 pub enum QuantizeError {
     /// The input is not a usable GGUF file.
     #[error(transparent)]
-    Input(#[from] crate::error::ModelFileError),
+    Input(#[from] crate::models::gguf::ModelFileError),
     /// The quantizer process could not start.
     #[error("cannot start the quantizer: {0}")]
     Spawn(String),
@@ -111,7 +111,7 @@ pub async fn quantize(
     threads: u32,
     mut on_progress: impl FnMut(u64, u64),
 ) -> Result<(), QuantizeError> {
-    crate::gguf::inspect(input)?;
+    crate::models::gguf::inspect(input)?;
     let partial = output.with_extension("partial");
     let mut child = tokio::process::Command::new(program)
         .arg(QUANTIZE_ARG)
@@ -154,7 +154,7 @@ pub async fn quantize(
             .unwrap_or_default();
         return Err(QuantizeError::Failed(format!("{status}: {last}")));
     }
-    if let Err(e) = crate::gguf::inspect(&partial) {
+    if let Err(e) = crate::models::gguf::inspect(&partial) {
         let _ = std::fs::remove_file(&partial);
         return Err(QuantizeError::Failed(format!(
             "the output is not a valid GGUF file: {e}"

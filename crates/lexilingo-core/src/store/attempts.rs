@@ -6,8 +6,8 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use ts_rs::TS;
 
 use super::{now_ms, Store, StoreError};
-use crate::cefr::CefrLevel;
-use crate::error_types::ErrorType;
+use crate::language::cefr::CefrLevel;
+use crate::language::error_types::ErrorType;
 
 /// Where an attempt came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -52,7 +52,7 @@ pub struct StoredEdit {
     pub error_type: ErrorType,
     /// The explanation shown to the learner.
     pub explanation_vi: String,
-    /// Whether the tutor was sure of it ([`crate::edits::Edit::sure`]); only sure edits make
+    /// Whether the tutor was sure of it ([`crate::language::edits::Edit::sure`]); only sure edits make
     /// a Review card and grade it. True in exports written before it existed.
     #[serde(default = "sure_by_default")]
     pub sure: bool,

@@ -5,8 +5,8 @@ use sqlx::Row;
 use ts_rs::TS;
 
 use super::{now_ms, Store, StoreError};
-use crate::cefr::CefrLevel;
 use crate::engine::Role;
+use crate::language::cefr::CefrLevel;
 
 /// A conversation to start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,8 +11,8 @@ use sqlx::{Row, Sqlite};
 use ts_rs::TS;
 
 use super::{Store, StoreError};
-use crate::edits;
-use crate::error_types::ErrorType;
+use crate::language::edits;
+use crate::language::error_types::ErrorType;
 
 /// A card due for review.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

@@ -6,8 +6,8 @@ use sqlx::Row;
 use ts_rs::TS;
 
 use super::{Store, StoreError};
-use crate::cefr::CefrLevel;
-use crate::error_types::ErrorType;
+use crate::language::cefr::CefrLevel;
+use crate::language::error_types::ErrorType;
 
 /// Average fluency over one day or week.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

@@ -99,7 +99,8 @@ impl Verdict {
         // Vietnamese words ("phở", "Nguyễn Văn An") are unknown to the word lists and unlikely
         // to the model, which pulls the fluency estimate down on a right sentence; with them
         // present a low fluency alone is no reason to doubt it.
-        let vietnamese = !crate::vietnamese::protected_spans(&correction.original).is_empty();
+        let vietnamese =
+            !crate::language::vietnamese::protected_spans(&correction.original).is_empty();
         if fluency < thresholds.fluency_min && !vietnamese {
             return Verdict {
                 kind: VerdictKind::Unsure,
@@ -156,7 +157,7 @@ impl Tutor {
         // the hints and the correction are both read from that one check.
         let rules_work = {
             let sentence = sentence.to_string();
-            tokio::task::spawn_blocking(move || crate::rules::check(&sentence))
+            tokio::task::spawn_blocking(move || crate::language::rules::check(&sentence))
         };
         let generations = self
             .engine
@@ -181,7 +182,7 @@ impl Tutor {
         let t = Instant::now();
         let check = rules_work.await.unwrap_or_else(|e| {
             tracing::error!("the rule check failed: {e}");
-            crate::rules::RuleCheck::nothing_found(sentence)
+            crate::language::rules::RuleCheck::nothing_found(sentence)
         });
         let hints = check.hints();
         let (rules_fix, near) = self.rules_in_context(&check).await?;

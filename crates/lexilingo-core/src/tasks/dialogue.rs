@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::Tutor;
-use crate::cefr::CefrLevel;
 use crate::engine::{CancellationToken, ChatMessage, GenerateRequest, Role};
 use crate::error::{ParseError, Result};
+use crate::language::cefr::CefrLevel;
 
 /// A practice situation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, TS)]
@@ -200,7 +200,7 @@ impl ReplyGuard {
         }
         // A phrase said again: cut where the sentence holding the repeat starts, or, inside
         // the first sentence, where the repeat itself starts.
-        let words = crate::confusions::words(text);
+        let words = crate::language::confusions::words(text);
         for j in REPEAT_NGRAM..=words.len().saturating_sub(REPEAT_NGRAM) {
             let gram = |at: usize| {
                 words[at..at + REPEAT_NGRAM]

@@ -5,11 +5,11 @@ use serde_json::json;
 use ts_rs::TS;
 
 use super::Tutor;
-use crate::edits::{self, Edit, RawEdit};
 use crate::engine::CancellationToken;
 use crate::error::{InputError, ParseError, Result};
-use crate::error_types::{self, ErrorType};
-use crate::explain_vi;
+use crate::language::edits::{self, Edit, RawEdit};
+use crate::language::error_types::{self, ErrorType};
+use crate::language::explain_vi;
 
 /// One mistake explained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

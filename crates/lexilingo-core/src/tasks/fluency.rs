@@ -120,7 +120,7 @@ impl Tutor {
         cancel: &CancellationToken,
     ) -> Result<FluencyResult> {
         let sentence = crate::input::validate_english(sentence)?;
-        let hints = crate::rules::hints(sentence);
+        let hints = crate::language::rules::hints(sentence);
         let signals = self
             .signals_with_hints(sentence, &hints, false, cancel)
             .await?;
@@ -163,7 +163,7 @@ impl Tutor {
         cancel: &CancellationToken,
     ) -> Result<FluencySignals> {
         let sentence = crate::input::validate_english(sentence)?;
-        let hints = crate::rules::hints(sentence);
+        let hints = crate::language::rules::hints(sentence);
         self.signals_with_hints(sentence, &hints, reason, cancel)
             .await
     }
@@ -171,7 +171,7 @@ impl Tutor {
     pub(crate) async fn signals_with_hints(
         &self,
         sentence: &str,
-        hints: &[crate::rules::Hint],
+        hints: &[crate::language::rules::Hint],
         reason: bool,
         cancel: &CancellationToken,
     ) -> Result<FluencySignals> {
@@ -188,7 +188,7 @@ impl Tutor {
     pub(crate) fn signals_from(
         &self,
         sentence: &str,
-        hints: &[crate::rules::Hint],
+        hints: &[crate::language::rules::Hint],
         rating: FluencyResult,
         score: Option<&TextScore>,
     ) -> FluencySignals {

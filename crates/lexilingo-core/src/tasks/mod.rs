@@ -18,7 +18,7 @@ use crate::engine::{
     CancellationToken, ChatMessage, Engine, GenerateRequest, Generation, Role, StopReason,
 };
 use crate::error::{EngineError, ParseError, Result};
-use crate::lexicon::Lexicon;
+use crate::language::lexicon::Lexicon;
 
 pub use analyze::{AnalyzeResult, Verdict, VerdictKind};
 pub use correction::{Candidates, CorrectionResult, CorrectionSource};

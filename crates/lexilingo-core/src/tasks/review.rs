@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::Tutor;
-use crate::edits::{self, Edit};
 use crate::engine::CancellationToken;
+use crate::language::edits::{self, Edit};
 use crate::store::{answer_matches, ReviewGrade, Store, StoreError, StoredEdit};
 
 /// What the learner is told after answering a card.

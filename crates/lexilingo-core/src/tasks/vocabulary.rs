@@ -7,10 +7,10 @@ use ts_rs::TS;
 
 use super::Tutor;
 use crate::calibration;
-use crate::cefr::CefrLevel;
 use crate::engine::{CancellationToken, TextScore};
 use crate::error::{ParseError, Result};
-use crate::lexicon::WordLevel;
+use crate::language::cefr::CefrLevel;
+use crate::language::lexicon::WordLevel;
 
 /// The level of a sentence and its words.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
