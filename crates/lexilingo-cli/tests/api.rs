@@ -47,7 +47,7 @@ pub fn serve_with(args: &[&str], envs: &[(&str, &str)]) -> Server {
         .args(args)
         .envs(envs.iter().copied())
         // The server's own notes (a cancelled generation) at info; everything else at warn.
-        .env("LEXILINGO_LOG", "warn,lexilingo::serve=info")
+        .env("LEXILINGO_LOG", "warn,lexilingo_server=info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
