@@ -4,7 +4,45 @@
 //! share): deserialize, call the [`lexilingo_app::App`], return its typed answer or its
 //! `AppError` (a typed code, the text in Vietnamese and English, the detail).
 
+/// The window's commands, once: the app registers them, and the contract test registers the
+/// same list on Tauri's mock runtime.
+macro_rules! handlers {
+    () => {
+        tauri::generate_handler![
+            commands::engine_status,
+            commands::analyze_sentence,
+            commands::rule_hints,
+            commands::cancel_request,
+            commands::history_list,
+            commands::history_get,
+            commands::history_delete,
+            commands::progress_stats,
+            commands::diagnostics,
+            commands::review_due,
+            commands::review_answer,
+            commands::conversation_turn,
+            commands::history_export,
+            commands::history_import,
+            commands::models_overview,
+            commands::model_download,
+            commands::model_pause,
+            commands::model_cancel,
+            commands::model_import,
+            commands::pick_path,
+            commands::model_activate,
+            commands::engine_settings,
+            commands::engine_settings_save,
+            commands::data_dir_move,
+            commands::conversation_list,
+            commands::conversation_get,
+            commands::conversation_delete,
+        ]
+    };
+}
+
 mod commands;
+#[cfg(test)]
+mod contract;
 #[cfg(unix)]
 mod single;
 mod state;
@@ -49,35 +87,7 @@ pub fn run() {
             forward_download_state(app.handle());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::engine_status,
-            commands::analyze_sentence,
-            commands::rule_hints,
-            commands::cancel_request,
-            commands::history_list,
-            commands::history_get,
-            commands::history_delete,
-            commands::progress_stats,
-            commands::diagnostics,
-            commands::review_due,
-            commands::review_answer,
-            commands::conversation_turn,
-            commands::history_export,
-            commands::history_import,
-            commands::models_overview,
-            commands::model_download,
-            commands::model_pause,
-            commands::model_cancel,
-            commands::model_import,
-            commands::pick_path,
-            commands::model_activate,
-            commands::engine_settings,
-            commands::engine_settings_save,
-            commands::data_dir_move,
-            commands::conversation_list,
-            commands::conversation_get,
-            commands::conversation_delete,
-        ])
+        .invoke_handler(handlers!())
         .run(tauri::generate_context!());
     if let Err(e) = result {
         tracing::error!("the app stopped with an error: {e}");

@@ -21,8 +21,13 @@ impl AppState {
     /// The data directory (`LEXILINGO_DATA_DIR` or the per-OS default) and the model:
     /// `LEXILINGO_MODEL`, or the active installed model.
     pub fn from_env() -> Self {
+        Self::new(App::from_env())
+    }
+
+    /// The window's state around `app`.
+    pub fn new(app: App) -> Self {
         Self {
-            app: App::from_env(),
+            app,
             picked: Mutex::new(std::collections::HashSet::new()),
         }
     }

@@ -275,6 +275,66 @@ fn window_checks_a_sentence_with_the_real_model() {
         "{listed}"
     );
 
+    // A mistake made in conversation is kept: it is in History and comes back in Review.
+    wd.script("location.hash = '#conversation'; return true;");
+    wd.wait_for(
+        "return !!document.getElementById('chat-input');",
+        "the Conversation screen",
+        Duration::from_secs(10),
+    );
+    wd.script(
+        "const s = document.getElementById('chat-scenario'); s.value = 'ordering_food'; \
+         s.dispatchEvent(new Event('change')); \
+         document.getElementById('chat-input').value = 'Hello, I want order a coffee.'; \
+         document.getElementById('chat-send').click(); return true;",
+    );
+    wd.wait_for(
+        "const a = document.querySelector('#chat-log .msg.assistant:not(.streaming)'); \
+         const send = document.getElementById('chat-send'); return !!a && !send.disabled;",
+        "the partner's reply and the checked message",
+        Duration::from_secs(180),
+    );
+    wd.script("location.hash = '#history'; return true;");
+    let listed = wd.wait_for(
+        "const l = document.getElementById('history-list'); \
+         return l && l.textContent.includes('Hello, I want order a coffee.') && l.textContent;",
+        "the conversation message in History",
+        Duration::from_secs(30),
+    );
+    assert!(listed.is_string(), "{listed}");
+    wd.script("location.hash = '#review'; return true;");
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let card = wd.wait_for(
+            "const s = document.getElementById('review-sentence'); return s && s.textContent;",
+            "a review card",
+            Duration::from_secs(30),
+        );
+        let card = card.as_str().unwrap_or_default().to_string();
+        if card == "Hello, I want order a coffee." {
+            break;
+        }
+        seen.push(card);
+        // Answer this one and go to the next card.
+        wd.script(
+            "document.getElementById('review-answer').value = 'x'; \
+             document.getElementById('review-check').click(); return true;",
+        );
+        wd.wait_for(
+            "const n = document.getElementById('review-next'); return !!n && !n.hidden;",
+            "the answer's feedback",
+            Duration::from_secs(60),
+        );
+        wd.script(
+            "const old = document.getElementById('review-sentence'); if (old) old.id = 'review-old'; \
+             document.getElementById('review-next').click(); return true;",
+        );
+    }
+    assert!(
+        seen.len() < 3,
+        "the conversation's mistake never came back in Review (cards: {seen:?})"
+    );
+
     // A second launch on the same data folder shows this window and exits at once, instead of
     // starting a second engine over the same history.
     let started = std::time::Instant::now();

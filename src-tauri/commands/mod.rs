@@ -20,8 +20,8 @@ pub type CommandError = AppError;
 
 /// Starts the model worker if needed and describes the loaded model.
 #[tauri::command]
-pub async fn engine_status(
-    app: tauri::AppHandle,
+pub async fn engine_status<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
 ) -> Result<ModelInfo, CommandError> {
     use tauri::Emitter;

@@ -39,8 +39,8 @@ pub async fn model_cancel(state: State<'_, AppState>, id: String) -> Result<(), 
 /// [`data_dir_move`], which accept nothing else. The webview has no dialog permission of its
 /// own: the dialog opens only from here.
 #[tauri::command]
-pub async fn pick_path(
-    app: tauri::AppHandle,
+pub async fn pick_path<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     title: String,
     what: String,

@@ -129,6 +129,27 @@ test("conversation: a reply streams in, the learner's mistake gets a tip, Stop w
   await page.screenshot({ path: join(shots, "conversation.png"), fullPage: true });
 });
 
+test("conversation: the learner's mistake is kept in History and comes back in Review", async () => {
+  await page.goto(`${base}/#history`);
+  await page.waitForSelector("#history-list li[data-id]");
+  assert.match(await page.textContent("#history-list"), /This is an test\./, "the checked message is an attempt");
+  await page.goto(`${base}/#review`);
+  const seen = [];
+  for (let i = 0; i < 4; i++) {
+    await page.waitForSelector("#review-sentence");
+    const card = await page.textContent("#review-sentence");
+    if (card === "This is an test.") return;
+    seen.push(card);
+    // Another of today's cards first: answer it and go on.
+    await page.fill("#review-answer", "x");
+    await page.click("#review-check");
+    await page.waitForSelector("#review-next:not([hidden])");
+    await page.evaluate(() => { document.getElementById("review-sentence").id = "review-old"; });
+    await page.click("#review-next");
+  }
+  assert.fail(`the conversation's mistake never came back in Review (cards: ${seen.join(" | ")})`);
+});
+
 test("practice: a blank sentence gets a clear Vietnamese error beside the button", async () => {
   await page.goto(`${base}/#practice`);
   await page.fill("#sentence", "   ");

@@ -38,7 +38,7 @@ pub(super) async fn conversations_turn(
     let app = state.app.clone();
     Ok(stream_pieces(slot, move |on_text, cancel| async move {
         match app.converse(&body, on_text, &cancel).await {
-            Ok(turn) => json!({ "turn": turn }),
+            Ok(turn) => json!({ "turn": typed(&turn) }),
             Err(e) => {
                 let status = StatusCode::from_u16(e.http_status())
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -57,8 +57,8 @@ pub(super) async fn conversations_list(
     State(state): State<Shared>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(
-        state.app.conversations(q.limit.unwrap_or(50)).await?
+    Ok(Json(typed(
+        &state.app.conversations(q.limit.unwrap_or(50)).await?,
     )))
 }
 
@@ -66,7 +66,7 @@ pub(super) async fn conversations_get(
     State(state): State<Shared>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(state.app.conversation(id).await?)))
+    Ok(Json(typed(&state.app.conversation(id).await?)))
 }
 
 pub(super) async fn conversations_delete(

@@ -10,14 +10,14 @@ pub(super) async fn history_list(
     State(state): State<Shared>,
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(state.app.history(&q).await?)))
+    Ok(Json(typed(&state.app.history(&q).await?)))
 }
 
 pub(super) async fn history_get(
     State(state): State<Shared>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(state.app.attempt(id).await?)))
+    Ok(Json(typed(&state.app.attempt(id).await?)))
 }
 
 pub(super) async fn history_delete(
@@ -53,7 +53,7 @@ pub(super) async fn stats(
     ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> ApiResult<Json<Value>> {
     let offset = q.utc_offset_minutes.unwrap_or(420);
-    Ok(Json(json!(state.app.progress(offset).await?)))
+    Ok(Json(typed(&state.app.progress(offset).await?)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,8 +66,8 @@ pub(super) async fn review_due(
     State(state): State<Shared>,
     ApiQuery(q): ApiQuery<DueQuery>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(
-        state.app.review_due(q.limit.unwrap_or(20)).await?
+    Ok(Json(typed(
+        &state.app.review_due(q.limit.unwrap_or(20)).await?,
     )))
 }
 
@@ -87,7 +87,7 @@ pub(super) async fn review_answer(
         app.review_answer(id, &body.answer).await
     })
     .await?;
-    Ok(Json(json!(feedback)))
+    Ok(Json(typed(&feedback)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,5 +126,5 @@ pub(super) async fn history_import(
     if !is_json(&headers) {
         return Err(not_json());
     }
-    Ok(Json(json!(state.app.import_history(&body).await?)))
+    Ok(Json(typed(&state.app.import_history(&body).await?)))
 }

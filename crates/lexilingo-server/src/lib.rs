@@ -51,7 +51,7 @@ use lexilingo_core::models::DownloadOptions;
 use lexilingo_core::store::{HistoryQuery, Store};
 use lexilingo_core::tasks::{DialogueSettings, Scenario};
 use lexilingo_core::{CefrLevel, Tutor};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
@@ -384,7 +384,7 @@ async fn engine_info(State(state): State<Shared>) -> ApiResult<Json<Value>> {
         .engine()
         .model_info()
         .await?;
-    Ok(Json(json!(info)))
+    Ok(Json(typed(&info)))
 }
 
 /// The same plain-text report as the app's "copy diagnostics".

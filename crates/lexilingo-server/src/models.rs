@@ -7,7 +7,7 @@ use super::plumbing::*;
 use super::*;
 
 pub(super) async fn models_overview(State(state): State<Shared>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(state.app.models_overview().await?)))
+    Ok(Json(typed(&state.app.models_overview().await?)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -21,7 +21,7 @@ pub(super) async fn models_download(
     ApiJson(body): ApiJson<ModelIdBody>,
 ) -> ApiResult<Response> {
     let status = state.app.download_model(&body.id)?;
-    Ok((StatusCode::ACCEPTED, Json(json!(status))).into_response())
+    Ok((StatusCode::ACCEPTED, Json(typed(&status))).into_response())
 }
 
 /// Pausing takes no parameters, but its body is still JSON (`{}`): an empty or `text/plain`
@@ -30,14 +30,14 @@ pub(super) async fn models_pause(
     State(state): State<Shared>,
     ApiJson(_body): ApiJson<Value>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(state.app.pause_download().await?)))
+    Ok(Json(typed(&state.app.pause_download().await?)))
 }
 
 pub(super) async fn models_cancel(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<ModelIdBody>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(state.app.cancel_download(&body.id).await?)))
+    Ok(Json(typed(&state.app.cancel_download(&body.id).await?)))
 }
 
 /// The download's state as server-sent events: the current state at once, then every change
@@ -49,7 +49,7 @@ pub(super) async fn models_events(State(state): State<Shared>) -> Response {
         loop {
             let status = watch.borrow_and_update().clone();
             if tx
-                .send(Event::default().data(json!(status).to_string()))
+                .send(Event::default().data(typed(&status).to_string()))
                 .is_err()
             {
                 break;
@@ -156,7 +156,7 @@ pub(super) async fn models_import(
         return Err(e);
     }
     // The first model installed becomes the active one: the next request starts it.
-    Ok(Json(json!(state.app.install_upload(&part, &dest).await?)))
+    Ok(Json(typed(&state.app.install_upload(&part, &dest).await?)))
 }
 
 /// Switches the active model; the running engine stops and the next request starts the new one.
@@ -164,11 +164,11 @@ pub(super) async fn models_activate(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<ModelIdBody>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(state.app.activate_model(&body.id).await?)))
+    Ok(Json(typed(&state.app.activate_model(&body.id).await?)))
 }
 
 pub(super) async fn engine_settings_get(State(state): State<Shared>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(state.app.engine_settings().await?)))
+    Ok(Json(typed(&state.app.engine_settings().await?)))
 }
 
 /// Saves threads and context size and restarts the engine with them.
@@ -176,7 +176,7 @@ pub(super) async fn engine_settings_put(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<EngineSettings>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(state.app.save_engine_settings(body).await?)))
+    Ok(Json(typed(&state.app.save_engine_settings(body).await?)))
 }
 
 /// Copies the data folder to `path`, used from the next start without `--data-dir`.
@@ -195,5 +195,5 @@ pub(super) async fn data_dir_move(
                 ,
     ));
     }
-    Ok(Json(json!(state.app.move_data_dir(&body.path).await?)))
+    Ok(Json(typed(&state.app.move_data_dir(&body.path).await?)))
 }

@@ -77,6 +77,17 @@ impl IntoResponse for ApiError {
 
 pub(super) type ApiResult<T> = Result<T, ApiError>;
 
+/// A typed answer as JSON, its numbers as their own type prints them. `serde_json::to_value`
+/// widens an `f32` to `f64`, so a fluency of 4.2 went out as 4.199999809265137 while the
+/// window's IPC sent 4.2; going through the text keeps both hosts' JSON the same (the
+/// contract test compares them).
+pub(super) fn typed<T: Serialize>(value: &T) -> Value {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null)
+}
+
 /// A JSON body whose every failure is an [`ApiError`] in the usual shape: 415 without
 /// `Content-Type: application/json` (so a cross-site form or `text/plain` POST, which needs no
 /// preflight, never reaches a handler), 400/422 for JSON that does not parse or fit.

@@ -25,7 +25,7 @@ pub(super) async fn tutor_analyze(
         app.practice(&body.sentence, save, &cancel).await
     })
     .await?;
-    Ok(Json(json!(practiced)))
+    Ok(Json(typed(&practiced)))
 }
 
 pub(super) async fn tutor_fluency(
@@ -36,7 +36,7 @@ pub(super) async fn tutor_fluency(
         tutor.analyze_fluency(&body.sentence, &cancel).await
     })
     .await?;
-    Ok(Json(json!(r)))
+    Ok(Json(typed(&r)))
 }
 
 pub(super) async fn tutor_cefr(
@@ -47,7 +47,7 @@ pub(super) async fn tutor_cefr(
         tutor.classify_vocabulary(&body.sentence, &cancel).await
     })
     .await?;
-    Ok(Json(json!(r)))
+    Ok(Json(typed(&r)))
 }
 
 pub(super) async fn tutor_correct(
@@ -58,13 +58,13 @@ pub(super) async fn tutor_correct(
         tutor.correct_grammar(&body.sentence, &cancel).await
     })
     .await?;
-    Ok(Json(json!(r)))
+    Ok(Json(typed(&r)))
 }
 
 /// Hints need no model: they answer at once, even while the model is busy.
 pub(super) async fn tutor_hints(ApiJson(body): ApiJson<SentenceBody>) -> ApiResult<Json<Value>> {
     let hints = lexilingo_app::hints(&body.sentence).await?;
-    Ok(Json(json!({ "hints": hints })))
+    Ok(Json(json!({ "hints": typed(&hints) })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,7 +83,7 @@ pub(super) async fn tutor_explain(
             .await
     })
     .await?;
-    Ok(Json(json!({ "explanations": r })))
+    Ok(Json(json!({ "explanations": typed(&r) })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -119,7 +119,7 @@ pub(super) async fn tutor_dialogue(
                 .await
         })
         .await?;
-        return Ok(Json(json!(r)).into_response());
+        return Ok(Json(typed(&r)).into_response());
     }
     // Streaming, as for chat completions: a disconnect drops the receiver, the next send
     // fails, and the generation is cancelled at its next token.
@@ -135,7 +135,7 @@ pub(super) async fn tutor_dialogue(
             .generate_dialogue(&body.history, &body.message, &settings, on_text, &cancel)
             .await
         {
-            Ok(reply) => json!({ "reply": reply }),
+            Ok(reply) => json!({ "reply": typed(&reply) }),
             Err(e) => {
                 let e = ApiError::from(e);
                 json!({ "error": error_json(&e.error, e.status) })
