@@ -388,10 +388,11 @@ fn window_checks_a_sentence_with_the_real_model() {
             .await
             .expect("list")
     });
+    let texts: Vec<&str> = saved.items.iter().map(|a| a.text.as_str()).collect();
     assert_eq!(
-        saved.items.len(),
-        1,
-        "the checked sentence is in the history"
+        texts,
+        ["Hello, I want order a coffee.", "She don't like apples."],
+        "the checked sentence and the conversation message are in the history, newest first"
     );
     assert_eq!(saved.items[0].text, "She don't like apples.");
 }

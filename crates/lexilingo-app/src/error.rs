@@ -8,7 +8,7 @@
 
 use crate::host::relocate::MoveError;
 use lexilingo_core::error::{EngineError, InputError};
-use lexilingo_core::models::{DownloadError, ManagerError};
+use lexilingo_core::models::{DownloadError, ManagerError, QuantizeError};
 use lexilingo_core::store::StoreError;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -423,6 +423,24 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<QuantizeError> for AppError {
+    fn from(e: QuantizeError) -> Self {
+        let detail = e.to_string();
+        let code = match e {
+            QuantizeError::Input(file) => return lexilingo_core::Error::ModelFile(file).into(),
+            QuantizeError::Spawn(_) => ErrorCode::WorkerSpawn,
+            // llama.cpp refused to read or convert the model.
+            QuantizeError::Failed(_) => ErrorCode::ModelUnloadable,
+            // ENOSPC: the quantized copy did not fit.
+            QuantizeError::Io { source, .. } if source.raw_os_error() == Some(28) => {
+                ErrorCode::DiskFull
+            }
+            QuantizeError::Io { .. } => ErrorCode::FileError,
+        };
+        Self::new(code, detail)
+    }
+}
+
 impl From<MoveError> for AppError {
     fn from(e: MoveError) -> Self {
         let code = ErrorCode::parse(e.code()).unwrap_or(ErrorCode::FileError);
@@ -435,6 +453,39 @@ impl From<MoveError> for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_quantize_is_told_like_any_other_model_failure() {
+        let code = |e: QuantizeError| AppError::from(e).code;
+        let path = std::path::PathBuf::from("/m/out.gguf");
+        assert_eq!(
+            code(QuantizeError::Input(
+                lexilingo_core::models::gguf::ModelFileError::NotGguf {
+                    path: path.clone(),
+                    reason: "bad magic".into(),
+                }
+            )),
+            ErrorCode::ModelNotGguf
+        );
+        assert_eq!(
+            code(QuantizeError::Failed("abort".into())),
+            ErrorCode::ModelUnloadable
+        );
+        assert_eq!(
+            code(QuantizeError::Io {
+                path: path.clone(),
+                source: std::io::Error::from_raw_os_error(28),
+            }),
+            ErrorCode::DiskFull
+        );
+        assert_eq!(
+            code(QuantizeError::Io {
+                path,
+                source: std::io::Error::from_raw_os_error(13),
+            }),
+            ErrorCode::FileError
+        );
+    }
 
     #[test]
     fn every_code_is_listed_once_with_serdes_spelling() {

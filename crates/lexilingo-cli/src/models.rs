@@ -145,7 +145,8 @@ pub async fn run(
             )
             .await;
             bar.finish_and_clear();
-            result?;
+            // The same code and texts as every other front end's failures.
+            result.map_err(lexilingo_app::AppError::from)?;
             let size = std::fs::metadata(output).map(|m| m.len()).unwrap_or(0);
             println!(
                 "Đã lượng tử hoá thành {} ({:.1} MB). Dùng `lexilingo models import` để thêm vào.",

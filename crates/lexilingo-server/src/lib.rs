@@ -58,18 +58,22 @@ use tokio::sync::mpsc;
 use guard::Guard;
 
 mod conversations;
+mod events;
 mod guard;
 mod history;
 mod models;
 mod openai;
 mod plumbing;
+mod settings;
 mod tutor;
 
 use conversations::*;
+use events::*;
 use history::*;
 use models::*;
 use openai::*;
 use plumbing::*;
+use settings::*;
 use tutor::*;
 
 /// Where the access token comes from.

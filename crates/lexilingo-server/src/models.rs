@@ -1,5 +1,5 @@
-//! Model management and settings under `/v1/models/…` and `/v1/settings/…`: catalog, download
-//! with progress as server-sent events, upload, switch, engine settings, the data-folder move.
+//! Model management under `/v1/models/…`: the catalog, the download (its progress is in
+//! `events.rs`), upload and switch.
 
 #[allow(unused_imports)]
 use super::plumbing::*;
@@ -38,34 +38,6 @@ pub(super) async fn models_cancel(
     ApiJson(body): ApiJson<ModelIdBody>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(typed(&state.app.cancel_download(&body.id).await?)))
-}
-
-/// The download's state as server-sent events: the current state at once, then every change
-/// (progress at most every `progress_interval`).
-pub(super) async fn models_events(State(state): State<Shared>) -> Response {
-    let (tx, rx) = mpsc::unbounded_channel::<Event>();
-    let mut watch = state.models.subscribe();
-    tokio::spawn(async move {
-        loop {
-            let status = watch.borrow_and_update().clone();
-            if tx
-                .send(Event::default().data(typed(&status).to_string()))
-                .is_err()
-            {
-                break;
-            }
-            if watch.changed().await.is_err() {
-                break;
-            }
-        }
-    });
-    sse(rx)
-}
-
-/// A request naming a path on this machine (a folder to move data to).
-#[derive(Debug, Deserialize)]
-pub(super) struct PathBody {
-    path: PathBuf,
 }
 
 #[derive(Debug, Deserialize)]
@@ -165,35 +137,4 @@ pub(super) async fn models_activate(
     ApiJson(body): ApiJson<ModelIdBody>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(typed(&state.app.activate_model(&body.id).await?)))
-}
-
-pub(super) async fn engine_settings_get(State(state): State<Shared>) -> ApiResult<Json<Value>> {
-    Ok(Json(typed(&state.app.engine_settings().await?)))
-}
-
-/// Saves threads and context size and restarts the engine with them.
-pub(super) async fn engine_settings_put(
-    State(state): State<Shared>,
-    ApiJson(body): ApiJson<EngineSettings>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(typed(&state.app.save_engine_settings(body).await?)))
-}
-
-/// Copies the data folder to `path`, used from the next start without `--data-dir`.
-pub(super) async fn data_dir_move(
-    State(state): State<Shared>,
-    ApiJson(body): ApiJson<PathBody>,
-) -> ApiResult<Json<Value>> {
-    if !state.allow_data_dir_move {
-        return Err(ApiError::full(
-        StatusCode::FORBIDDEN,
-        ErrorCode::DataDirMoveDisabled,
-        "moving the data folder over HTTP is off; start serve with \
-                      --allow-data-dir-move, or move it in the app"
-                .into(),
-        "Không thể chuyển thư mục dữ liệu qua trình duyệt. Em chuyển trong ứng dụng LexiLingo, hoặc khởi động máy chủ với --allow-data-dir-move nhé."
-                ,
-    ));
-    }
-    Ok(Json(typed(&state.app.move_data_dir(&body.path).await?)))
 }

@@ -1,0 +1,29 @@
+//! Live state as server-sent events: the model download's progress, as the window gets it
+//! through Tauri events.
+
+#[allow(unused_imports)]
+use super::plumbing::*;
+#[allow(unused_imports)]
+use super::*;
+
+/// The download's state as server-sent events: the current state at once, then every change
+/// (progress at most every `progress_interval`).
+pub(super) async fn models_events(State(state): State<Shared>) -> Response {
+    let (tx, rx) = mpsc::unbounded_channel::<Event>();
+    let mut watch = state.models.subscribe();
+    tokio::spawn(async move {
+        loop {
+            let status = watch.borrow_and_update().clone();
+            if tx
+                .send(Event::default().data(typed(&status).to_string()))
+                .is_err()
+            {
+                break;
+            }
+            if watch.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+    sse(rx)
+}
