@@ -394,7 +394,6 @@ fn window_checks_a_sentence_with_the_real_model() {
         ["Hello, I want order a coffee.", "She don't like apples."],
         "the checked sentence and the conversation message are in the history, newest first"
     );
-    assert_eq!(saved.items[0].text, "She don't like apples.");
 }
 
 #[test]
