@@ -43,6 +43,7 @@ const vi = {
     explanations: "Giải thích",
     words: "Từ theo trình độ",
     unknownWord: "không có trong danh sách",
+    legend: "Màu theo trình độ:",
     removed: "(bỏ)",
     suggestion: "gợi ý",
     took: (ms: number) => `Mất ${(ms / 1000).toFixed(1)} giây`,
@@ -171,6 +172,7 @@ const vi = {
     language: "Ngôn ngữ giao diện",
     model: "Mô hình đang dùng",
     noModel: "Chưa có mô hình.",
+    givenModel: (name: string) => `${name} (chọn khi khởi động, không nằm trong thư mục mô hình)`,
     params: (n: number, mb: number, ctx: number, threads: number) =>
       `${(n / 1e6).toFixed(0)} triệu tham số · ${mb.toFixed(0)} MB · ngữ cảnh ${ctx} token · ${threads} luồng`,
     about: "Giới thiệu",
@@ -250,6 +252,7 @@ const en: Strings = {
     explanations: "Explanations",
     words: "Words by level",
     unknownWord: "in no word list",
+    legend: "Colours by level:",
     removed: "(remove)",
     suggestion: "suggestion",
     took: (ms) => `Took ${(ms / 1000).toFixed(1)} s`,
@@ -373,6 +376,7 @@ const en: Strings = {
     language: "Interface language",
     model: "Model in use",
     noModel: "No model yet.",
+    givenModel: (name: string) => `${name} (chosen at start, not in the models folder)`,
     params: (n, mb, ctx, threads) =>
       `${(n / 1e6).toFixed(0)} M parameters · ${mb.toFixed(0)} MB · context ${ctx} tokens · ${threads} threads`,
     about: "About",

@@ -63,6 +63,9 @@ test("practice: hints while typing, then a full check", async () => {
   assert.match(explanation, /[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/i, "Vietnamese text");
   assert.match(await page.textContent("#fluency-reason"), /^Câu/);
   assert.match(await page.textContent("#char-count"), /^22\/1000/, "the limit shows before it is reached");
+  const legend = await page.textContent("#cefr-legend");
+  assert.match(legend, /A1.*A2.*B1.*B2.*C1.*C2.*không có trong danh sách/, "a legend for the word colours");
+  assert.equal(await page.$$eval("#cefr-legend .word.level-A2", (l) => l.length), 1);
   await page.screenshot({ path: join(shots, "practice.png"), fullPage: true });
   // "Fix it myself" puts the learner's sentence back in the box and clears the result.
   await page.click("#try-again");
@@ -235,6 +238,12 @@ test("history: delete asks first, then removes the attempt", async () => {
   page.once("dialog", (d) => d.accept());
   await page.click("#delete-attempt");
   await page.waitForSelector("#history-list li.empty");
+});
+
+test("settings: a model given with --model is named, not 'no model'", async () => {
+  await page.goto(`${base}/#settings`);
+  await page.waitForFunction(() => /smollm2/i.test(document.getElementById("active-model")?.textContent ?? ""));
+  assert.doesNotMatch(await page.textContent("#active-model"), /Chưa có mô hình/);
 });
 
 test("settings: the language toggle switches the whole window and is remembered", async () => {

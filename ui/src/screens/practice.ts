@@ -193,6 +193,14 @@ export function renderResult(section: HTMLElement, r: AnalyzeResult, again?: (se
       " ",
     );
   }
+  // What each colour means: the same classes as the words, so the legend always matches them.
+  const legend = h(
+    "p",
+    { id: "cefr-legend", class: "legend muted" },
+    `${s.legend} `,
+    ...(["A1", "A2", "B1", "B2", "C1", "C2"] as const).flatMap((l) => [h("span", { class: `word level-${l}`, text: l }), " "]),
+    h("span", { class: "word level-unknown", text: s.unknownWord }),
+  );
   const diff = h("p", { id: "diff", class: "diff" });
   if (r.correction.edits.length) {
     diff.append(renderDiff(r.correction.original, r.correction.edits));
@@ -228,6 +236,7 @@ export function renderResult(section: HTMLElement, r: AnalyzeResult, again?: (se
         h("h3", { text: s.level }),
         h("p", {}, h("span", { id: "cefr-level", class: `badge level-${r.vocabulary.level}`, text: r.vocabulary.level })),
         words,
+        legend,
       ),
     ),
     h("div", { class: "panel" }, h("h3", { text: s.correction }), diff, correctionActions(r, again)),

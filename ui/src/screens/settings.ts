@@ -118,6 +118,14 @@ export function settingsScreen(root: HTMLElement): void {
       ? o.installed.map((m) => h("option", { value: m.id, text: m.id, selected: o.active === m.id }))
       : [h("option", { value: "", text: s.noModel })]));
     activeModel.disabled = o.installed.length === 0;
+    // A model given at start (`--model`, LEXILINGO_MODEL) runs without being installed: name
+    // it rather than saying there is none.
+    if (o.installed.length === 0) {
+      api.status().then(
+        (m) => activeModel.replaceChildren(h("option", { value: "", text: s.givenModel(m.name) })),
+        () => undefined,
+      );
+    }
     threads.replaceChildren(
       h("option", { value: "", text: s.auto(e.default_threads), selected: e.threads === null }),
       ...Array.from({ length: e.max_threads }, (_, i) => i + 1).map((n) =>
