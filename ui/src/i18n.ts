@@ -130,7 +130,8 @@ const vi = {
     installed: "Đã cài",
     partial: "Đã tải một phần",
     partialPct: (pct: number) => `Đã tải ${pct}%`,
-    importOnly: "Chỉ nhập tệp",
+    importOnlyTitle: "Chỉ nhập từ tệp",
+    importOnlyText: "Ứng dụng chưa tải được các mô hình này. Nếu em đã có tệp của chúng, hãy nhập ở phần “Nhập tệp GGUF có sẵn” bên dưới.",
     facts: (size: string | null, ram: number, licence: string) =>
       `${size === null ? "Dung lượng chưa rõ" : `${size} GB`} · cần khoảng ${ram} GB RAM · giấy phép ${licence}`,
     lowMemory: (ram: number, free: string | null) =>
@@ -338,7 +339,8 @@ const en: Strings = {
     installed: "Installed",
     partial: "Partly downloaded",
     partialPct: (pct) => `${pct}% downloaded`,
-    importOnly: "Import only",
+    importOnlyTitle: "Import from a file only",
+    importOnlyText: "The app cannot download these models yet. If you already have one of their files, import it below under “Import a GGUF file”.",
     facts: (size, ram, licence) => `${size === null ? "Size unknown" : `${size} GB`} · needs about ${ram} GB RAM · licence ${licence}`,
     lowMemory: (ram, free) => `${free ?? "?"} GB of RAM is free, less than the ${ram} GB this model needs: it may be slow. Close other apps.`,
     download: "Download",

@@ -133,6 +133,12 @@ test("with no model the window opens on the model screen, recommended model sele
   // The built-in catalog is listed too, with sizes and RAM.
   assert.match(await page.textContent("#catalog"), /Qwen2\.5 1\.5B Instruct \(Q4_K_M\).*1\.1 GB · cần khoảng 4 GB RAM/s);
   assert.equal(await page.isVisible("#error"), false, "a first run is not an error");
+  // Entries the app cannot download are grouped apart, in words a learner knows.
+  const fileOnly = await page.textContent("#catalog-import-only");
+  assert.match(fileOnly, /^Chỉ nhập từ tệp/);
+  assert.match(fileOnly, /Qwen2\.5 1\.5B Instruct \(Q4_K_S\)/);
+  assert.ok(await page.isDisabled("#catalog-import-only input[type=radio]"));
+  assert.doesNotMatch(await page.textContent("body"), /mã băm|sha256|hash/i, "no jargon");
   await page.screenshot({ path: join(shots, "first-run.png"), fullPage: true });
 });
 
@@ -230,4 +236,23 @@ test("settings: the data folder is copied to a new place and chosen for the next
   const moved = spawnSync(bin, ["--data-dir", target, "models", "list", "--json"], { encoding: "utf8" });
   assert.equal(moved.status, 0, moved.stderr);
   assert.ok(moved.stdout.includes(join(target, "models", "smol.gguf")), moved.stdout);
+});
+
+test("a first run that imports a model file is offered to start practising, like a download", async () => {
+  const fresh = mkdtempSync(join(tmpdir(), "lexilingo-import-"));
+  const env = withoutModel({ ...process.env, LEXILINGO_CONFIG_DIR: config });
+  const other = await harnessStart(bin, ["--data-dir", fresh], dist, env);
+  try {
+    await page.goto(`${other.url}/?token=${other.token}`);
+    await page.waitForSelector("#welcome");
+    assert.ok(await page.isHidden("#download-done"));
+    await page.setInputFiles("#import-file-model", model);
+    await page.click("#import-model");
+    await page.waitForSelector("#download-done:not([hidden])", { timeout: 120_000 });
+    assert.equal(await page.$("#welcome"), null, "the welcome line goes once a model is in");
+    assert.match(await page.textContent("#import-status"), /Đã nhập mô hình/);
+  } finally {
+    other.child.kill();
+    rmSync(fresh, { recursive: true, force: true });
+  }
 });

@@ -61,7 +61,12 @@ export function modelsScreen(root: HTMLElement): void {
       importStatus.textContent = s.imported(m.id);
       importFile.value = "";
       await refresh();
-      if (overview?.active === m.id) onModelReady();
+      if (overview?.active === m.id) {
+        // The imported model is ready, as after a download: offer to start, drop the welcome.
+        done.hidden = false;
+        intro.querySelector("#welcome")?.remove();
+        onModelReady();
+      }
     } catch (e) {
       importStatus.textContent = "";
       showError(e);
@@ -86,7 +91,10 @@ export function modelsScreen(root: HTMLElement): void {
 
   function renderCatalog(o: ModelsOverview): void {
     const keep = selected();
-    list.replaceChildren(...o.catalog.map((c) => {
+    // Entries the app cannot download (no pinned, checked source yet) go in their own group:
+    // a learner can only bring them as a file.
+    const fileOnly = (c: CatalogItem) => !c.downloadable && !c.installed;
+    const option = (c: CatalogItem) => {
       const id = `model-${c.id}`;
       const input = h("input", {
         type: "radio", name: "model", value: c.id, id,
@@ -101,7 +109,6 @@ export function modelsScreen(root: HTMLElement): void {
       if (c.partial_bytes !== null && !c.installed) {
         badges.push(c.size ? s.partialPct(Math.floor((100 * c.partial_bytes) / c.size)) : s.partial);
       }
-      if (!c.downloadable && !c.installed) badges.push(s.importOnly);
       return h("label", { for: id, class: "model-option" },
         input,
         h("span", { class: "model-text" },
@@ -110,7 +117,17 @@ export function modelsScreen(root: HTMLElement): void {
           h("span", { class: "muted", text: s.facts(c.size === null ? null : gb(c.size), c.ram_gb, c.licence) }),
           h("span", { class: "muted", text: c.recommendation }),
           c.low_memory ? h("span", { class: "warning", text: s.lowMemory(c.ram_gb, o.available_memory === null ? null : gb(o.available_memory)) }) : null));
-    }));
+    };
+    const importOnly = o.catalog.filter(fileOnly);
+    list.replaceChildren(
+      ...o.catalog.filter((c) => !fileOnly(c)).map(option),
+      ...(importOnly.length
+        ? [h("div", { id: "catalog-import-only", class: "group" },
+          h("h3", { text: s.importOnlyTitle }),
+          h("p", { class: "muted", text: s.importOnlyText }),
+          ...importOnly.map(option))]
+        : []),
+    );
     installedList.replaceChildren(...(o.installed.length === 0
       ? [h("li", { class: "muted", text: s.noneInstalled })]
       : o.installed.map((m) => {
