@@ -137,7 +137,7 @@ impl Host for Window {
                 invoke_key: INVOKE_KEY.to_string(),
             },
         )?;
-        let value: Value = response.deserialize().unwrap_or(Value::Null);
+        let value: Value = response.deserialize().expect("a JSON answer");
         // The window writes an export into the data folder and answers its path; the
         // browser downloads the same bytes.
         if step.command == "history_export" {

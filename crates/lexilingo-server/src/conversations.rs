@@ -56,17 +56,15 @@ pub(super) struct ListQuery {
 pub(super) async fn conversations_list(
     State(state): State<Shared>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(typed(
-        &state.app.conversations(q.limit.unwrap_or(50)).await?,
-    )))
+) -> ApiResult<Response> {
+    Ok(Json(state.app.conversations(q.limit.unwrap_or(50)).await?).into_response())
 }
 
 pub(super) async fn conversations_get(
     State(state): State<Shared>,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(typed(&state.app.conversation(id).await?)))
+) -> ApiResult<Response> {
+    Ok(Json(state.app.conversation(id).await?).into_response())
 }
 
 pub(super) async fn conversations_delete(

@@ -15,7 +15,7 @@ pub(super) async fn models_events(State(state): State<Shared>) -> Response {
         loop {
             let status = watch.borrow_and_update().clone();
             if tx
-                .send(Event::default().data(typed(&status).to_string()))
+                .send(Event::default().data(serde_json::to_string(&status).unwrap_or_default()))
                 .is_err()
             {
                 break;

@@ -9,15 +9,15 @@ use super::*;
 pub(super) async fn history_list(
     State(state): State<Shared>,
     ApiQuery(q): ApiQuery<HistoryQuery>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(typed(&state.app.history(&q).await?)))
+) -> ApiResult<Response> {
+    Ok(Json(state.app.history(&q).await?).into_response())
 }
 
 pub(super) async fn history_get(
     State(state): State<Shared>,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(typed(&state.app.attempt(id).await?)))
+) -> ApiResult<Response> {
+    Ok(Json(state.app.attempt(id).await?).into_response())
 }
 
 pub(super) async fn history_delete(
@@ -51,9 +51,9 @@ pub(super) struct StatsQuery {
 pub(super) async fn stats(
     State(state): State<Shared>,
     ApiQuery(q): ApiQuery<StatsQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let offset = q.utc_offset_minutes.unwrap_or(420);
-    Ok(Json(typed(&state.app.progress(offset).await?)))
+    Ok(Json(state.app.progress(offset).await?).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,10 +65,8 @@ pub(super) struct DueQuery {
 pub(super) async fn review_due(
     State(state): State<Shared>,
     ApiQuery(q): ApiQuery<DueQuery>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(typed(
-        &state.app.review_due(q.limit.unwrap_or(20)).await?,
-    )))
+) -> ApiResult<Response> {
+    Ok(Json(state.app.review_due(q.limit.unwrap_or(20)).await?).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,12 +80,12 @@ pub(super) async fn review_answer(
     State(state): State<Shared>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AnswerBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let feedback = on_app(&state, move |app, _cancel| async move {
         app.review_answer(id, &body.answer).await
     })
     .await?;
-    Ok(Json(typed(&feedback)))
+    Ok(Json(feedback).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,11 +118,11 @@ pub(super) async fn history_import(
     State(state): State<Shared>,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     // Typed like every other body: a `text/plain` POST needs no CORS preflight, so without
     // this any web page could add attempts to the history.
     if !is_json(&headers) {
         return Err(not_json());
     }
-    Ok(Json(typed(&state.app.import_history(&body).await?)))
+    Ok(Json(state.app.import_history(&body).await?).into_response())
 }

@@ -379,7 +379,7 @@ async fn health(State(state): State<Shared>, headers: HeaderMap) -> Json<Value> 
 }
 
 /// Starts the model if needed and describes it (the window's status line).
-async fn engine_info(State(state): State<Shared>) -> ApiResult<Json<Value>> {
+async fn engine_info(State(state): State<Shared>) -> ApiResult<Response> {
     let info = state
         .app
         .active()
@@ -388,7 +388,7 @@ async fn engine_info(State(state): State<Shared>) -> ApiResult<Json<Value>> {
         .engine()
         .model_info()
         .await?;
-    Ok(Json(typed(&info)))
+    Ok(Json(info).into_response())
 }
 
 /// The same plain-text report as the app's "copy diagnostics".

@@ -6,8 +6,8 @@ use super::plumbing::*;
 #[allow(unused_imports)]
 use super::*;
 
-pub(super) async fn models_overview(State(state): State<Shared>) -> ApiResult<Json<Value>> {
-    Ok(Json(typed(&state.app.models_overview().await?)))
+pub(super) async fn models_overview(State(state): State<Shared>) -> ApiResult<Response> {
+    Ok(Json(state.app.models_overview().await?).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -21,7 +21,7 @@ pub(super) async fn models_download(
     ApiJson(body): ApiJson<ModelIdBody>,
 ) -> ApiResult<Response> {
     let status = state.app.download_model(&body.id)?;
-    Ok((StatusCode::ACCEPTED, Json(typed(&status))).into_response())
+    Ok((StatusCode::ACCEPTED, Json(status)).into_response())
 }
 
 /// Pausing takes no parameters, but its body is still JSON (`{}`): an empty or `text/plain`
@@ -29,15 +29,15 @@ pub(super) async fn models_download(
 pub(super) async fn models_pause(
     State(state): State<Shared>,
     ApiJson(_body): ApiJson<Value>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(typed(&state.app.pause_download().await?)))
+) -> ApiResult<Response> {
+    Ok(Json(state.app.pause_download().await?).into_response())
 }
 
 pub(super) async fn models_cancel(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<ModelIdBody>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(typed(&state.app.cancel_download(&body.id).await?)))
+) -> ApiResult<Response> {
+    Ok(Json(state.app.cancel_download(&body.id).await?).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,7 +57,7 @@ pub(super) async fn models_import(
     ApiQuery(q): ApiQuery<UploadQuery>,
     headers: HeaderMap,
     body: axum::body::Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     use futures_util::StreamExt;
     use tokio::io::AsyncWriteExt;
     let octets = headers
@@ -128,13 +128,13 @@ pub(super) async fn models_import(
         return Err(e);
     }
     // The first model installed becomes the active one: the next request starts it.
-    Ok(Json(typed(&state.app.install_upload(&part, &dest).await?)))
+    Ok(Json(state.app.install_upload(&part, &dest).await?).into_response())
 }
 
 /// Switches the active model; the running engine stops and the next request starts the new one.
 pub(super) async fn models_activate(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<ModelIdBody>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(typed(&state.app.activate_model(&body.id).await?)))
+) -> ApiResult<Response> {
+    Ok(Json(state.app.activate_model(&body.id).await?).into_response())
 }

@@ -77,10 +77,11 @@ impl IntoResponse for ApiError {
 
 pub(super) type ApiResult<T> = Result<T, ApiError>;
 
-/// A typed answer as JSON, its numbers as their own type prints them. `serde_json::to_value`
-/// widens an `f32` to `f64`, so a fluency of 4.2 went out as 4.199999809265137 while the
-/// window's IPC sent 4.2; going through the text keeps both hosts' JSON the same (the
-/// contract test compares them).
+/// A typed answer as a JSON value, for a field of a larger object (an event, `{"hints": …}`).
+/// `serde_json::to_value` widens an `f32` to `f64`, so a fluency of 4.2 went out as
+/// 4.199999809265137 while the window's IPC sent 4.2; going through the text keeps each number
+/// as its type prints it (the contract test compares the two hosts). Whole answers need none
+/// of this: they go out as `Json(answer)`, serialized once.
 pub(super) fn typed<T: Serialize>(value: &T) -> Value {
     serde_json::to_string(value)
         .ok()

@@ -12,23 +12,23 @@ pub(super) struct PathBody {
     path: PathBuf,
 }
 
-pub(super) async fn engine_settings_get(State(state): State<Shared>) -> ApiResult<Json<Value>> {
-    Ok(Json(typed(&state.app.engine_settings().await?)))
+pub(super) async fn engine_settings_get(State(state): State<Shared>) -> ApiResult<Response> {
+    Ok(Json(state.app.engine_settings().await?).into_response())
 }
 
 /// Saves threads and context size and restarts the engine with them.
 pub(super) async fn engine_settings_put(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<EngineSettings>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(typed(&state.app.save_engine_settings(body).await?)))
+) -> ApiResult<Response> {
+    Ok(Json(state.app.save_engine_settings(body).await?).into_response())
 }
 
 /// Copies the data folder to `path`, used from the next start without `--data-dir`.
 pub(super) async fn data_dir_move(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<PathBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     if !state.allow_data_dir_move {
         return Err(ApiError::full(
         StatusCode::FORBIDDEN,
@@ -40,5 +40,5 @@ pub(super) async fn data_dir_move(
                 ,
     ));
     }
-    Ok(Json(typed(&state.app.move_data_dir(&body.path).await?)))
+    Ok(Json(state.app.move_data_dir(&body.path).await?).into_response())
 }

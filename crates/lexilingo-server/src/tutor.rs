@@ -19,46 +19,46 @@ pub(super) struct SentenceBody {
 pub(super) async fn tutor_analyze(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<SentenceBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let save = body.save.unwrap_or(true);
     let practiced = on_app(&state, move |app, cancel| async move {
         app.practice(&body.sentence, save, &cancel).await
     })
     .await?;
-    Ok(Json(typed(&practiced)))
+    Ok(Json(practiced).into_response())
 }
 
 pub(super) async fn tutor_fluency(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<SentenceBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let r = on_model(&state, move |tutor, cancel| async move {
         tutor.analyze_fluency(&body.sentence, &cancel).await
     })
     .await?;
-    Ok(Json(typed(&r)))
+    Ok(Json(r).into_response())
 }
 
 pub(super) async fn tutor_cefr(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<SentenceBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let r = on_model(&state, move |tutor, cancel| async move {
         tutor.classify_vocabulary(&body.sentence, &cancel).await
     })
     .await?;
-    Ok(Json(typed(&r)))
+    Ok(Json(r).into_response())
 }
 
 pub(super) async fn tutor_correct(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<SentenceBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let r = on_model(&state, move |tutor, cancel| async move {
         tutor.correct_grammar(&body.sentence, &cancel).await
     })
     .await?;
-    Ok(Json(typed(&r)))
+    Ok(Json(r).into_response())
 }
 
 /// Hints need no model: they answer at once, even while the model is busy.
@@ -119,7 +119,7 @@ pub(super) async fn tutor_dialogue(
                 .await
         })
         .await?;
-        return Ok(Json(typed(&r)).into_response());
+        return Ok(Json(r).into_response());
     }
     // Streaming, as for chat completions: a disconnect drops the receiver, the next send
     // fails, and the generation is cancelled at its next token.

@@ -170,14 +170,6 @@ impl Engine {
         }
     }
 
-    /// The local worker's configuration; `None` for a remote server.
-    pub fn local_config(&self) -> Option<&EngineConfig> {
-        match &self.inner.backend {
-            Backend::Local { config, .. } => Some(config),
-            Backend::Remote(_) => None,
-        }
-    }
-
     /// The local worker's slot, or what a remote server answers instead.
     fn local(
         &self,
