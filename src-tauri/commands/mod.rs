@@ -95,6 +95,15 @@ pub async fn history_delete(state: State<'_, AppState>, id: i64) -> Result<(), C
     state.app.delete_attempt(id).await
 }
 
+/// The sentences of a learner's text, for paragraph mode.
+#[tauri::command]
+pub fn split_sentences(
+    state: State<'_, AppState>,
+    text: String,
+) -> Result<Vec<lexilingo_core::language::sentences::SentenceSpan>, CommandError> {
+    state.app.sentences(&text)
+}
+
 /// Progress for the charts, grouping days in the learner's time zone.
 #[tauri::command]
 pub async fn progress_stats(

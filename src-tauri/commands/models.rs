@@ -99,6 +99,15 @@ pub async fn engine_settings_save(
     state.app.save_engine_settings(settings).await
 }
 
+/// Saves the learner's daily goal (sentences a day).
+#[tauri::command]
+pub async fn daily_goal_save(
+    state: State<'_, AppState>,
+    goal: lexilingo_app::DailyGoal,
+) -> Result<lexilingo_app::DailyGoal, CommandError> {
+    state.app.save_daily_goal(goal).await
+}
+
 /// Copies the learner's data to `path` and uses it from the next start (the old folder stays).
 #[tauri::command]
 pub async fn data_dir_move(

@@ -29,6 +29,8 @@ import type { EngineSettings } from "./bindings/EngineSettings";
 import type { Conversation } from "./bindings/Conversation";
 import type { ConversationSummary } from "./bindings/ConversationSummary";
 import type { MoveReport } from "./bindings/MoveReport";
+import type { DailyGoal } from "./bindings/DailyGoal";
+import type { SentenceSpan } from "./bindings/SentenceSpan";
 
 /**
  * An error as the UI shows it: the backend's typed code (`ErrorCode`, generated from the Rust
@@ -238,6 +240,12 @@ const COMMANDS = {
     body: (a) => ({ sentence: a.sentence }),
     unwrap: (v) => (v as { hints: Hint[] }).hints,
   },
+  split_sentences: {
+    method: "POST",
+    path: () => "/v1/tutor/sentences",
+    body: (a) => ({ text: a.text }),
+    unwrap: (v) => (v as { sentences: SentenceSpan[] }).sentences,
+  },
   history_list: { method: "GET", path: (a) => `/v1/history${queryString(a.query as HistoryQuery)}` },
   history_get: { method: "GET", path: (a) => `/v1/history/${a.id}` },
   history_delete: { method: "DELETE", path: (a) => `/v1/history/${a.id}` },
@@ -257,6 +265,7 @@ const COMMANDS = {
   model_activate: { method: "POST", path: () => "/v1/models/active", body: (a) => ({ id: a.id }) },
   engine_settings: { method: "GET", path: () => "/v1/settings/engine" },
   engine_settings_save: { method: "PUT", path: () => "/v1/settings/engine", body: (a) => a.settings },
+  daily_goal_save: { method: "PUT", path: () => "/v1/settings/daily-goal", body: (a) => a.goal },
   data_dir_move: { method: "POST", path: () => "/v1/settings/data-dir", body: (a) => ({ path: a.path }) },
 } satisfies Record<string, Route>;
 
@@ -472,6 +481,9 @@ export const api = {
   conversation: (id: number): Promise<Conversation> => backend.call("conversation_get", { id }),
   deleteConversation: (id: number): Promise<void> => backend.call("conversation_delete", { id }),
 
+  sentences: (text: string): Promise<SentenceSpan[]> => backend.call("split_sentences", { text }),
+  saveDailyGoal: (dailyGoal: number): Promise<DailyGoal> =>
+    backend.call("daily_goal_save", { goal: { daily_goal: dailyGoal } }),
   progress: (): Promise<Progress> =>
     backend.call("progress_stats", { utcOffsetMinutes: -new Date().getTimezoneOffset() }),
 };

@@ -62,7 +62,7 @@ test("practice: hints while typing, then a full check", async () => {
   const explanation = await page.textContent("#explanations li");
   assert.match(explanation, /[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/i, "Vietnamese text");
   assert.match(await page.textContent("#fluency-reason"), /^Câu/);
-  assert.match(await page.textContent("#char-count"), /^22\/1000/, "the limit shows before it is reached");
+  assert.match(await page.textContent("#char-count"), /^22\/3000/, "the limit shows before it is reached");
   const legend = await page.textContent("#cefr-legend");
   assert.match(legend, /A1.*A2.*B1.*B2.*C1.*C2.*không có trong danh sách/, "a legend for the word colours");
   assert.equal(await page.$$eval("#cefr-legend .word.level-A2", (l) => l.length), 1);
@@ -71,6 +71,44 @@ test("practice: hints while typing, then a full check", async () => {
   await page.click("#try-again");
   assert.equal(await page.inputValue("#sentence"), "She don't like apples.");
   assert.ok(await page.isHidden("#result"));
+});
+
+test("practice: a paragraph is checked sentence by sentence, with totals for the whole text", async () => {
+  await page.goto(`${base}/#practice`);
+  // "Mr." and "2.5" must not end a sentence; the line break must.
+  await page.fill("#sentence", "Mr. Nam is my teacher. He have 2.5 hours of class today.\nThis is an test");
+  await page.click("#check");
+  await page.waitForSelector("#paragraph-progress", { timeout: 30_000 });
+  assert.match(await page.textContent("#paragraph-progress"), /câu 1\/3/);
+  await page.waitForSelector("#check:not([disabled])", { timeout: 300_000 });
+  assert.equal(await page.$$eval("#paragraph-results > li", (l) => l.length), 3);
+  const items = await page.$$eval("#paragraph-results > li", (l) => l.map((li) => li.textContent));
+  assert.match(items[0], /Mr\. Nam is my teacher\./);
+  assert.match(items[2], /an test|a test/);
+  assert.ok(await page.$("#paragraph-results .diff ins"), "a sentence's correction is a diff");
+  assert.match(await page.textContent("#paragraph-level"), /^(A1|A2|B1|B2|C1|C2)$/);
+  assert.match(await page.textContent("#paragraph-fixes"), /\d+ chỗ cần sửa trong \d+\/3 câu/);
+  // Details open on demand, without repeating the single view's ids.
+  await page.click("#paragraph-results > li:first-child summary");
+  assert.equal(await page.$$eval("#paragraph-results [id]", (l) => l.length), 0);
+  await page.screenshot({ path: join(shots, "practice-paragraph.png"), fullPage: true });
+  // Cancelling stops the run: the rest is marked as not checked.
+  await page.fill("#sentence", "I go school. She like cat. We was happy. They has a dog.");
+  await page.click("#check");
+  await page.waitForSelector("#paragraph-progress");
+  await page.click("#cancel");
+  await page.waitForSelector("#check:not([disabled])", { timeout: 120_000 });
+  assert.match(await page.textContent("#paragraph-results"), /Chưa kiểm tra \(đã dừng\)/);
+  // Each checked sentence was saved on its own; remove them so the later tests see only the
+  // first practice sentence.
+  const auth = { Authorization: `Bearer ${token}` };
+  const removed = await page.evaluate(async (h) => {
+    const items = (await (await fetch("/v1/history?limit=100", { headers: h })).json()).items;
+    const mine = items.filter((a) => a.text !== "She don't like apples.");
+    for (const a of mine) await fetch(`/v1/history/${a.id}`, { method: "DELETE", headers: h });
+    return mine.map((a) => a.text);
+  }, auth);
+  assert.ok(removed.includes("Mr. Nam is my teacher.") && removed.includes("This is an test"), removed.join(" | "));
 });
 
 test("practice: a comma only style asks for is a suggestion, not a mistake", async () => {
@@ -179,9 +217,33 @@ test("history: the attempt is listed, searchable, opens, and progress charts it"
   await page.screenshot({ path: join(shots, "history.png"), fullPage: true });
 
   await page.goto(`${base}/#progress`);
-  await page.waitForSelector("#chart-fluency");
+  await page.waitForSelector("#chart-activity");
   await page.waitForSelector("#chart-errors");
+  // Today against the default goal, the week, the streak and the totals, as numbers.
+  assert.match(await page.textContent("#stat-today"), /\d+ \/ 10 câu/);
+  assert.match(await page.textContent("#stat-streak"), /1 ngày/);
+  assert.match(await page.textContent("#stat-total"), /\d+ câu/);
   await page.screenshot({ path: join(shots, "progress.png"), fullPage: true });
+  // Thirty days at a click, remembered.
+  await page.click("label[for=span-30]");
+  assert.equal(await page.evaluate(() => localStorage.getItem("lexilingo.progress.days")), "30");
+  // A goal set in Settings is what Progress measures today against.
+  await page.goto(`${base}/#settings`);
+  await page.waitForFunction(() => document.getElementById("daily-goal")?.value === "10");
+  await page.fill("#daily-goal", "0");
+  await page.click("#save-goal");
+  await page.waitForSelector("#goal-error:not([hidden])");
+  assert.match(await page.textContent("#goal-error"), /từ 1 đến 500/);
+  await page.fill("#daily-goal", "3");
+  await page.click("#save-goal");
+  await page.waitForFunction(() => /3/.test(document.getElementById("goal-status")?.textContent ?? ""));
+  await page.goto(`${base}/#progress`);
+  await page.waitForSelector("#stat-today");
+  assert.match(await page.textContent("#stat-today"), /\d+ \/ 3 câu/);
+  // A mistake type links to History filtered by it.
+  await page.click("#error-links a");
+  await page.waitForSelector("#history-list li[data-id]");
+  assert.notEqual(await page.$eval("#history-type", (e) => e.value), "");
 });
 
 test("history: the conversation was saved, opens with its tips, and can be deleted", async () => {

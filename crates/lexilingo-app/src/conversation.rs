@@ -14,7 +14,7 @@ use ts_rs::TS;
 use crate::{App, AppError, ErrorCode};
 
 /// One learner message in a conversation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct TurnRequest {
     /// The conversation to add to; none (or one deleted meanwhile) starts a new one.
@@ -49,7 +49,7 @@ fn yes() -> bool {
 }
 
 /// What a learner message brought back.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct ConversationTurn {
     /// The conversation the exchange was saved in (none when saving failed).

@@ -15,7 +15,7 @@ use ts_rs::TS;
 
 /// What went wrong, as a stable `snake_case` code a UI or a script can act on. Exported to
 /// TypeScript, so the UI's error handling is checked against this list at build time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 #[allow(missing_docs)] // each code's meaning is its English message, below
@@ -85,6 +85,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     Busy,
     Unauthorized,
+    HostNotAllowed,
+    OriginNotAllowed,
     Internal,
 }
 
@@ -137,7 +139,7 @@ impl ErrorCode {
             | C::NoMessages
             | C::BadRole => 400,
             C::Unauthorized => 401,
-            C::DataDirMoveDisabled => 403,
+            C::DataDirMoveDisabled | C::HostNotAllowed | C::OriginNotAllowed => 403,
             C::NotFound => 404,
             C::DownloadBusy => 409,
             C::UploadTooLarge => 413,
@@ -214,6 +216,8 @@ impl ErrorCode {
             C::UnsupportedMediaType => "The request must send JSON (Content-Type: application/json).",
             C::Busy => "The model is busy with other requests. Try again in a few seconds.",
             C::Unauthorized => "The access token is missing or wrong. Open the link the server printed.",
+            C::HostNotAllowed => "The LexiLingo server answers only when opened as localhost or 127.0.0.1.",
+            C::OriginNotAllowed => "Another web page may not change LexiLingo's data.",
             C::Internal => "Something went wrong inside LexiLingo. Try again.",
         }
     }
@@ -241,6 +245,8 @@ impl ErrorCode {
             C::UnsupportedMediaType => "Yêu cầu phải gửi dữ liệu JSON (Content-Type: application/json).",
             C::Busy => "Mô hình đang bận với nhiều yêu cầu. Em thử lại sau vài giây nhé.",
             C::Unauthorized => "Thiếu mã truy cập hoặc mã không đúng. Em mở đường dẫn mà máy chủ đã in ra nhé.",
+            C::HostNotAllowed => "Máy chủ LexiLingo chỉ trả lời khi được mở bằng địa chỉ localhost hoặc 127.0.0.1.",
+            C::OriginNotAllowed => "Một trang web khác không được phép thay đổi dữ liệu của LexiLingo.",
             C::UploadTooLarge => "Tệp lớn hơn mức máy chủ cho phép.",
             C::UploadFailed => "Tải tệp lên chưa xong. Em thử lại nhé.",
             C::Cancelled => "Đã dừng theo yêu cầu.",
@@ -315,13 +321,17 @@ const ALL: &[(ErrorCode, &str)] = &{
         (C::UnsupportedMediaType, "unsupported_media_type"),
         (C::Busy, "busy"),
         (C::Unauthorized, "unauthorized"),
+        (C::HostNotAllowed, "host_not_allowed"),
+        (C::OriginNotAllowed, "origin_not_allowed"),
         (C::Internal, "internal"),
     ]
 };
 
 /// An error as every front end shows it: a code to act on, the text in both UI languages, and
 /// the technical detail (English) for logs and bug reports.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, thiserror::Error)]
+#[derive(
+    Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema, thiserror::Error,
+)]
 #[ts(export)]
 #[error("{detail}")]
 pub struct AppError {

@@ -9,7 +9,7 @@ use ts_rs::TS;
 use crate::{App, AppError, ErrorCode};
 
 /// A history export, ready to write or send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct ExportFile {
     /// `lexilingo-history-<day>.<json|csv>`.
@@ -60,11 +60,15 @@ impl App {
 
     /// Progress for the charts, grouping days in the learner's time zone.
     pub async fn progress(&self, utc_offset_minutes: i32) -> Result<Progress, AppError> {
-        Ok(self
+        let mut progress = self
             .store()
             .await?
             .progress(lexilingo_core::store::now_ms(), utc_offset_minutes)
-            .await?)
+            .await?;
+        if let Some(goal) = self.active().source().settings().daily_goal {
+            progress.daily_goal = goal;
+        }
+        Ok(progress)
     }
 
     /// The whole history as JSON (re-importable) or CSV (for spreadsheets), named by today's

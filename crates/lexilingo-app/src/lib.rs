@@ -47,6 +47,7 @@ pub use conversation::{ConversationTurn, TurnRequest};
 pub use error::{AppError, ErrorCode};
 pub use history::ExportFile;
 pub use practice::Practiced;
+pub use settings::{DailyGoal, MAX_DAILY_GOAL};
 
 /// Rule-based hints for a sentence being typed: no model, a few milliseconds, so a front end
 /// can ask after every pause in typing. Blank text has none; text the tutor refuses (too long,

@@ -1,6 +1,7 @@
 //! Practice: check one sentence and keep it in the history.
 
 use lexilingo_core::engine::CancellationToken;
+use lexilingo_core::language::sentences::SentenceSpan;
 use lexilingo_core::tasks::AnalyzeResult;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -8,7 +9,7 @@ use ts_rs::TS;
 use crate::{App, AppError, ErrorCode};
 
 /// A checked sentence: the tutor's whole answer, and what became of saving it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct Practiced {
     /// Fluency, level, correction and explanations.
@@ -24,6 +25,15 @@ pub struct Practiced {
 }
 
 impl App {
+    /// The sentences of a learner's text, for paragraph mode (each is then checked on its own
+    /// with [`App::practice`]). Needs no model. The text may be up to
+    /// [`lexilingo_core::input::MAX_TEXT_CHARS`] long.
+    pub fn sentences(&self, text: &str) -> Result<Vec<SentenceSpan>, AppError> {
+        lexilingo_core::input::validate_up_to(text, lexilingo_core::input::MAX_TEXT_CHARS)
+            .map_err(lexilingo_core::Error::from)?;
+        Ok(lexilingo_core::language::sentences::split(text))
+    }
+
     /// Checks `sentence` with the tutor and, with `save`, keeps it in the history. A failed
     /// save never hides the result: it comes back as [`Practiced::warning`].
     pub async fn practice(

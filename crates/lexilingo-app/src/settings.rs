@@ -12,6 +12,27 @@ use lexilingo_core::models::InstalledModel;
 
 use crate::{App, AppError, ErrorCode};
 
+/// The most sentences a day a goal may ask for.
+pub const MAX_DAILY_GOAL: u32 = 500;
+
+/// The learner's daily goal, as Settings saves it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    ts_rs::TS,
+    utoipa::ToSchema,
+)]
+#[ts(export)]
+pub struct DailyGoal {
+    /// Sentences a day (1–500).
+    pub daily_goal: u32,
+}
+
 /// Runs blocking file work (manifests, settings, the catalog) off the async threads.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
@@ -108,6 +129,28 @@ impl App {
         .await?;
         self.active().reset().await;
         Ok(saved)
+    }
+
+    /// Saves the daily goal (1 to [`MAX_DAILY_GOAL`] sentences), leaving the other settings
+    /// as they are; Progress measures today against it.
+    pub async fn save_daily_goal(&self, goal: DailyGoal) -> Result<DailyGoal, AppError> {
+        if !(1..=MAX_DAILY_GOAL).contains(&goal.daily_goal) {
+            return Err(AppError::new(
+                ErrorCode::BadParameter,
+                format!("the daily goal must be 1 to {MAX_DAILY_GOAL} sentences"),
+            ));
+        }
+        let source = self.active().source().clone();
+        blocking(move || {
+            let dir = source.data_dir.clone().ok_or_else(AppError::no_data_dir)?;
+            let mut settings = source.settings();
+            settings.daily_goal = Some(goal.daily_goal);
+            settings
+                .save(&dir)
+                .map_err(|e| AppError::new(ErrorCode::SettingsUnsaved, e.to_string()))?;
+            Ok(goal)
+        })
+        .await
     }
 
     /// Copies the learner's data to `target` and uses it from the next start; the old folder

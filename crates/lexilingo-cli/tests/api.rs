@@ -194,8 +194,22 @@ fn tutor_and_history_endpoints_with_curl() {
     let spec = json(&body);
     assert!(spec["paths"]["/v1/chat/completions"].is_object());
     assert!(spec["paths"]["/v1/tutor/analyze"].is_object());
+    // Every answer below is checked against the document the server itself serves.
+    let conforms = |method: &str, template: &str, code: u16, body: &str| {
+        let responses = &spec["paths"][template][method]["responses"];
+        let response = responses
+            .get(code.to_string())
+            .or_else(|| responses.get(format!("{}XX", code / 100)))
+            .unwrap_or_else(|| panic!("{method} {template} documents no {code}"));
+        let schema = response
+            .pointer("/content/application~1json/schema")
+            .unwrap_or_else(|| panic!("{method} {template} {code}: no JSON schema"));
+        crate::schema_check::check(&spec, schema, &json(body), "$")
+            .unwrap_or_else(|e| panic!("{method} {template} {code}: {e}\n{body}"));
+    };
     let (code, headers, body) = curl(&[&format!("{base}/v1/history")]);
     assert_eq!(code, 401, "{body}");
+    conforms("get", "/v1/history", code, &body);
     assert!(headers.to_lowercase().contains("www-authenticate: bearer"));
     assert!(json(&body)["error"]["message_vi"].as_str().is_some());
 
@@ -212,9 +226,11 @@ fn tutor_and_history_endpoints_with_curl() {
     );
     assert_eq!(code, 200, "{body}");
     assert_eq!(json(&body)["hints"][0]["replacement"], "a");
+    conforms("post", "/v1/tutor/hints", code, &body);
     let (code, _, body) = post(base, "/v1/tutor/correct", r#"{"sentence":"   "}"#);
     assert_eq!(code, 400);
     assert_eq!(json(&body)["error"]["code"], "input_blank");
+    conforms("post", "/v1/tutor/correct", code, &body);
     let (code, _, _) = post(base, "/v1/tutor/correct", "not json");
     assert!((400..500).contains(&code), "{code}");
 
@@ -225,6 +241,7 @@ fn tutor_and_history_endpoints_with_curl() {
         r#"{"sentence":"She don't like apples."}"#,
     );
     assert_eq!(code, 200, "{body}");
+    conforms("post", "/v1/tutor/analyze", code, &body);
     let analysis = json(&body);
     let id = analysis["attempt_id"].as_i64().expect("attempt id");
     assert!(analysis["fluency"]["score"].as_f64().is_some());
@@ -232,11 +249,27 @@ fn tutor_and_history_endpoints_with_curl() {
     let (code, _, body) = get(base, "/v1/history?search=apples");
     assert_eq!(code, 200);
     assert_eq!(json(&body)["items"][0]["id"].as_i64(), Some(id));
+    conforms("get", "/v1/history", code, &body);
     let (code, _, body) = get(base, &format!("/v1/history/{id}"));
     assert_eq!(code, 200);
     assert_eq!(json(&body)["text"], "She don't like apples.");
+    conforms("get", "/v1/history/{id}", code, &body);
     let (code, _, body) = get(base, "/v1/stats");
     assert_eq!(code, 200, "{body}");
+    conforms("get", "/v1/stats", code, &body);
+    let (code, _, body) = get(base, "/v1/review/due");
+    assert_eq!(code, 200, "{body}");
+    conforms("get", "/v1/review/due", code, &body);
+    let (code, _, body) = get(base, "/v1/engine");
+    assert_eq!(code, 200, "{body}");
+    conforms("get", "/v1/engine", code, &body);
+    let (code, _, body) = post(
+        base,
+        "/v1/tutor/dialogue",
+        r#"{"message":"I want a coffee.","scenario":"ordering_food","level":"A2"}"#,
+    );
+    assert_eq!(code, 200, "{body}");
+    conforms("post", "/v1/tutor/dialogue", code, &body);
     let (code, _, _) = curl(&["-X", "DELETE", &format!("{base}/v1/history"), "-H", &auth()]);
     assert_eq!(code, 400, "clearing needs confirmation");
     let (code, _, _) = curl(&[

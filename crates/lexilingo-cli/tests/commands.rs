@@ -1,7 +1,7 @@
 //! One table of commands for both hosts. The UI's `COMMANDS` table (ui/src/api.ts) names
 //! every command once, with its Tauri command name and its route on `lexilingo serve`; this
 //! test fails when a command is missing from the Tauri handler list (src-tauri/lib.rs) or
-//! from the server's routes (`lexilingo_server::API_ROUTES`), or when the window registers a command the table
+//! from the server's routes (`lexilingo_server::api_routes()`, read from its OpenAPI document), or when the window registers a command the table
 //! does not know and that is not one of the few only the window has.
 
 use std::collections::BTreeSet;
@@ -103,7 +103,7 @@ fn tauri_handlers() -> BTreeSet<String> {
 
 /// `(METHOD, path)` for every route of the server, from its declared table.
 fn server_routes() -> BTreeSet<(String, String)> {
-    lexilingo_server::API_ROUTES
+    lexilingo_server::api_routes()
         .iter()
         .map(|(method, path)| (method.to_uppercase(), normalise(path)))
         .collect()

@@ -14,5 +14,8 @@ mod download;
 mod engine;
 mod eval;
 mod hardening;
+// The server's own checker of answers against its OpenAPI document.
+#[path = "../../lexilingo-server/tests/schema_check/mod.rs"]
+mod schema_check;
 mod server;
 mod tasks;

@@ -8,6 +8,10 @@ use crate::error::InputError;
 /// filling the context window and stalling the worker for minutes.
 pub const MAX_INPUT_CHARS: usize = 1000;
 
+/// The longest text paragraph mode takes, in characters: a few paragraphs, each sentence of
+/// which is then held to [`MAX_INPUT_CHARS`].
+pub const MAX_TEXT_CHARS: usize = 3000;
+
 /// Refuses control characters other than newline and tab: a NUL byte or an escape code is
 /// nothing a learner types, tokenizers mishandle them, and a saved one would reach the
 /// terminal of whoever lists the history.
@@ -24,17 +28,19 @@ pub fn check_printable(text: &str) -> Result<(), InputError> {
 /// Trims `text` and checks it is neither blank nor longer than [`MAX_INPUT_CHARS`], and holds
 /// no control characters ([`check_printable`]).
 pub fn validate(text: &str) -> Result<&str, InputError> {
+    validate_up_to(text, MAX_INPUT_CHARS)
+}
+
+/// [`validate`] with another limit ([`MAX_TEXT_CHARS`] for a paragraph).
+pub fn validate_up_to(text: &str, max: usize) -> Result<&str, InputError> {
     check_printable(text)?;
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(InputError::Blank);
     }
     let chars = trimmed.chars().count();
-    if chars > MAX_INPUT_CHARS {
-        return Err(InputError::TooLong {
-            chars,
-            max: MAX_INPUT_CHARS,
-        });
+    if chars > max {
+        return Err(InputError::TooLong { chars, max });
     }
     Ok(trimmed)
 }

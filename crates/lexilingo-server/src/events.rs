@@ -6,8 +6,13 @@ use super::plumbing::*;
 #[allow(unused_imports)]
 use super::*;
 
-/// The download's state as server-sent events: the current state at once, then every change
-/// (progress at most every `progress_interval`).
+/// Download progress
+///
+/// The download's state as server-sent events, each a `DownloadStatus`: the current state at
+/// once, then every change (progress at most every `progress_interval`).
+#[utoipa::path(get, path = "/v1/models/download/events", tag = "models",
+    responses((status = 200, description = "Server-sent events, each a DownloadStatus",
+        content((String = "text/event-stream")))))]
 pub(super) async fn models_events(State(state): State<Shared>) -> Response {
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
     let mut watch = state.models.subscribe();

@@ -22,7 +22,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use lexilingo_app::{AppError, ErrorCode};
 use subtle::ConstantTimeEq;
 
 /// Who may talk to the server.
@@ -98,13 +98,11 @@ fn strip_port(host: &str) -> &str {
     }
 }
 
-/// A refusal in the API's error shape.
-fn refuse(status: StatusCode, code: &str, message: &str, message_vi: &str) -> Response {
-    let body = json!({ "error": {
-        "code": code, "message": message, "message_vi": message_vi,
-        "type": "invalid_request_error",
-    }});
-    (status, axum::Json(body)).into_response()
+/// A refusal in the API's error shape (`ErrorBody`), with the code's own status and texts.
+fn refuse(code: ErrorCode, message: &str, message_vi: &str) -> Response {
+    let mut error = AppError::new(code, message);
+    error.message_vi = message_vi.into();
+    crate::plumbing::ApiError::from(error).into_response()
 }
 
 /// The first layer of every request: Host, then Origin, then the security headers on
@@ -123,8 +121,7 @@ pub async fn check_request(
     let mut response = if !guard.host_allowed(&host) {
         tracing::warn!(%host, "refused a request for another host name (DNS rebinding?)");
         refuse(
-            StatusCode::FORBIDDEN,
-            "host_not_allowed",
+            ErrorCode::HostNotAllowed,
             "this server answers only for localhost, IP addresses and --allow-host names",
             "Máy chủ LexiLingo chỉ trả lời khi được mở bằng địa chỉ localhost hoặc 127.0.0.1.",
         )
@@ -137,8 +134,7 @@ pub async fn check_request(
     {
         tracing::warn!("refused a state-changing request from another origin");
         refuse(
-            StatusCode::FORBIDDEN,
-            "origin_not_allowed",
+            ErrorCode::OriginNotAllowed,
             "state-changing requests from other web pages are refused (see --allow-origin)",
             "Một trang web khác không được phép thay đổi dữ liệu của LexiLingo.",
         )
@@ -194,8 +190,7 @@ pub fn unauthorized(headers: &HeaderMap) -> Response {
             .into_response()
     } else {
         refuse(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "missing or wrong access token: open the link `lexilingo serve` printed when it \
              started (http://127.0.0.1:PORT/?token=…)",
             TOKEN_HELP_VI,

@@ -21,7 +21,8 @@
 //!
 //! [`build`] makes the router without a socket, so tests drive it in-process with tower's
 //! `oneshot`; [`run`] binds it and serves until Ctrl-C. The routes under `/v1` are declared
-//! once ([`API_ROUTES`]), and a test keeps `openapi.json` equal to them.
+//! once, in each handler's `#[utoipa::path]`: the router and the OpenAPI document ([`openapi`])
+//! are both built from them, so they cannot disagree.
 //!
 //! ```no_run
 //! # async fn demo(source: lexilingo_app::host::active::TutorSource, store: lexilingo_core::store::Store) -> Result<(), lexilingo_server::ServeError> {
@@ -41,23 +42,36 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use lexilingo_app::host::active::{EngineSettings, TutorSource};
 use lexilingo_app::host::model_service::ModelService;
-use lexilingo_app::{App, AppError, ErrorCode, TurnRequest};
-use lexilingo_core::engine::{CancellationToken, ChatMessage, GenerateRequest, Role, StopReason};
+use lexilingo_app::host::model_service::{DownloadStatus, ModelsOverview};
+use lexilingo_app::host::relocate::MoveReport;
+use lexilingo_app::{App, AppError, DailyGoal, ErrorCode, Practiced, TurnRequest};
+use lexilingo_core::engine::{
+    CancellationToken, ChatMessage, GenerateRequest, ModelInfo, Role, StopReason,
+};
 use lexilingo_core::models::DownloadOptions;
-use lexilingo_core::store::{HistoryQuery, Store};
-use lexilingo_core::tasks::{DialogueSettings, Scenario};
+use lexilingo_core::models::InstalledModel;
+use lexilingo_core::store::{
+    Attempt, Conversation, ConversationSummary, DueCard, HistoryPage, HistoryQuery, ImportReport,
+    Store,
+};
+use lexilingo_core::tasks::review::ReviewFeedback;
+use lexilingo_core::tasks::{
+    CorrectionResult, DialogueReply, DialogueSettings, FluencyResult, Scenario, VocabularyResult,
+};
 use lexilingo_core::{CefrLevel, Tutor};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use guard::Guard;
 
 mod conversations;
+mod doc;
 mod events;
 mod guard;
 mod history;
@@ -290,95 +304,129 @@ async fn accept_loop(listener: tokio::net::TcpListener, app: Router) {
     }
 }
 
-/// Declares the `/v1` routes once: [`API_ROUTES`] (what the OpenAPI document and the UI's
-/// command table are checked against) and the router built from the same lines.
-macro_rules! api_routes {
-    ($($method:ident $path:literal => $handler:expr,)*) => {
-        /// Every `(method, path)` under `/v1`, in lower-case method names and axum's `{param}`
-        /// path syntax. All of them need the access token.
-        pub const API_ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
-
-        fn api_router() -> Router<Shared> {
-            let router = Router::new();
-            $(let router = router.route($path, axum::routing::$method($handler));)*
-            router
-        }
-    };
-}
-
-api_routes! {
-    get "/v1/models" => models,
-    get "/v1/models/overview" => models_overview,
-    post "/v1/models/download" => models_download,
-    post "/v1/models/download/pause" => models_pause,
-    post "/v1/models/download/cancel" => models_cancel,
-    get "/v1/models/download/events" => models_events,
-    // A model upload (gigabytes) is streamed to disk with its own cap, not buffered.
-    post "/v1/models/import" => models_import,
-    post "/v1/models/active" => models_activate,
-    get "/v1/conversations" => conversations_list,
-    post "/v1/conversations" => conversations_save,
-    post "/v1/conversations/turn" => conversations_turn,
-    get "/v1/conversations/{id}" => conversations_get,
-    delete "/v1/conversations/{id}" => conversations_delete,
-    get "/v1/settings/engine" => engine_settings_get,
-    put "/v1/settings/engine" => engine_settings_put,
-    post "/v1/settings/data-dir" => data_dir_move,
-    get "/v1/engine" => engine_info,
-    get "/v1/diagnostics" => diagnostics,
-    post "/v1/chat/completions" => chat_completions,
-    post "/v1/tutor/analyze" => tutor_analyze,
-    post "/v1/tutor/fluency" => tutor_fluency,
-    post "/v1/tutor/cefr" => tutor_cefr,
-    post "/v1/tutor/correct" => tutor_correct,
-    post "/v1/tutor/explain" => tutor_explain,
-    post "/v1/tutor/hints" => tutor_hints,
-    post "/v1/tutor/dialogue" => tutor_dialogue,
-    get "/v1/history" => history_list,
-    delete "/v1/history" => history_clear,
-    get "/v1/history/{id}" => history_get,
-    delete "/v1/history/{id}" => history_delete,
-    get "/v1/history/export" => history_export,
-    post "/v1/history/import" => history_import,
-    get "/v1/stats" => stats,
-    get "/v1/review/due" => review_due,
-    post "/v1/review/{id}" => review_answer,
+/// The `/v1` routes. Each handler's path and method are declared once, in its
+/// `#[utoipa::path]` attribute, and `routes!` takes both the axum route and the OpenAPI
+/// operation from it: a route cannot be served without being documented, or the other way
+/// round. (Add routes here only with `.routes(routes!(…))`, never axum's `.route`.)
+fn api_router() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .routes(routes!(models))
+        .routes(routes!(models_overview))
+        .routes(routes!(models_download))
+        .routes(routes!(models_pause))
+        .routes(routes!(models_cancel))
+        .routes(routes!(models_events))
+        // A model upload (gigabytes) is streamed to disk with its own cap, not buffered.
+        .routes(routes!(models_import))
+        .routes(routes!(models_activate))
+        .routes(routes!(conversations_list, conversations_save))
+        .routes(routes!(conversations_turn))
+        .routes(routes!(conversations_get, conversations_delete))
+        .routes(routes!(engine_settings_get, engine_settings_put))
+        .routes(routes!(daily_goal_put))
+        .routes(routes!(data_dir_move))
+        .routes(routes!(engine_info))
+        .routes(routes!(diagnostics))
+        .routes(routes!(chat_completions))
+        .routes(routes!(tutor_analyze))
+        .routes(routes!(tutor_fluency))
+        .routes(routes!(tutor_cefr))
+        .routes(routes!(tutor_correct))
+        .routes(routes!(tutor_explain))
+        .routes(routes!(tutor_hints))
+        .routes(routes!(tutor_sentences))
+        .routes(routes!(tutor_dialogue))
+        .routes(routes!(history_list, history_clear))
+        .routes(routes!(history_get, history_delete))
+        .routes(routes!(history_export))
+        .routes(routes!(history_import))
+        .routes(routes!(stats))
+        .routes(routes!(review_due))
+        .routes(routes!(review_answer))
 }
 
 /// The routes open to anyone (no token): a liveness probe and the API's description.
-pub const OPEN_ROUTES: &[(&str, &str)] = &[("get", "/health"), ("get", "/openapi.json")];
+fn open_router() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(openapi_json))
+}
+
+/// The API's OpenAPI document, generated from the handlers' `#[utoipa::path]` attributes and
+/// the types they take and return (the same types ts-rs exports to the UI).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    doc::document(open_router().into_openapi(), api_router().into_openapi())
+}
+
+/// Every `(method, path)` the server answers under `/v1`, from the document (lower-case
+/// methods, axum's `{param}` syntax). All of them need the access token.
+pub fn api_routes() -> Vec<(String, String)> {
+    doc::operations(&api_router().into_openapi())
+}
+
+/// The `(method, path)` pairs open to anyone.
+pub fn open_routes() -> Vec<(String, String)> {
+    doc::operations(&open_router().into_openapi())
+}
 
 fn router(state: Shared, ui_dir: Option<PathBuf>) -> Router {
-    let api = api_router().route_layer(middleware::from_fn_with_state(
+    let (api, _) = api_router().split_for_parts();
+    let api = api.route_layer(middleware::from_fn_with_state(
         state.guard.clone(),
         guard::require_token,
     ));
+    let (open, _) = open_router().split_for_parts();
     let guard = state.guard.clone();
-    let mut app = Router::new()
-        .route("/health", get(health))
-        .route("/openapi.json", get(openapi))
-        .merge(api)
-        .with_state(state);
+    let mut app = Router::new().merge(open).merge(api).with_state(state);
     if let Some(dir) = ui_dir {
         app = app.fallback(move |uri: axum::http::Uri| guard::ui_file(dir.clone(), uri));
     }
     app.layer(middleware::from_fn_with_state(guard, guard::check_request))
 }
 
-/// `ok` to anyone (a liveness probe); the model and the version only with the token.
-async fn health(State(state): State<Shared>, headers: HeaderMap) -> Json<Value> {
-    if !state.guard.token_ok(&headers) {
-        return Json(json!({ "status": "ok" }));
-    }
-    Json(json!({
-        "status": "ok",
-        "model": state.app.model_id(),
-        "busy": state.in_flight.load(Ordering::SeqCst) > 0,
-        "version": env!("CARGO_PKG_VERSION"),
-    }))
+/// Whether the server is up, and (with the token) what it runs.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct Health {
+    /// Always `ok`.
+    status: &'static str,
+    /// The model's id (with the token only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model: Option<String>,
+    /// Whether a request holds or waits for the model (with the token only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    busy: Option<bool>,
+    /// The server's version (with the token only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'static str>,
 }
 
+/// Liveness probe
+///
+/// `ok` to anyone; the model, whether it is busy and the version only with the token.
+#[utoipa::path(get, path = "/health", tag = "server", security(()),
+    responses((status = 200, description = "The server is up", body = Health)))]
+async fn health(State(state): State<Shared>, headers: HeaderMap) -> Json<Health> {
+    if !state.guard.token_ok(&headers) {
+        return Json(Health {
+            status: "ok",
+            model: None,
+            busy: None,
+            version: None,
+        });
+    }
+    Json(Health {
+        status: "ok",
+        model: Some(state.app.model_id()),
+        busy: Some(state.in_flight.load(Ordering::SeqCst) > 0),
+        version: Some(env!("CARGO_PKG_VERSION")),
+    })
+}
+
+/// The running model
+///
 /// Starts the model if needed and describes it (the window's status line).
+#[utoipa::path(get, path = "/v1/engine", tag = "server",
+    responses((status = 200, description = "The model, its context and threads", body = ModelInfo)))]
 async fn engine_info(State(state): State<Shared>) -> ApiResult<Response> {
     let info = state
         .app
@@ -391,14 +439,31 @@ async fn engine_info(State(state): State<Shared>) -> ApiResult<Response> {
     Ok(Json(info).into_response())
 }
 
-/// The same plain-text report as the app's "copy diagnostics".
-async fn diagnostics(State(state): State<Shared>) -> Json<Value> {
-    Json(json!({ "report": state.app.diagnostics().await }))
+/// A plain-text report for a bug report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct Diagnostics {
+    /// Versions, paths, the model and the machine, one fact per line.
+    report: String,
 }
 
-/// The API's description, compiled in.
-pub const OPENAPI: &str = include_str!("../openapi.json");
+/// Diagnostics
+///
+/// The same plain-text report as the app's "copy diagnostics".
+#[utoipa::path(get, path = "/v1/diagnostics", tag = "server",
+    responses((status = 200, description = "The report", body = Diagnostics)))]
+async fn diagnostics(State(state): State<Shared>) -> Json<Diagnostics> {
+    Json(Diagnostics {
+        report: state.app.diagnostics().await,
+    })
+}
 
-async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+/// This document
+///
+/// The API's OpenAPI description, generated from the handlers.
+#[utoipa::path(get, path = "/openapi.json", tag = "server", security(()),
+    responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json")))]
+async fn openapi_json() -> Response {
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let text = DOC.get_or_init(|| openapi().to_pretty_json().unwrap_or_default());
+    ([(header::CONTENT_TYPE, "application/json")], text.as_str()).into_response()
 }

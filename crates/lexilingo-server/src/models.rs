@@ -6,16 +6,28 @@ use super::plumbing::*;
 #[allow(unused_imports)]
 use super::*;
 
+/// Models overview
+///
+/// The catalog with what is installed, the active model, the download's state and the
+/// free disk: everything the Models screen shows.
+#[utoipa::path(get, path = "/v1/models/overview", tag = "models",
+    responses((status = 200, description = "The overview", body = ModelsOverview)))]
 pub(super) async fn models_overview(State(state): State<Shared>) -> ApiResult<Response> {
     Ok(Json(state.app.models_overview().await?).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+/// A model, by its catalog id.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct ModelIdBody {
+    /// The catalog id (or an imported model's file stem).
     id: String,
 }
 
+/// Download a model
+///
 /// Starts or resumes a download; `202`, progress on `/v1/models/download/events`.
+#[utoipa::path(post, path = "/v1/models/download", tag = "models", request_body = ModelIdBody,
+    responses((status = 202, description = "Started", body = DownloadStatus)))]
 pub(super) async fn models_download(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<ModelIdBody>,
@@ -24,8 +36,13 @@ pub(super) async fn models_download(
     Ok((StatusCode::ACCEPTED, Json(status)).into_response())
 }
 
+/// Pause the download
+///
 /// Pausing takes no parameters, but its body is still JSON (`{}`): an empty or `text/plain`
 /// POST from another page must not stop a learner's download.
+#[utoipa::path(post, path = "/v1/models/download/pause", tag = "models",
+    request_body(content = Object, description = "`{}`"),
+    responses((status = 200, description = "Paused; the partial file is kept", body = DownloadStatus)))]
 pub(super) async fn models_pause(
     State(state): State<Shared>,
     ApiJson(_body): ApiJson<Value>,
@@ -33,6 +50,11 @@ pub(super) async fn models_pause(
     Ok(Json(state.app.pause_download().await?).into_response())
 }
 
+/// Cancel a download
+///
+/// Stops the download and deletes its partial file.
+#[utoipa::path(post, path = "/v1/models/download/cancel", tag = "models", request_body = ModelIdBody,
+    responses((status = 200, description = "Cancelled", body = DownloadStatus)))]
 pub(super) async fn models_cancel(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<ModelIdBody>,
@@ -40,18 +62,24 @@ pub(super) async fn models_cancel(
     Ok(Json(state.app.cancel_download(&body.id).await?).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct UploadQuery {
     /// The file name to save the model as (a plain name: `model.gguf`).
     name: Option<String>,
 }
 
+/// Upload a model
+///
 /// Adds a GGUF model sent as the request body (`Content-Type: application/octet-stream`,
 /// `?name=FILE.gguf`). The server never opens a path a client names: a web client could
 /// otherwise make it read a FIFO, a device or someone else's file. The body is streamed to a
 /// `.uploading` file in the models folder, capped by the free disk (and
 /// [`lexilingo_core::models::download::MAX_DOWNLOAD`]), then checked, load-tested in a worker
 /// and registered; a refused upload is deleted and the active model stays as it was.
+#[utoipa::path(post, path = "/v1/models/import", tag = "models", params(UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The GGUF file"),
+    responses((status = 200, description = "Installed (and active if it is the first)", body = InstalledModel)))]
 pub(super) async fn models_import(
     State(state): State<Shared>,
     ApiQuery(q): ApiQuery<UploadQuery>,
@@ -131,7 +159,11 @@ pub(super) async fn models_import(
     Ok(Json(state.app.install_upload(&part, &dest).await?).into_response())
 }
 
+/// Switch model
+///
 /// Switches the active model; the running engine stops and the next request starts the new one.
+#[utoipa::path(post, path = "/v1/models/active", tag = "models", request_body = ModelIdBody,
+    responses((status = 200, description = "The overview after the switch", body = ModelsOverview)))]
 pub(super) async fn models_activate(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<ModelIdBody>,

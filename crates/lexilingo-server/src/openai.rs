@@ -6,23 +6,61 @@ use super::plumbing::*;
 #[allow(unused_imports)]
 use super::*;
 
-pub(super) async fn models(State(state): State<Shared>) -> Json<Value> {
-    Json(json!({
-        "object": "list",
-        "data": [{ "id": state.app.model_id(), "object": "model", "created": unix_now(), "owned_by": "lexilingo" }],
-    }))
+/// OpenAI's model list: the one model this server runs.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct ModelList {
+    /// Always `list`.
+    object: &'static str,
+    /// The model.
+    data: Vec<ModelCard>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A model, as OpenAI describes one.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct ModelCard {
+    /// The model's id (its file name without `.gguf` for an imported model).
+    id: String,
+    /// Always `model`.
+    object: &'static str,
+    /// Unix seconds.
+    created: u64,
+    /// Always `lexilingo`.
+    owned_by: &'static str,
+}
+
+/// List models (OpenAI)
+///
+/// The model this server runs, in OpenAI's shape.
+#[utoipa::path(get, path = "/v1/models", tag = "openai",
+    responses((status = 200, description = "The model", body = ModelList)))]
+pub(super) async fn models(State(state): State<Shared>) -> Json<ModelList> {
+    Json(ModelList {
+        object: "list",
+        data: vec![ModelCard {
+            id: state.app.model_id(),
+            object: "model",
+            created: unix_now(),
+            owned_by: "lexilingo",
+        }],
+    })
+}
+
+/// OpenAI's chat completion request (the fields this server reads).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct ChatCompletionRequest {
+    /// Ignored: the server runs one model. Echoed in the answer.
     #[serde(default)]
     model: Option<String>,
+    /// The conversation; roles `system`, `developer`, `user`, `assistant`.
     messages: Vec<OpenAiMessage>,
+    /// Answer as server-sent events of `chat.completion.chunk` objects, then `[DONE]`.
     #[serde(default)]
     stream: bool,
+    /// 1–4096 (default 512); `max_completion_tokens` is read too.
     #[serde(default, alias = "max_completion_tokens")]
     max_tokens: Option<u64>,
-    /// Read as f64 so that 1e39 stays a number to refuse, not an f32 infinity.
+    /// 0–2 (default 0: greedy).
+    // Read as f64 so that 1e39 stays a number to refuse, not an f32 infinity.
     #[serde(default)]
     temperature: Option<f64>,
     /// Validated, not applied: sampling here is temperature only (greedy at 0).
@@ -34,16 +72,70 @@ pub(super) struct ChatCompletionRequest {
     /// Validated, not applied.
     #[serde(default)]
     presence_penalty: Option<f64>,
+    /// Sampling seed.
     #[serde(default)]
     seed: Option<u32>,
+    /// `{"type": "json_object"}` or `{"type": "json_schema", "json_schema": {"schema": …}}`
+    /// constrains the answer to JSON.
     #[serde(default)]
     response_format: Option<Value>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A chat message, as OpenAI sends one.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct OpenAiMessage {
+    /// `system`, `developer`, `user` or `assistant`.
     role: String,
+    /// A string, or a list of `{"type": "text", "text": …}` parts.
     content: Value,
+}
+
+/// OpenAI's chat completion answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct ChatCompletion {
+    /// `chatcmpl-…`.
+    id: String,
+    /// Always `chat.completion`.
+    object: &'static str,
+    /// Unix seconds.
+    created: u64,
+    /// The request's `model`, or the server's.
+    model: String,
+    /// One choice.
+    choices: Vec<Choice>,
+    /// Token counts.
+    usage: Usage,
+}
+
+/// The answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct Choice {
+    /// Always 0.
+    index: u32,
+    /// `stop` or `length`.
+    finish_reason: &'static str,
+    /// The assistant's message.
+    message: AssistantMessage,
+}
+
+/// What the model wrote.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct AssistantMessage {
+    /// Always `assistant`.
+    role: &'static str,
+    /// The text.
+    content: String,
+}
+
+/// Token counts, as OpenAI reports them.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct Usage {
+    /// Tokens in the prompt.
+    prompt_tokens: u64,
+    /// Tokens generated.
+    completion_tokens: u64,
+    /// The sum.
+    total_tokens: u64,
 }
 
 /// Content may be a string or a list of `{type: "text", text}` parts.
@@ -162,6 +254,14 @@ pub(super) fn completion_id() -> String {
     format!("chatcmpl-{}", uuid::Uuid::new_v4().simple())
 }
 
+/// Chat completion (OpenAI)
+///
+/// OpenAI-compatible chat with the local model. With `stream: true` the answer is
+/// server-sent events of `chat.completion.chunk` objects, then `[DONE]`; a client that
+/// disconnects cancels the generation.
+#[utoipa::path(post, path = "/v1/chat/completions", tag = "openai", request_body = ChatCompletionRequest,
+    responses((status = 200, description = "The completion (or, with `stream: true`, server-sent events)",
+        content((ChatCompletion = "application/json"), (String = "text/event-stream")))))]
 pub(super) async fn chat_completions(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<ChatCompletionRequest>,
@@ -175,14 +275,29 @@ pub(super) async fn chat_completions(
             tutor.engine().generate(request, |_| {}, &cancel).await
         })
         .await?;
-        return Ok(Json(json!({
-            "id": id, "object": "chat.completion", "created": created, "model": model,
-            "choices": [{ "index": 0, "finish_reason": finish_reason(generation.stop),
-                          "message": { "role": "assistant", "content": generation.text } }],
-            "usage": { "prompt_tokens": generation.prompt_tokens,
-                       "completion_tokens": generation.generated_tokens,
-                       "total_tokens": generation.prompt_tokens + generation.generated_tokens },
-        }))
+        let (prompt, generated) = (
+            u64::from(generation.prompt_tokens),
+            u64::from(generation.generated_tokens),
+        );
+        return Ok(Json(ChatCompletion {
+            id,
+            object: "chat.completion",
+            created,
+            model,
+            choices: vec![Choice {
+                index: 0,
+                finish_reason: finish_reason(generation.stop),
+                message: AssistantMessage {
+                    role: "assistant",
+                    content: generation.text,
+                },
+            }],
+            usage: Usage {
+                prompt_tokens: prompt,
+                completion_tokens: generated,
+                total_tokens: prompt + generated,
+            },
+        })
         .into_response());
     }
 

@@ -53,18 +53,49 @@ impl From<lexilingo_core::store::StoreError> for ApiError {
     }
 }
 
+/// Every error response's body: the OpenAI error shape, with the texts for the learner.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorBody {
+    /// What went wrong.
+    pub(crate) error: ErrorObject,
+}
+
+/// An error: the app's stable code and its texts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorObject {
+    /// Stable, for programs.
+    code: ErrorCode,
+    /// Technical detail, for a bug report.
+    message: String,
+    /// What to show a learner, in Vietnamese.
+    message_vi: String,
+    /// The same, in English.
+    message_en: String,
+    /// `invalid_request_error` (4xx) or `server_error` (5xx), as OpenAI names them.
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
 /// The error object of a response body (and of a failed stream's last event).
-pub(super) fn error_json(e: &AppError, status: StatusCode) -> Value {
-    json!({
-        "code": e.code, "message": e.detail, "message_vi": e.message_vi, "message_en": e.message_en,
-        "type": if status.is_client_error() { "invalid_request_error" } else { "server_error" },
-    })
+pub(super) fn error_json(e: &AppError, status: StatusCode) -> ErrorObject {
+    ErrorObject {
+        code: e.code,
+        message: e.detail.clone(),
+        message_vi: e.message_vi.clone(),
+        message_en: e.message_en.clone(),
+        kind: if status.is_client_error() {
+            "invalid_request_error"
+        } else {
+            "server_error"
+        },
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        // The OpenAI error shape, with the texts for the learner alongside.
-        let body = json!({ "error": error_json(&self.error, self.status) });
+        let body = ErrorBody {
+            error: error_json(&self.error, self.status),
+        };
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response

@@ -7,16 +7,27 @@ use super::plumbing::*;
 use super::*;
 
 /// A request naming a path on this machine (a folder to move data to).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct PathBody {
+    /// An absolute path to an empty or new folder.
+    #[schema(value_type = String)]
     path: PathBuf,
 }
 
+/// Engine settings
+///
+/// Threads and context size, as saved.
+#[utoipa::path(get, path = "/v1/settings/engine", tag = "settings",
+    responses((status = 200, description = "The settings", body = EngineSettings)))]
 pub(super) async fn engine_settings_get(State(state): State<Shared>) -> ApiResult<Response> {
     Ok(Json(state.app.engine_settings().await?).into_response())
 }
 
+/// Save engine settings
+///
 /// Saves threads and context size and restarts the engine with them.
+#[utoipa::path(put, path = "/v1/settings/engine", tag = "settings", request_body = EngineSettings,
+    responses((status = 200, description = "The settings as saved", body = EngineSettings)))]
 pub(super) async fn engine_settings_put(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<EngineSettings>,
@@ -24,7 +35,25 @@ pub(super) async fn engine_settings_put(
     Ok(Json(state.app.save_engine_settings(body).await?).into_response())
 }
 
-/// Copies the data folder to `path`, used from the next start without `--data-dir`.
+/// Save the daily goal
+///
+/// Sentences a day the learner aims for (1–500); Progress measures today against it.
+#[utoipa::path(put, path = "/v1/settings/daily-goal", tag = "settings", request_body = DailyGoal,
+    responses((status = 200, description = "The goal as saved", body = DailyGoal)))]
+pub(super) async fn daily_goal_put(
+    State(state): State<Shared>,
+    ApiJson(body): ApiJson<DailyGoal>,
+) -> ApiResult<Json<DailyGoal>> {
+    Ok(Json(state.app.save_daily_goal(body).await?))
+}
+
+/// Move the data folder
+///
+/// Copies the data folder to `path`, used from the next start without `--data-dir`. Off over
+/// HTTP (403 `data_dir_move_disabled`) unless the server was started with
+/// `--allow-data-dir-move`.
+#[utoipa::path(post, path = "/v1/settings/data-dir", tag = "settings", request_body = PathBody,
+    responses((status = 200, description = "What was copied", body = MoveReport)))]
 pub(super) async fn data_dir_move(
     State(state): State<Shared>,
     ApiJson(body): ApiJson<PathBody>,

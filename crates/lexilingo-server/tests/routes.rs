@@ -1,6 +1,6 @@
 //! The server in-process: its router driven with tower's `oneshot` against a real SQLite file
-//! in a temp folder, no socket and no spawned binary; and the OpenAPI document held equal to
-//! the routes the router serves. (Requests that need the model are tested with the real
+//! in a temp folder, no socket and no spawned binary; and the OpenAPI document generated from the
+//! handlers, checked for what a client needs from it. (Requests that need the model are tested with the real
 //! model beside the CLI's tests, where the `lexilingo` binary can be the worker.)
 
 use std::collections::BTreeSet;
@@ -11,10 +11,12 @@ use http_body_util::BodyExt;
 use lexilingo_app::host::active::TutorSource;
 use lexilingo_core::store::Store;
 use lexilingo_server::{
-    build, Built, ServeError, ServeOptions, TokenChoice, API_ROUTES, OPENAPI, OPEN_ROUTES,
+    api_routes, build, open_routes, Built, ServeError, ServeOptions, TokenChoice,
 };
 use serde_json::{json, Value};
 use tower::ServiceExt;
+
+mod schema_check;
 
 /// A server on a fresh data folder with no model (a first run), and its token.
 async fn server(dir: &std::path::Path) -> (axum::Router, String) {
@@ -67,8 +69,11 @@ async fn call(
     )
 }
 
-fn document_routes() -> BTreeSet<(String, String)> {
-    let doc: Value = serde_json::from_str(OPENAPI).expect("openapi.json is JSON");
+fn document() -> Value {
+    serde_json::to_value(lexilingo_server::openapi()).expect("the document is JSON")
+}
+
+fn document_routes(doc: &Value) -> BTreeSet<(String, String)> {
     let paths = doc["paths"].as_object().expect("paths");
     let mut out = BTreeSet::new();
     for (path, item) in paths {
@@ -81,36 +86,33 @@ fn document_routes() -> BTreeSet<(String, String)> {
     out
 }
 
+/// The routes (what the router serves, from the same `routes!` lines) are the document's
+/// operations, none declared twice; the routes' own probes are below.
 #[test]
 fn the_openapi_document_describes_exactly_the_routes_served() {
-    let served: BTreeSet<(String, String)> = API_ROUTES
-        .iter()
-        .chain(OPEN_ROUTES)
-        .map(|(m, p)| (m.to_string(), p.to_string()))
-        .collect();
+    let api = api_routes();
+    let open = open_routes();
+    let served: BTreeSet<(String, String)> = api.iter().chain(&open).cloned().collect();
     assert_eq!(
         served.len(),
-        API_ROUTES.len() + OPEN_ROUTES.len(),
+        api.len() + open.len(),
         "a route is declared twice"
     );
-    let documented = document_routes();
-    let undocumented: Vec<_> = served.difference(&documented).collect();
-    let not_served: Vec<_> = documented.difference(&served).collect();
-    assert!(
-        undocumented.is_empty() && not_served.is_empty(),
-        "served but not in openapi.json: {undocumented:?}\nin openapi.json but not served: {not_served:?}"
-    );
+    assert!(api.len() >= 35, "every /v1 route: {api:?}");
+    assert_eq!(served, document_routes(&document()));
+    assert!(open.iter().all(|(_, p)| !p.starts_with("/v1")));
+    assert!(api.iter().all(|(_, p)| p.starts_with("/v1/")));
 }
 
-/// The error codes `openapi.json` documents are exactly the app's `ErrorCode`s, in order: a
-/// code added to the enum and not to the document (or the other way round) fails here.
+/// The error codes the document lists are exactly the app's `ErrorCode`s, in order, and
+/// every operation may answer with the shared error body.
 #[test]
 fn the_openapi_document_lists_every_error_code() {
-    let doc: Value = serde_json::from_str(OPENAPI).expect("openapi.json is JSON");
+    let doc = document();
     let listed: Vec<String> = doc
-        .pointer("/components/schemas/Error/properties/error/properties/code/enum")
+        .pointer("/components/schemas/ErrorCode/enum")
         .and_then(|v| v.as_array())
-        .expect("the Error schema's code enum")
+        .expect("the ErrorCode schema's enum")
         .iter()
         .filter_map(|v| v.as_str().map(String::from))
         .collect();
@@ -118,13 +120,84 @@ fn the_openapi_document_lists_every_error_code() {
         .map(|c| c.as_str().to_string())
         .collect();
     assert_eq!(listed, codes);
+    for (method, path) in document_routes(&doc) {
+        let responses = &doc["paths"][&path][&method]["responses"];
+        let error = responses["4XX"]["content"]["application/json"]["schema"]["$ref"].as_str();
+        assert_eq!(
+            error,
+            Some("#/components/schemas/ErrorBody"),
+            "{method} {path}"
+        );
+        if path.starts_with("/v1") {
+            assert!(
+                responses.get("401").is_some(),
+                "{method} {path} lists its 401"
+            );
+            assert_eq!(
+                doc["paths"][&path][&method]["security"],
+                json!([{ "bearer": [] }]),
+                "{method} {path} needs the token"
+            );
+        }
+    }
+}
+
+/// Every JSON answer names its schema (a type the handler returns), and every JSON body a
+/// handler reads is described: no operation is documented as a bare `object`.
+#[test]
+fn every_json_answer_and_body_in_the_document_has_a_schema() {
+    let doc = document();
+    for (method, path) in document_routes(&doc) {
+        let op = &doc["paths"][&path][&method];
+        for (status, response) in op["responses"].as_object().expect("responses") {
+            if let Some(schema) = response.pointer("/content/application~1json/schema") {
+                assert!(
+                    schema.get("$ref").is_some()
+                        || schema.get("items").and_then(|i| i.get("$ref")).is_some()
+                        || path == "/openapi.json",
+                    "{method} {path} {status}: {schema}"
+                );
+            }
+        }
+        if let Some(schema) = op.pointer("/requestBody/content/application~1json/schema") {
+            assert!(
+                schema.get("$ref").is_some() || path == "/v1/models/download/pause",
+                "{method} {path} body: {schema}"
+            );
+        }
+        assert!(
+            op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+            "{method} {path} has a summary"
+        );
+    }
+}
+
+/// `docs/openapi.json` is the document as generated, for readers and client generators;
+/// `LEXILINGO_BLESS=1` rewrites it after an API change (review the diff).
+#[test]
+fn the_committed_openapi_json_is_current() {
+    let generated = lexilingo_server::openapi()
+        .to_pretty_json()
+        .expect("the document prints")
+        + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
+    if std::env::var_os("LEXILINGO_BLESS").is_some() {
+        std::fs::write(&path, &generated).expect("write docs/openapi.json");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/openapi.json is out of date: run `LEXILINGO_BLESS=1 cargo test --workspace \
+         --locked --test routes` and commit the change"
+    );
 }
 
 #[tokio::test]
 async fn every_declared_route_is_routed_and_needs_the_token() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (router, _token) = server(dir.path()).await;
-    for (method, path) in API_ROUTES {
+    for (method, path) in api_routes() {
         let path = path.replace("{id}", "1");
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
         let (status, body) = call(&router, method.clone(), &path, None, None, &[]).await;
@@ -277,4 +350,183 @@ fn unsafe_options_are_refused_before_anything_starts() {
         build(TutorSource::default(), store, &ServeOptions::loopback(0)),
         Err(ServeError::NoDataDir)
     ));
+}
+
+/// The schema the document gives for `method template` answering `status` as JSON (falling
+/// back to its `4XX`/`5XX` entry).
+fn answer_schema(doc: &Value, method: &str, template: &str, status: StatusCode) -> Value {
+    let responses = &doc["paths"][template][method]["responses"];
+    let range = format!("{}XX", status.as_u16() / 100);
+    let response = responses
+        .get(status.as_str())
+        .or_else(|| responses.get(&range))
+        .unwrap_or_else(|| panic!("{method} {template} documents no {status}"));
+    response
+        .pointer("/content/application~1json/schema")
+        .cloned()
+        .unwrap_or_else(|| panic!("{method} {template} {status} has no JSON schema"))
+}
+
+/// What the handlers send matches the document, field by field, for every answer a server
+/// without a model gives (the model's answers are checked the same way in the CLI's api
+/// test, against the real model).
+#[tokio::test]
+async fn answers_match_the_documented_schemas() {
+    let doc = document();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (router, token) = server(dir.path()).await;
+    // (method, URI, the documented path, body, token)
+    type Probe<'a> = (Method, &'a str, &'a str, Option<Value>, Option<&'a str>);
+    let requests: Vec<Probe> = vec![
+        (Method::GET, "/health", "/health", None, Some(&token)),
+        (Method::GET, "/health", "/health", None, None),
+        (
+            Method::GET,
+            "/v1/history",
+            "/v1/history",
+            None,
+            Some(&token),
+        ),
+        (Method::GET, "/v1/history", "/v1/history", None, None),
+        (
+            Method::GET,
+            "/v1/history/7",
+            "/v1/history/{id}",
+            None,
+            Some(&token),
+        ),
+        (
+            Method::GET,
+            "/v1/history/x",
+            "/v1/history/{id}",
+            None,
+            Some(&token),
+        ),
+        (
+            Method::DELETE,
+            "/v1/history?confirm=true",
+            "/v1/history",
+            None,
+            Some(&token),
+        ),
+        (
+            Method::GET,
+            "/v1/history/export",
+            "/v1/history/export",
+            None,
+            Some(&token),
+        ),
+        (Method::GET, "/v1/stats", "/v1/stats", None, Some(&token)),
+        (
+            Method::GET,
+            "/v1/review/due",
+            "/v1/review/due",
+            None,
+            Some(&token),
+        ),
+        (
+            Method::GET,
+            "/v1/conversations",
+            "/v1/conversations",
+            None,
+            Some(&token),
+        ),
+        (
+            Method::GET,
+            "/v1/conversations/3",
+            "/v1/conversations/{id}",
+            None,
+            Some(&token),
+        ),
+        (Method::GET, "/v1/models", "/v1/models", None, Some(&token)),
+        (
+            Method::GET,
+            "/v1/models/overview",
+            "/v1/models/overview",
+            None,
+            Some(&token),
+        ),
+        (
+            Method::GET,
+            "/v1/settings/engine",
+            "/v1/settings/engine",
+            None,
+            Some(&token),
+        ),
+        (
+            Method::GET,
+            "/v1/diagnostics",
+            "/v1/diagnostics",
+            None,
+            Some(&token),
+        ),
+        (Method::GET, "/v1/engine", "/v1/engine", None, Some(&token)),
+        (
+            Method::POST,
+            "/v1/tutor/hints",
+            "/v1/tutor/hints",
+            Some(json!({ "sentence": "She have two apple. I love phở." })),
+            Some(&token),
+        ),
+        (
+            Method::POST,
+            "/v1/tutor/hints",
+            "/v1/tutor/hints",
+            Some(json!({ "sentence": "" })),
+            Some(&token),
+        ),
+        (
+            Method::POST,
+            "/v1/tutor/sentences",
+            "/v1/tutor/sentences",
+            Some(json!({ "text": "Mr. Nam is my teacher. He teach English.\nI am student" })),
+            Some(&token),
+        ),
+        (
+            Method::POST,
+            "/v1/tutor/sentences",
+            "/v1/tutor/sentences",
+            Some(json!({ "text": "a".repeat(3001) })),
+            Some(&token),
+        ),
+        (
+            Method::POST,
+            "/v1/tutor/analyze",
+            "/v1/tutor/analyze",
+            Some(json!({ "sentence": "She don't like apples." })),
+            Some(&token),
+        ),
+        (
+            Method::POST,
+            "/v1/conversations",
+            "/v1/conversations",
+            Some(json!({ "scenario": "cafe", "level": "A2",
+                         "turns": [{ "role": "user", "content": "Hello" }] })),
+            Some(&token),
+        ),
+        (
+            Method::POST,
+            "/v1/models/download",
+            "/v1/models/download",
+            Some(json!({ "id": "no-such-model" })),
+            Some(&token),
+        ),
+        (
+            Method::POST,
+            "/v1/settings/data-dir",
+            "/v1/settings/data-dir",
+            Some(json!({ "path": "/tmp/elsewhere" })),
+            Some(&token),
+        ),
+    ];
+    let mut checked = 0;
+    for (method, uri, template, body, token) in requests {
+        let (status, answer) = call(&router, method.clone(), uri, token, body, &[]).await;
+        let m = method.as_str().to_lowercase();
+        let schema = answer_schema(&doc, &m, template, status);
+        schema_check::check(&doc, &schema, &answer, "$")
+            .unwrap_or_else(|e| panic!("{method} {uri} ({status}): {e}\n{answer}"));
+        checked += 1;
+    }
+    assert_eq!(checked, 25);
 }

@@ -15,11 +15,21 @@ import { ERROR_TYPES, LEVELS, errorTypeName } from "../labels";
 const PAGE = 20;
 const DAY_MS = 86_400_000;
 
+/** An error type the next History screen opens filtered by (Progress links here). */
+let pendingType: ErrorType | null = null;
+export function openHistoryFiltered(type: ErrorType): void {
+  pendingType = type;
+  if (location.hash === "#history") window.dispatchEvent(new HashChangeEvent("hashchange"));
+  else location.hash = "#history";
+}
+
 export function historyScreen(root: HTMLElement): void {
   const s = t().history;
   const search = h("input", { id: "history-search", type: "search", placeholder: s.searchPlaceholder });
   const type = h("select", { id: "history-type" }, h("option", { value: "", text: s.anyType }),
     ...ERROR_TYPES.map((e) => h("option", { value: e, text: errorTypeName(e) })));
+  if (pendingType) type.value = pendingType;
+  pendingType = null;
   const level = h("select", { id: "history-level" }, h("option", { value: "", text: s.anyLevel }),
     ...LEVELS.map((l) => h("option", { value: l, text: l })));
   const since = h("select", { id: "history-since" },

@@ -1,19 +1,30 @@
-// Practice: type a sentence, see hints while typing, "Kiểm tra" for the full analysis.
+// Practice: type a sentence (or a paragraph), see hints while typing, "Kiểm tra" for the full
+// analysis. A text of several sentences is split by the backend's sentence splitter and each
+// sentence is checked on its own, shown as it finishes; the run can be cancelled.
 
 import { api, ApiError, type Running } from "../api";
 import type { AnalyzeResult } from "../bindings/AnalyzeResult";
 import type { Practiced } from "../bindings/Practiced";
 import type { Hint } from "../bindings/Hint";
+import type { SentenceSpan } from "../bindings/SentenceSpan";
 import { h, nodes, renderDiff } from "../dom";
 import { lang, t } from "../i18n";
-import { errorTypeName } from "../labels";
+import { LEVELS, errorTypeName } from "../labels";
 import { showError, clearError } from "../errors";
 
-/** Kept across screen changes, so going to History and back keeps the sentence and result. */
-const kept: { text: string; result: AnalyzeResult | null } = { text: "", result: null };
+/** One sentence of a paragraph run: its result, or why it has none (yet). */
+type SentenceOutcome = { span: SentenceSpan; result: Practiced | null; error: string | null };
 
-/** The longest sentence the tutor checks (the backend refuses longer text). */
-const MAX_CHARS = 1000;
+/** Kept across screen changes, so going to History and back keeps the text and results. */
+const kept: { text: string; result: AnalyzeResult | null; paragraph: SentenceOutcome[] | null } = {
+  text: "",
+  result: null,
+  paragraph: null,
+};
+
+/** The longest text paragraph mode takes (`MAX_TEXT_CHARS` in the backend); each sentence is
+ * held to 1,000 characters. */
+const MAX_CHARS = 3000;
 
 export function practiceScreen(root: HTMLElement): void {
   const s = t().practice;
@@ -52,6 +63,7 @@ export function practiceScreen(root: HTMLElement): void {
     textarea.value = sentence;
     kept.text = sentence;
     kept.result = null;
+    kept.paragraph = null;
     result.hidden = true;
     count();
     textarea.focus();
@@ -59,6 +71,7 @@ export function practiceScreen(root: HTMLElement): void {
     void refreshHints();
   };
   if (kept.result) renderResult(result, kept.result, again);
+  else if (kept.paragraph) renderParagraph(result, kept.paragraph, null, again);
 
   // Hints while typing: asked after a short pause; a reply to an older text is dropped, so
   // hints never describe words the learner has already changed.
@@ -84,14 +97,60 @@ export function practiceScreen(root: HTMLElement): void {
   if (textarea.value) void refreshHints();
 
   let running: Running<Practiced> | null = null;
-  cancel.addEventListener("click", () => running?.cancel());
+  let stopped = false;
+  cancel.addEventListener("click", () => {
+    stopped = true;
+    running?.cancel();
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearError(checkError);
     check.disabled = true;
     check.textContent = s.checking;
     cancel.hidden = false;
+    stopped = false;
     result.setAttribute("aria-busy", "true");
+    let spans: SentenceSpan[];
+    try {
+      spans = await api.sentences(textarea.value);
+    } catch (e) {
+      kept.result = null;
+      kept.paragraph = null;
+      result.hidden = true;
+      showError(e, checkError);
+      result.removeAttribute("aria-busy");
+      check.disabled = false;
+      check.textContent = s.check;
+      cancel.hidden = true;
+      return;
+    }
+    if (spans.length > 1) {
+      // Paragraph mode: one sentence after another, each shown as soon as it is checked.
+      kept.result = null;
+      const outcomes: SentenceOutcome[] = spans.map((span) => ({ span, result: null, error: null }));
+      kept.paragraph = outcomes;
+      for (let i = 0; i < outcomes.length && !stopped; i++) {
+        renderParagraph(result, outcomes, i, again);
+        running = api.analyze(outcomes[i].span.text);
+        try {
+          outcomes[i].result = await running.result;
+        } catch (e) {
+          if ((e as Error).name === "AbortError" || (e instanceof ApiError && e.code === "cancelled")) stopped = true;
+          else outcomes[i].error = e instanceof ApiError ? (lang() === "vi" ? e.messageVi : e.messageEn) : String(e);
+        }
+      }
+      running = null;
+      renderParagraph(result, outcomes, null, again);
+      const unsaved = outcomes.find((o) => o.result?.warning)?.result?.warning;
+      if (unsaved) showError(new ApiError(unsaved.code, unsaved.message_vi, unsaved.message_en), checkError);
+      else if (stopped) showError(s.cancelled, checkError);
+      result.removeAttribute("aria-busy");
+      check.disabled = false;
+      check.textContent = s.check;
+      cancel.hidden = true;
+      return;
+    }
+    kept.paragraph = null;
     running = api.analyze(textarea.value);
     try {
       const r = await running.result;
@@ -116,6 +175,76 @@ export function practiceScreen(root: HTMLElement): void {
       cancel.hidden = true;
     }
   });
+}
+
+/** The number of words in `text`, for weighting a sentence in the paragraph's totals. */
+function wordCount(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+/**
+ * The paragraph's level: the level of the sentence in the middle when the sentences are
+ * ordered by level and weighted by their words (a weighted median), so one advanced word in
+ * one sentence does not lift the whole text.
+ */
+function paragraphLevel(done: Practiced[]): string | null {
+  const weighted = done
+    .map((r) => ({ level: LEVELS.indexOf(r.vocabulary.level as (typeof LEVELS)[number]), words: wordCount(r.sentence) }))
+    .filter((x) => x.level >= 0)
+    .sort((a, b) => a.level - b.level);
+  const total = weighted.reduce((n, x) => n + x.words, 0);
+  let seen = 0;
+  for (const x of weighted) {
+    seen += x.words;
+    if (seen * 2 >= total) return LEVELS[x.level];
+  }
+  return null;
+}
+
+/** Paragraph mode's results: the whole text's figures, then each sentence (`current`: the
+ * one being checked now). */
+function renderParagraph(section: HTMLElement, outcomes: SentenceOutcome[], current: number | null, again: (s: string) => void): void {
+  const s = t().practice;
+  const done = outcomes.map((o) => o.result).filter((r): r is Practiced => r !== null);
+  const words = done.reduce((n, r) => n + wordCount(r.sentence), 0);
+  const score = words ? done.reduce((n, r) => n + r.fluency.score * wordCount(r.sentence), 0) / words : null;
+  const level = paragraphLevel(done);
+  const fixes = done.reduce((n, r) => n + r.correction.edits.length, 0);
+  const withFixes = done.filter((r) => r.correction.edits.length > 0).length;
+  const summary = h("div", { id: "paragraph-summary", class: "panel" },
+    h("h3", { text: s.paragraph(outcomes.length) }),
+    current !== null ? h("p", { id: "paragraph-progress", class: "muted", text: s.checkingSentence(current + 1, outcomes.length) }) : null,
+    done.length
+      ? h("div", { class: "row" },
+        score !== null ? gauge(score) : null,
+        level ? h("span", { id: "paragraph-level", class: `badge level-${level}`, title: s.level, text: level }) : null,
+        h("p", { id: "paragraph-fixes", text: s.paragraphFixes(fixes, withFixes, done.length) }))
+      : null);
+  const items = outcomes.map((o, i) => {
+    const li = h("li", { class: "sentence-result", "data-index": i });
+    if (o.result) {
+      const r = o.result;
+      const diff = h("p", { class: "diff" });
+      if (r.correction.edits.length) diff.append(renderDiff(r.correction.original, r.correction.edits));
+      else if (r.verdict && r.verdict.kind === "unsure") diff.append(`${r.sentence} — ${lang() === "en" ? r.verdict.message_en : r.verdict.message_vi}`);
+      else diff.append(`${r.sentence} ✓`);
+      const detail = h("section", { class: "sentence-detail" });
+      renderResult(detail, r, again);
+      // The single-sentence view's ids would repeat once per sentence.
+      for (const el of detail.querySelectorAll("[id]")) el.removeAttribute("id");
+      li.append(diff,
+        h("p", { class: "muted" },
+          h("span", { class: `badge level-${r.vocabulary.level}`, text: r.vocabulary.level }),
+          ` ${s.fluency}: ${r.fluency.score.toFixed(1)}/5`),
+        h("details", {}, h("summary", { text: s.details }), detail));
+    } else {
+      li.append(h("p", { class: "sentence-text", text: o.span.text }),
+        h("p", { class: o.error ? "inline-error" : "muted", text: o.error ?? (i === current ? s.checking : current === null ? s.notChecked : s.waiting) }));
+    }
+    return li;
+  });
+  section.replaceChildren(summary, h("ol", { id: "paragraph-results", class: "paragraph" }, ...items));
+  section.hidden = false;
 }
 
 function renderHint(hint: Hint): HTMLElement {

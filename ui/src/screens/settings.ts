@@ -2,7 +2,7 @@
 
 import { api, transport } from "../api";
 import { h } from "../dom";
-import { showError } from "../errors";
+import { clearError, showError } from "../errors";
 import { lang, setLang, t, type Lang } from "../i18n";
 
 /** Called after the engine's settings changed (the status line restarts the engine). */
@@ -151,6 +151,30 @@ export function settingsScreen(root: HTMLElement): void {
       }
     };
   }, showError);
+  // The daily goal: sentences a day, shown on Progress against today's count.
+  const goal = h("input", { type: "number", id: "daily-goal", min: 1, max: 500, step: 1, inputmode: "numeric" });
+  const saveGoal = h("button", { type: "button", id: "save-goal", class: "secondary", text: s.saveGoal });
+  const goalStatus = h("p", { id: "goal-status", role: "status", class: "muted" });
+  const goalError = h("p", { id: "goal-error", class: "inline-error", role: "alert", hidden: true });
+  api.progress().then((p) => {
+    goal.value = String(p.daily_goal);
+  }, () => undefined);
+  saveGoal.addEventListener("click", async () => {
+    const n = Number(goal.value);
+    goalStatus.textContent = "";
+    clearError(goalError);
+    if (!Number.isInteger(n) || n < 1 || n > 500) {
+      showError(s.goalRange, goalError);
+      goal.focus();
+      return;
+    }
+    try {
+      const saved = await api.saveDailyGoal(n);
+      goalStatus.textContent = s.goalSaved(saved.daily_goal);
+    } catch (e) {
+      showError(e, goalError);
+    }
+  });
   const field = (id: string, label: string, control: HTMLElement) =>
     h("div", { class: "field" }, h("label", { for: id, text: label }), control);
 
@@ -166,6 +190,11 @@ export function settingsScreen(root: HTMLElement): void {
       h("p", { class: "muted", text: s.engineText }),
       h("div", { class: "actions" }, saveEngine, h("a", { href: "#models", id: "manage-models", text: s.manageModels })),
       engineStatus),
+    h("section", { class: "panel", id: "goal" },
+      h("h3", { text: s.goal }),
+      h("div", { class: "row" }, h("label", { for: "daily-goal", text: s.goalLabel }), goal, saveGoal),
+      goalError,
+      goalStatus),
     h("section", { class: "panel", id: "data" },
       h("h3", { text: s.data }),
       h("p", { class: "muted", text: s.dataText }),

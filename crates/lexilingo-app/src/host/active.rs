@@ -158,7 +158,7 @@ impl ActiveTutor {
 }
 
 /// The engine's settings as Settings shows and saves them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct EngineSettings {
     /// CPU threads; none means one per physical core.

@@ -22,7 +22,7 @@ use lexilingo_core::models::manager::{
 };
 
 /// One catalog entry as the first-run screen shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct CatalogItem {
     /// Stable id.
@@ -55,7 +55,7 @@ pub struct CatalogItem {
 }
 
 /// The download, as the window shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS, utoipa::ToSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 #[ts(export)]
 pub enum DownloadStatus {
@@ -97,7 +97,7 @@ pub enum DownloadStatus {
 }
 
 /// Everything the model screen shows.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct ModelsOverview {
     /// The catalog, recommended entry first.

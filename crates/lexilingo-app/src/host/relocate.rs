@@ -11,7 +11,7 @@ use ts_rs::TS;
 use lexilingo_core::store::{Store, DB_FILE};
 
 /// What a move did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct MoveReport {
     /// The new data folder.

@@ -23,6 +23,9 @@ pub struct Settings {
     /// Context window in tokens (none: the engine's default, shrunk to fit free memory).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<u32>,
+    /// Sentences a day the learner aims for (none: the default goal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_goal: Option<u32>,
 }
 
 /// The settings file in `data_dir`.
@@ -89,6 +92,7 @@ mod tests {
             }),
             threads: Some(2),
             context: None,
+            daily_goal: Some(15),
         };
         s.save(dir.path()).expect("save");
         assert_eq!(Settings::load(dir.path()), Ok(s));

@@ -13,7 +13,7 @@ use crate::error::EngineError;
 pub const WORKER_ARG: &str = "__lexilingo-engine-worker";
 
 /// One chat message, in the roles llama.cpp's templates know.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct ChatMessage {
     /// `system`, `user` or `assistant`.
@@ -33,7 +33,7 @@ impl ChatMessage {
 }
 
 /// Who said a [`ChatMessage`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -147,7 +147,7 @@ pub enum StopReason {
 }
 
 /// What the worker reports about its model once loaded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct ModelInfo {
     /// `general.name` or the file name.

@@ -7,7 +7,20 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// A level of the Common European Framework of Reference for Languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    TS,
+    utoipa::ToSchema,
+)]
 #[ts(export)]
 pub enum CefrLevel {
     /// Beginner.

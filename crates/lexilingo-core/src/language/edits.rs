@@ -9,7 +9,7 @@ use crate::language::error_types::ErrorType;
 pub use crate::language::tokens::{diff, letters, same_tokens, tokenize, RawEdit, Token};
 
 /// One change from the original sentence to the corrected one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct Edit {
     /// Byte offset in the original where the change starts. For an insertion, the offset of the

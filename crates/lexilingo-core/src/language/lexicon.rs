@@ -29,6 +29,21 @@ pub enum LexLevel {
     Known(CefrLevel),
 }
 
+/// Written by hand: utoipa does not honour serde's `untagged` on one variant, and documented
+/// `Known` as `{"known": "A1"}` while serde writes `"A1"` (the server's schema test caught it).
+impl utoipa::PartialSchema for LexLevel {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let names = std::iter::once("unknown").chain(CefrLevel::ALL.iter().map(|l| l.as_str()));
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(names))
+            .description(Some("A word's level from the lists, or \"unknown\"."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for LexLevel {}
+
 impl LexLevel {
     /// The level, if known.
     pub fn level(self) -> Option<CefrLevel> {
@@ -40,7 +55,7 @@ impl LexLevel {
 }
 
 /// One word of a sentence with its level.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct WordLevel {
     /// The word as written.

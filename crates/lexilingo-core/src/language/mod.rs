@@ -12,6 +12,7 @@ pub mod error_types;
 pub mod explain_vi;
 pub mod lexicon;
 pub mod rules;
+pub mod sentences;
 pub mod spelling;
 pub mod tokens;
 pub mod vietnamese;

@@ -13,12 +13,13 @@ use crate::models::gguf::ModelFileError;
 const MANIFEST: &str = "manifest.json";
 
 /// A model on this computer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct InstalledModel {
     /// Catalog id, or the file stem for an imported file the catalog does not know.
     pub id: String,
     /// Where the file is.
+    #[schema(value_type = String)]
     pub path: PathBuf,
     /// Size in bytes.
     #[ts(type = "number")]

@@ -10,7 +10,7 @@ use crate::language::cefr::CefrLevel;
 use crate::language::error_types::ErrorType;
 
 /// Where an attempt came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
@@ -37,7 +37,7 @@ impl Mode {
 }
 
 /// An edit as stored, with its Vietnamese explanation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct StoredEdit {
     /// Byte offset in the attempt's text.
@@ -114,7 +114,7 @@ impl From<Attempt> for NewAttempt {
 }
 
 /// A saved attempt with its edits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct Attempt {
     /// Row id.
@@ -150,7 +150,7 @@ pub struct Attempt {
 }
 
 /// One line of the history list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct AttemptSummary {
     /// Row id.
@@ -176,8 +176,19 @@ pub struct AttemptSummary {
 }
 
 /// Filters and paging for the history list. Newest first.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[derive(
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Serialize,
+    Deserialize,
+    TS,
+    utoipa::ToSchema,
+    utoipa::IntoParams,
+)]
 #[ts(export)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// Full-text search over the sentence, its correction and the explanations.
     pub search: Option<String>,
@@ -195,7 +206,7 @@ pub struct HistoryQuery {
 }
 
 /// A page of the history list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct HistoryPage {
     /// The attempts, newest first.

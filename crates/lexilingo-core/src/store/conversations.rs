@@ -20,7 +20,7 @@ pub struct NewConversation {
 }
 
 /// A saved conversation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct Conversation {
     /// Row id.
@@ -42,7 +42,7 @@ pub struct Conversation {
 }
 
 /// One message of a conversation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct Turn {
     /// `user` or `assistant`.
@@ -55,7 +55,7 @@ pub struct Turn {
 }
 
 /// A conversation in the history list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct ConversationSummary {
     /// Row id.

@@ -22,15 +22,18 @@ pub enum ExportFormat {
     Json,
 }
 
-/// The JSON export's shape.
-#[derive(Debug, Serialize, Deserialize)]
-struct ExportFile {
-    format: String,
-    version: u32,
-    attempts: Vec<Attempt>,
+/// The JSON export's shape (what `/v1/history/export` sends and `/v1/history/import` takes).
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ExportDocument {
+    /// Always `lexilingo-history`.
+    pub format: String,
+    /// 1 or 2: 2 added the conversations.
+    pub version: u32,
+    /// Every attempt, oldest first.
+    pub attempts: Vec<Attempt>,
     /// Saved conversations with their turns (since version 2; a version 1 file has none).
     #[serde(default)]
-    conversations: Vec<Conversation>,
+    pub conversations: Vec<Conversation>,
 }
 
 /// The version [`write_export`] writes: 2 added the conversations.
@@ -39,7 +42,7 @@ const EXPORT_VERSION: u32 = 2;
 const FORMAT_TAG: &str = "lexilingo-history";
 
 /// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct ImportReport {
     /// Attempts added.
@@ -124,7 +127,7 @@ impl Store {
 
     /// Imports a JSON export, skipping attempts whose UUID is already here. All or nothing.
     pub async fn import_json(&self, data: &[u8]) -> Result<ImportReport, StoreError> {
-        let file: ExportFile =
+        let file: ExportDocument =
             serde_json::from_slice(data).map_err(|e| StoreError::BadImport(e.to_string()))?;
         if file.format != FORMAT_TAG {
             return Err(StoreError::BadImport(format!(
@@ -355,7 +358,7 @@ fn write_export(
     };
     match format {
         ExportFormat::Json => {
-            let file = ExportFile {
+            let file = ExportDocument {
                 format: FORMAT_TAG.into(),
                 version: EXPORT_VERSION,
                 attempts,

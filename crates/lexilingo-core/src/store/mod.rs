@@ -24,9 +24,11 @@ pub use attempts::{
     Attempt, AttemptSummary, HistoryPage, HistoryQuery, Mode, NewAttempt, StoredEdit,
 };
 pub use conversations::{Conversation, ConversationSummary, NewConversation, Turn};
-pub use export::{ExportFormat, ImportReport};
+pub use export::{ExportDocument, ExportFormat, ImportReport};
 pub use review::{answer_matches, DueCard, ReviewGrade, ReviewOutcome};
-pub use stats::{DayFluency, ErrorTrend, LevelCount, Progress};
+pub use stats::{
+    Activity, DayActivity, DayFluency, ErrorTrend, LevelCount, Progress, DEFAULT_DAILY_GOAL,
+};
 
 /// The embedded migrations (`crates/lexilingo-core/migrations`).
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");

@@ -15,7 +15,7 @@ use crate::language::edits;
 use crate::language::error_types::ErrorType;
 
 /// A card due for review.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct DueCard {
     /// The attempt the card practises.
@@ -35,7 +35,7 @@ pub struct DueCard {
 }
 
 /// How well the learner fixed the sentence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewGrade {

@@ -11,7 +11,7 @@ use crate::engine::CancellationToken;
 use crate::error::Result;
 
 /// Everything the tutor says about one sentence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct AnalyzeResult {
     /// The sentence as analysed (trimmed).
@@ -33,7 +33,7 @@ pub struct AnalyzeResult {
 }
 
 /// What the tutor concludes about a sentence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictKind {
@@ -46,7 +46,7 @@ pub enum VerdictKind {
 }
 
 /// The verdict, with its message in both languages.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct Verdict {
     /// Correct, unsure or corrected.
@@ -124,7 +124,7 @@ impl Verdict {
 
 /// Wall-clock milliseconds of each part of an analysis. The correction and fluency parts both
 /// include the batched generation they share, so the parts do not add up to the total.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct AnalyzeTimings {
     /// Fluency task.

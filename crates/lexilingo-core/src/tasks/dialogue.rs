@@ -9,7 +9,9 @@ use crate::error::{ParseError, Result};
 use crate::language::cefr::CefrLevel;
 
 /// A practice situation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, TS, utoipa::ToSchema,
+)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Scenario {
@@ -97,7 +99,7 @@ impl Default for DialogueSettings {
 }
 
 /// The partner's reply.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct DialogueReply {
     /// The reply text (what was produced so far, if cancelled).

@@ -12,7 +12,7 @@ use crate::language::error_types::{self, ErrorType};
 use crate::language::explain_vi;
 
 /// One mistake explained.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct Explanation {
     /// The edit that fixes it.
@@ -28,7 +28,7 @@ pub struct Explanation {
 }
 
 /// Who decided an edit's error type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum TypeSource {

@@ -12,7 +12,7 @@ use crate::error::{ParseError, Result};
 use crate::ErrorType;
 
 /// The fluency of one sentence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct FluencyResult {
     /// 0.0 (not English) … 5.0 (natural, error-free), to one decimal: the calibrated

@@ -10,7 +10,7 @@ use crate::language::edits::{self, Edit};
 use crate::store::{answer_matches, ReviewGrade, Store, StoreError, StoredEdit};
 
 /// What the learner is told after answering a card.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct ReviewFeedback {
     /// How the answer was graded.

@@ -13,7 +13,7 @@ use crate::language::cefr::CefrLevel;
 use crate::language::lexicon::WordLevel;
 
 /// The level of a sentence and its words.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct VocabularyResult {
     /// The sentence's level (see [`Tutor::classify_vocabulary`]).

@@ -201,3 +201,61 @@ async fn progress_groups_days_in_the_learners_time_zone() {
     let p = store.progress(T0 + DAY, 420).await.expect("progress");
     assert_eq!(p.fluency_by_day[0].period, "2026-11-21");
 }
+
+/// Thirty local days with zeros filled in, today last; the week against the week before;
+/// the streak up to today, kept until the day after, and the longest.
+#[tokio::test]
+async fn activity_counts_local_days_weeks_and_streaks() {
+    let dir = tempfile::tempdir().expect("temp");
+    let store = Store::open(dir.path()).await.expect("open");
+    // Days 0, 1, 2 (three in a row), then 10 and 11; two attempts on day 11, one of them at
+    // 23:30 UTC on day 10, which is already day 11 in Vietnam (UTC+7).
+    let times = [
+        T0,
+        T0 + DAY,
+        T0 + 2 * DAY,
+        T0 + 10 * DAY + 3_600_000,
+        T0 + 11 * DAY - 30 * 60_000,
+        T0 + 11 * DAY + 3_600_000,
+    ];
+    for (i, at) in times.iter().enumerate() {
+        store
+            .insert_attempt(&attempt(
+                &format!("Sentence {i}."),
+                *at,
+                CefrLevel::A2,
+                vec![],
+            ))
+            .await
+            .expect("insert");
+    }
+    let today = T0 + 11 * DAY + 5 * 3_600_000;
+    let a = store.progress(today, 420).await.expect("progress").activity;
+    assert_eq!(a.last_30_days.len(), 30);
+    let last = a.last_30_days.last().expect("today");
+    assert_eq!(last.day, "2026-12-01");
+    assert_eq!((a.today, last.attempts), (2, 2));
+    assert_eq!(last.average, Some(5.0));
+    assert_eq!(a.last_30_days[28].attempts, 1, "day 10");
+    assert_eq!(
+        a.last_30_days[27].attempts, 0,
+        "a day without practice is a zero"
+    );
+    assert_eq!(a.last_30_days[27].average, None);
+    assert_eq!((a.total_attempts, a.practice_days), (6, 5));
+    assert_eq!(
+        (a.last_7_days, a.previous_7_days),
+        (3, 3),
+        "days 5–11 and days -2–4"
+    );
+    assert_eq!((a.streak, a.best_streak), (2, 3));
+    // The next morning, before practising, the streak still stands; a day later it is gone.
+    let a = store.progress(today + DAY, 420).await.expect("p").activity;
+    assert_eq!((a.today, a.streak), (0, 2));
+    let a = store
+        .progress(today + 2 * DAY, 420)
+        .await
+        .expect("p")
+        .activity;
+    assert_eq!((a.streak, a.best_streak), (0, 3));
+}

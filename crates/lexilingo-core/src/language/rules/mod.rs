@@ -24,7 +24,7 @@ use crate::language::spelling;
 use crate::CefrLevel;
 
 /// One mistake the rules found, ready to show while the learner types.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct Hint {
     /// Byte offset where the marked text starts.

@@ -98,7 +98,7 @@ impl Default for DownloadOptions {
 }
 
 /// What the download is doing, for the UI.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 #[ts(export)]
 pub enum DownloadState {
@@ -124,13 +124,15 @@ pub enum DownloadState {
     /// Done; the file is in place.
     Done {
         /// Where.
+        #[schema(value_type = String)]
         path: PathBuf,
     },
 }
 
 /// Progress numbers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 #[ts(export, rename = "DownloadProgress")]
+#[schema(as = DownloadProgress)]
 pub struct Progress {
     /// Bytes on disk.
     #[ts(type = "number")]

@@ -11,7 +11,7 @@ use crate::language::edits::{self, Edit};
 use crate::language::error_types;
 
 /// A corrected sentence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct CorrectionResult {
     /// The learner's sentence.
@@ -49,7 +49,9 @@ pub fn mark_sure(result: &mut CorrectionResult, threshold: f64) {
 }
 
 /// Where a correction came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, TS, utoipa::ToSchema,
+)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum CorrectionSource {
