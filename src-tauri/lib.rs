@@ -38,6 +38,7 @@ macro_rules! handlers {
             commands::conversation_list,
             commands::conversation_get,
             commands::conversation_delete,
+            commands::suggest_sentence,
         ]
     };
 }

@@ -29,3 +29,15 @@ pub async fn conversation_get(
 pub async fn conversation_delete(state: State<'_, AppState>, id: i64) -> Result<(), CommandError> {
     state.app.delete_conversation(id).await
 }
+
+/// "Giúp em nói câu này": an English sentence at the learner's level for what they want to
+/// say. With a `request_id`, `cancel_request` can stop it.
+#[tauri::command]
+pub async fn suggest_sentence(
+    state: State<'_, AppState>,
+    request: lexilingo_app::SuggestRequest,
+    request_id: Option<u64>,
+) -> Result<lexilingo_core::tasks::Suggestion, CommandError> {
+    let running = state.app.track(request_id);
+    state.app.suggest(&request, running.token()).await
+}

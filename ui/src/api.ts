@@ -31,6 +31,8 @@ import type { ConversationSummary } from "./bindings/ConversationSummary";
 import type { MoveReport } from "./bindings/MoveReport";
 import type { DailyGoal } from "./bindings/DailyGoal";
 import type { SentenceSpan } from "./bindings/SentenceSpan";
+import type { SuggestRequest } from "./bindings/SuggestRequest";
+import type { Suggestion } from "./bindings/Suggestion";
 
 /**
  * An error as the UI shows it: the backend's typed code (`ErrorCode`, generated from the Rust
@@ -252,6 +254,7 @@ const COMMANDS = {
   history_import: { method: "POST", path: () => "/v1/history/import", rawBody: (a) => a.data as string },
   diagnostics: { method: "GET", path: () => "/v1/diagnostics", unwrap: (v) => (v as { report: string }).report },
   conversation_turn: { method: "POST", path: () => "/v1/conversations/turn", body: (a) => a.turn },
+  suggest_sentence: { method: "POST", path: () => "/v1/conversations/suggest", body: (a) => a.request },
   conversation_list: { method: "GET", path: (a) => `/v1/conversations?limit=${a.limit}` },
   conversation_get: { method: "GET", path: (a) => `/v1/conversations/${a.id}` },
   conversation_delete: { method: "DELETE", path: (a) => `/v1/conversations/${a.id}` },
@@ -384,6 +387,7 @@ export const api = {
    * answer's `warning`. Cancellable.
    */
   analyze: (sentence: string): Running<Practiced> => backend.running("analyze_sentence", { sentence }),
+  suggest: (request: SuggestRequest): Running<Suggestion> => backend.running("suggest_sentence", { request }),
 
   /** Rule-based hints (no model; milliseconds). */
   hints: async (sentence: string): Promise<Hint[]> => (sentence.trim() ? backend.call("rule_hints", { sentence }) : []),

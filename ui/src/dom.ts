@@ -66,8 +66,35 @@ export function nodes(...children: Child[]): Array<Node | string> {
 }
 
 /** The rule checker's short tips under a learner's message ("an → a · Mạo từ"). */
-export function tipList(tips: ReadonlyArray<{ original: string; replacement: string | null; error_type: ErrorType }>): HTMLElement {
-  return h("ul", { class: "tips" }, ...tips.map((tip) => h("li", {},
-    h("strong", { text: tip.replacement !== null ? `${tip.original} → ${tip.replacement || t().practice.removed}` : tip.original }),
-    ` · ${errorTypeName(tip.error_type)}`)));
+export function tipList(
+  tips: ReadonlyArray<{ original: string; replacement: string | null; error_type: ErrorType; explanation_vi?: string }>,
+): HTMLElement {
+  // Each tip opens to its Vietnamese explanation: a short line in the chat, the why on demand.
+  return h("ul", { class: "tips" }, ...tips.map((tip) => {
+    const what = [
+      h("strong", { text: tip.replacement !== null ? `${tip.original} → ${tip.replacement || t().practice.removed}` : tip.original }),
+      ` · ${errorTypeName(tip.error_type)}`,
+    ];
+    if (!tip.explanation_vi) return h("li", {}, ...what);
+    return h("li", {}, h("details", {}, h("summary", {}, ...what), h("p", { class: "tip-why", text: tip.explanation_vi })));
+  }));
+}
+
+/**
+ * A button that reads `text()` aloud in English with the system's voices (Web Speech API, no
+ * network), or null where the webview has no speech synthesis (then nothing is offered).
+ */
+export function speakButton(text: () => string, label: string): HTMLButtonElement | null {
+  if (!("speechSynthesis" in window)) return null;
+  const button = h("button", { type: "button", class: "secondary speak", text: label });
+  button.addEventListener("click", () => {
+    window.speechSynthesis.cancel();
+    const utterance = new SpeechSynthesisUtterance(text());
+    utterance.lang = "en-US";
+    utterance.rate = 0.9;
+    const voice = window.speechSynthesis.getVoices().find((v) => v.lang.startsWith("en"));
+    if (voice) utterance.voice = voice;
+    window.speechSynthesis.speak(utterance);
+  });
+  return button;
 }

@@ -137,6 +137,21 @@ test("review: the mistake comes back as a card; the right fix is graded correct"
 test("conversation: a reply streams in, the learner's mistake gets a tip, Stop works", async () => {
   await page.goto(`${base}/#conversation`);
   await page.selectOption("#chat-scenario", "ordering_food");
+  // The scene has a brief in Vietnamese, and the partner opens it.
+  assert.match(await page.textContent("#chat-brief"), /nhân viên phục vụ.*Mục tiêu/);
+  assert.equal(await page.$$eval("#chat-log .msg.assistant", (l) => l.length), 1);
+  assert.match(await page.textContent("#chat-log .msg.assistant"), /Welcome to our café/);
+  // "Giúp em nói câu này": Vietnamese in, an English sentence out (the test model's English is
+  // poor: this checks the plumbing), which "Dùng câu này" puts in the box.
+  await page.fill("#chat-input", "Cho em một ly cà phê sữa đá.");
+  await page.click("#chat-help");
+  await page.waitForSelector("#chat-suggestion:not([hidden])", { timeout: 120_000 });
+  const suggested = await page.textContent("#chat-suggestion-text");
+  assert.ok(suggested.length > 3 && !/[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/i.test(suggested), suggested);
+  assert.match(await page.textContent("#chat-suggestion"), /Em muốn nói: “Cho em một ly cà phê sữa đá\.”/);
+  await page.click("#chat-use-suggestion");
+  assert.equal(await page.inputValue("#chat-input"), suggested);
+  assert.equal(await page.$$eval("#chat-log .msg.user", (l) => l.length), 0, "a suggestion sends nothing");
   await page.fill("#chat-input", "This is an");
   await page.press("#chat-input", "Shift+Enter");
   assert.equal(await page.inputValue("#chat-input"), "This is an\n", "Shift+Enter makes a new line");
@@ -146,8 +161,12 @@ test("conversation: a reply streams in, the learner's mistake gets a tip, Stop w
   assert.ok(await page.isDisabled("#chat-send"), "Send is disabled while the message is in flight");
   await page.waitForSelector("#chat-log .msg.user .tips li");
   assert.match(await page.textContent("#chat-log .msg.user .tips"), /an → a/);
-  await page.waitForSelector("#chat-log .msg.assistant:not(.streaming)", { timeout: 120_000 });
-  assert.ok((await page.textContent("#chat-log .msg.assistant")).trim().length > 0);
+  // A tip opens to its Vietnamese explanation.
+  await page.click("#chat-log .msg.user .tips summary");
+  assert.match(await page.textContent("#chat-log .msg.user .tips .tip-why"), /“a”/);
+  await page.waitForSelector("#chat-send:not([disabled])", { timeout: 120_000 });
+  assert.equal(await page.$$eval("#chat-log .msg.assistant", (l) => l.length), 2);
+  assert.ok((await page.$$eval("#chat-log .msg.assistant", (l) => l[1].textContent)).trim().length > 0);
   // A second message, stopped as soon as it starts streaming: the partial reply is kept.
   await page.fill("#chat-input", "Can you tell me a very long story about your café?");
   // Press Stop at the first streamed piece (in the page, so a fast reply cannot finish first).
@@ -165,8 +184,21 @@ test("conversation: a reply streams in, the learner's mistake gets a tip, Stop w
     document.getElementById("chat-send").click();
   }));
   await page.waitForSelector("#chat-send:not([disabled])");
-  assert.equal(await page.$$eval("#chat-log .msg.assistant", (l) => l.length), 2, "the stopped reply is kept");
+  assert.equal(await page.$$eval("#chat-log .msg.assistant", (l) => l.length), 3, "the stopped reply is kept");
   assert.equal(await page.$$eval("#chat-log .msg.user", (l) => l.length), 2);
+  // The partner's lines can be read aloud (the system's voices; spied on here).
+  await page.evaluate(() => {
+    window.spoken = [];
+    window.speechSynthesis.speak = (u) => window.spoken.push(u.text);
+  });
+  await page.click("#chat-log .msg.assistant .speak");
+  assert.deepEqual(await page.evaluate(() => window.spoken), ["Good morning! Welcome to our café. What would you like to order?"]);
+  // The end of the conversation: a summary of the messages that needed fixing, linked to Review.
+  await page.click("#chat-finish");
+  await page.waitForSelector("#chat-summary:not([hidden])");
+  assert.match(await page.textContent("#chat-summary-count"), /Em đã gửi 2 tin nhắn; [12] tin nhắn có chỗ cần sửa/);
+  assert.match(await page.textContent("#chat-summary"), /This is an test\./);
+  assert.ok(await page.$("#chat-summary-review[href='#review']"));
   await page.screenshot({ path: join(shots, "conversation.png"), fullPage: true });
 });
 
@@ -252,11 +284,12 @@ test("history: the conversation was saved, opens with its tips, and can be delet
   const row = await page.textContent("#conversation-list li[data-conversation]");
   assert.match(row, /This is an test\./);
   assert.match(row, /Gọi đồ ăn/);
-  assert.match(row, /4 tin nhắn/, "both exchanges, the stopped reply included");
+  assert.match(row, /5 tin nhắn/, "the opening line and both exchanges, the stopped reply included");
   await page.click("#conversation-list li[data-conversation] button.link");
   await page.waitForSelector("#conversation-detail .msg.user .tips li");
   assert.match(await page.textContent("#conversation-detail .msg.user .tips"), /an → a/);
-  assert.equal(await page.$$eval("#conversation-detail .msg", (l) => l.length), 4);
+  assert.equal(await page.$$eval("#conversation-detail .msg", (l) => l.length), 5);
+  assert.match(await page.textContent("#conversation-detail .msg.assistant"), /Welcome to our café/);
   await page.screenshot({ path: join(shots, "conversation-history.png"), fullPage: true });
   page.once("dialog", (d) => d.accept());
   await page.click("#delete-conversation");
@@ -319,6 +352,19 @@ test("settings: the language toggle switches the whole window and is remembered"
   assert.equal(await page.textContent("#nav-practice"), "Practice");
   assert.match(await page.textContent("#about"), /CEFR-J Wordlist/);
   await page.screenshot({ path: join(shots, "settings-en.png"), fullPage: true });
+  // The English UI is English throughout: the score's reason, the type tags, the errors.
+  await page.goto(`${base}/#practice`);
+  await page.fill("#sentence", "She don't like apples.");
+  await page.click("#check");
+  await page.waitForSelector("#result:not([hidden]) .gauge", { timeout: 120_000 });
+  assert.match(await page.textContent("#fluency-reason"), /^Your sentence/);
+  assert.match(await page.textContent("#explanations"), /Subject–verb agreement/);
+  await page.fill("#sentence", "   ");
+  await page.click("#check");
+  await page.waitForSelector("#check-error:not([hidden])");
+  assert.match(await page.textContent("#check-error"), /The text is empty/);
+  await page.goto(`${base}/#settings`);
+  await page.waitForSelector("#lang-vi");
   await page.check("#lang-vi");
   assert.equal(await page.textContent("#nav-practice"), "Luyện tập");
 });

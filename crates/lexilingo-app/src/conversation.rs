@@ -7,7 +7,9 @@
 use lexilingo_core::engine::{CancellationToken, ChatMessage, Role};
 use lexilingo_core::language::cefr::CefrLevel;
 use lexilingo_core::store::{Conversation, ConversationSummary, NewConversation};
-use lexilingo_core::tasks::{CorrectionResult, DialogueReply, DialogueSettings, Scenario};
+use lexilingo_core::tasks::{
+    CorrectionResult, DialogueReply, DialogueSettings, Scenario, Suggestion,
+};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -27,7 +29,9 @@ pub struct TurnRequest {
     /// The learner's level.
     #[serde(default = "default_level")]
     pub level: CefrLevel,
-    /// The messages so far (the partner sees them; they are already saved).
+    /// The messages so far, which the partner sees. Already saved when `conversation_id` names
+    /// a saved conversation; otherwise (a new conversation, whose history is the partner's
+    /// opening line) saved with this turn.
     #[serde(default)]
     pub history: Vec<ChatMessage>,
     /// What the learner wrote.
@@ -38,6 +42,23 @@ pub struct TurnRequest {
     /// Sampling seed for the reply (a fixed one by default).
     #[serde(default)]
     pub seed: Option<u32>,
+}
+
+/// "Giúp em nói câu này": what the learner wants to say, and the scene it is for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[ts(export)]
+pub struct SuggestRequest {
+    /// What the learner wants to say, usually in Vietnamese.
+    pub text: String,
+    /// The situation.
+    #[serde(default)]
+    pub scenario: Scenario,
+    /// The learner's level: the suggestion keeps to it.
+    #[serde(default = "default_level")]
+    pub level: CefrLevel,
+    /// The conversation so far (its last messages are the context).
+    #[serde(default)]
+    pub history: Vec<ChatMessage>,
 }
 
 fn default_level() -> CefrLevel {
@@ -68,6 +89,19 @@ pub struct ConversationTurn {
 }
 
 impl App {
+    /// An English sentence, at the learner's level, for what they want to say. Nothing is
+    /// saved: the learner still writes (and is checked on) the message they send.
+    pub async fn suggest(
+        &self,
+        req: &SuggestRequest,
+        cancel: &CancellationToken,
+    ) -> Result<Suggestion, AppError> {
+        let tutor = self.tutor().await?;
+        Ok(tutor
+            .suggest_english(&req.text, &req.history, req.scenario, req.level, cancel)
+            .await?)
+    }
+
     /// The partner's reply to `req.message`, streamed through `on_text`; then the message is
     /// checked and the exchange saved. The reply comes first because the learner waits for
     /// it; the check runs on the same model right after. A cancelled reply still saves the
@@ -110,7 +144,18 @@ impl App {
         };
         let latency = started.elapsed().as_millis() as u64;
         let model_id = tutor.engine().model_id();
-        let mut turns = vec![(Role::User, message)];
+        // A new conversation keeps what the partner saw before the learner's first message
+        // (the scene's opening line): nothing has saved it yet. A conversation already saved
+        // has its history.
+        let mut turns: Vec<(Role, String)> = if req.conversation_id.is_none() {
+            req.history
+                .iter()
+                .map(|m| (m.role, m.content.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        turns.push((Role::User, message));
         if !reply.reply.trim().is_empty() {
             turns.push((Role::Assistant, reply.reply.clone()));
         }

@@ -43,7 +43,7 @@ mod records;
 mod review;
 mod settings;
 
-pub use conversation::{ConversationTurn, TurnRequest};
+pub use conversation::{ConversationTurn, SuggestRequest, TurnRequest};
 pub use error::{AppError, ErrorCode};
 pub use history::ExportFile;
 pub use practice::Practiced;

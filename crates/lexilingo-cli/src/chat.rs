@@ -32,7 +32,18 @@ pub async fn run(app: App, args: &ChatArgs, json: bool) -> anyhow::Result<()> {
             request.scenario.as_str(),
             request.level
         );
+        eprintln!("{}", request.scenario.brief_vi());
     }
+    // The partner opens the scene; the line is saved with the first exchange.
+    let opening = request.scenario.opening();
+    if json {
+        println!("{}", serde_json::json!({ "opening": opening }));
+    } else {
+        println!("{opening}");
+    }
+    request
+        .history
+        .push(ChatMessage::new(Role::Assistant, opening.to_string()));
     let (tx, mut rx) = tokio::sync::mpsc::channel::<String>(4);
     std::thread::spawn(move || {
         let stdin = std::io::stdin();

@@ -270,6 +270,31 @@ fn tutor_and_history_endpoints_with_curl() {
     );
     assert_eq!(code, 200, "{body}");
     conforms("post", "/v1/tutor/dialogue", code, &body);
+    // "Giúp em nói câu này" with the real model: an English sentence (the 135M model's is
+    // poor; this checks the plumbing and the answer's shape), nothing saved.
+    let (code, _, body) = post(
+        base,
+        "/v1/conversations/suggest",
+        r#"{"text":"Cho em một ly cà phê sữa đá.","scenario":"ordering_food","level":"A2"}"#,
+    );
+    assert_eq!(code, 200, "{body}");
+    conforms("post", "/v1/conversations/suggest", code, &body);
+    let english = json(&body)["english"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        lexilingo_core::language::sentences::split(&english).len() == 1,
+        "one English sentence: {english}"
+    );
+    let (code, _, body) = post(
+        base,
+        "/v1/tutor/sentences",
+        r#"{"text":"Mr. Nam is my teacher. He teach English.\nI am student"}"#,
+    );
+    assert_eq!(code, 200, "{body}");
+    conforms("post", "/v1/tutor/sentences", code, &body);
+    assert_eq!(json(&body)["sentences"].as_array().map(Vec::len), Some(3));
     let (code, _, _) = curl(&["-X", "DELETE", &format!("{base}/v1/history"), "-H", &auth()]);
     assert_eq!(code, 400, "clearing needs confirmation");
     let (code, _, _) = curl(&[

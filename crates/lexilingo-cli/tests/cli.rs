@@ -193,6 +193,15 @@ fn chat_survives_a_killed_worker() {
     let stderr_text =
         std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
 
+    // The partner opens the scene before the learner writes anything.
+    let opening: serde_json::Value =
+        serde_json::from_str(&lines.next().expect("a line").expect("read")).expect("JSON line");
+    assert!(
+        opening["opening"]
+            .as_str()
+            .is_some_and(|o| o.ends_with('?')),
+        "{opening}"
+    );
     let mut say = |text: &str| -> serde_json::Value {
         writeln!(stdin, "{text}").expect("write");
         stdin.flush().expect("flush");
@@ -246,8 +255,13 @@ fn chat_survives_a_killed_worker() {
     let turns = conversation.expect("the conversation was saved").turns;
     let roles: Vec<_> = turns.iter().map(|t| t.role).collect();
     use lexilingo_core::engine::Role::{Assistant, User};
-    assert_eq!(roles, [User, Assistant, User, Assistant]);
-    assert_eq!(turns[2].content, "I like coffee.");
+    assert_eq!(
+        roles,
+        [Assistant, User, Assistant, User, Assistant],
+        "the opening line is saved with the first exchange"
+    );
+    assert_eq!(turns[0].content, opening["opening"].as_str().unwrap_or(""));
+    assert_eq!(turns[3].content, "I like coffee.");
 }
 
 fn run_ok(cmd: &mut Command) -> String {

@@ -43,6 +43,23 @@ pub(super) async fn conversations_save(
     Ok(Json(Saved { id }))
 }
 
+/// Help me say this
+///
+/// "Giúp em nói câu này": an English sentence at the learner's level for what they want to
+/// say (typed in Vietnamese), in the scene. Nothing is saved.
+#[utoipa::path(post, path = "/v1/conversations/suggest", tag = "conversations", request_body = SuggestRequest,
+    responses((status = 200, description = "The suggestion", body = lexilingo_core::tasks::Suggestion)))]
+pub(super) async fn conversations_suggest(
+    State(state): State<Shared>,
+    ApiJson(body): ApiJson<SuggestRequest>,
+) -> ApiResult<Response> {
+    let suggestion = on_app(&state, move |app, cancel| async move {
+        app.suggest(&body, &cancel).await
+    })
+    .await?;
+    Ok(Json(suggestion).into_response())
+}
+
 /// A conversation turn
 ///
 /// One learner message: the partner's reply as server-sent events (`{"token": …}` per piece),

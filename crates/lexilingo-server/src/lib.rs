@@ -47,7 +47,7 @@ use lexilingo_app::host::active::{EngineSettings, TutorSource};
 use lexilingo_app::host::model_service::ModelService;
 use lexilingo_app::host::model_service::{DownloadStatus, ModelsOverview};
 use lexilingo_app::host::relocate::MoveReport;
-use lexilingo_app::{App, AppError, DailyGoal, ErrorCode, Practiced, TurnRequest};
+use lexilingo_app::{App, AppError, DailyGoal, ErrorCode, Practiced, SuggestRequest, TurnRequest};
 use lexilingo_core::engine::{
     CancellationToken, ChatMessage, GenerateRequest, ModelInfo, Role, StopReason,
 };
@@ -321,6 +321,7 @@ fn api_router() -> OpenApiRouter<Shared> {
         .routes(routes!(models_activate))
         .routes(routes!(conversations_list, conversations_save))
         .routes(routes!(conversations_turn))
+        .routes(routes!(conversations_suggest))
         .routes(routes!(conversations_get, conversations_delete))
         .routes(routes!(engine_settings_get, engine_settings_put))
         .routes(routes!(daily_goal_put))

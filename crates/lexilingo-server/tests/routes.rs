@@ -498,6 +498,15 @@ async fn answers_match_the_documented_schemas() {
         ),
         (
             Method::POST,
+            "/v1/conversations/suggest",
+            "/v1/conversations/suggest",
+            Some(
+                json!({ "text": "Cho em một ly cà phê sữa đá.", "scenario": "ordering_food", "level": "A2" }),
+            ),
+            Some(&token),
+        ),
+        (
+            Method::POST,
             "/v1/conversations",
             "/v1/conversations",
             Some(json!({ "scenario": "cafe", "level": "A2",
@@ -528,5 +537,5 @@ async fn answers_match_the_documented_schemas() {
             .unwrap_or_else(|e| panic!("{method} {uri} ({status}): {e}\n{answer}"));
         checked += 1;
     }
-    assert_eq!(checked, 25);
+    assert_eq!(checked, 26);
 }

@@ -17,6 +17,10 @@ score: number,
  */
 reason: string, 
 /**
+ * The same in English, for the English UI ([`reason_en`]).
+ */
+reason_en: string, 
+/**
  * The model's own rating, in steps of 0.5, before calibration.
  */
 model_score: number | null, };

@@ -20,7 +20,9 @@ scenario: Scenario,
  */
 level: CefrLevel, 
 /**
- * The messages so far (the partner sees them; they are already saved).
+ * The messages so far, which the partner sees. Already saved when `conversation_id` names
+ * a saved conversation; otherwise (a new conversation, whose history is the partner's
+ * opening line) saved with this turn.
  */
 history: Array<ChatMessage>, 
 /**

@@ -9,9 +9,10 @@ import type { ConversationTurn } from "../bindings/ConversationTurn";
 import type { CefrLevel } from "../bindings/CefrLevel";
 import type { Hint } from "../bindings/Hint";
 import type { Scenario } from "../bindings/Scenario";
-import { h, tipList } from "../dom";
+import { SCENARIO_TEXTS } from "../bindings/ScenarioTexts";
+import { h, nodes, speakButton, tipList } from "../dom";
 import { clearError, showError } from "../errors";
-import { t } from "../i18n";
+import { lang, t } from "../i18n";
 import { LEVELS } from "../labels";
 
 const SCENARIOS: Scenario[] = ["small_talk", "ordering_food", "job_interview", "travel", "shopping"];
@@ -45,24 +46,52 @@ export function conversationScreen(root: HTMLElement): void {
   const level = h("select", { id: "chat-level" },
     ...LEVELS.map((l) => h("option", { value: l, text: l, selected: l === kept.level })));
   const restart = h("button", { type: "button", class: "secondary", id: "chat-restart", text: s.restart });
+  const finish = h("button", { type: "button", class: "secondary", id: "chat-finish", text: s.finish });
+  const summary = h("section", { id: "chat-summary", class: "panel", hidden: true, "aria-live": "polite" });
+  // Who the partner is and what to achieve, in the UI's language.
+  const brief = h("p", { id: "chat-brief", class: "panel brief" });
+  const showBrief = () => {
+    brief.textContent = SCENARIO_TEXTS[kept.scenario].brief[lang() === "vi" ? 0 : 1];
+  };
+  showBrief();
+  // The partner opens the scene: a new conversation starts with its line (sent to the model
+  // as history, and saved with the first exchange).
+  const open = () => {
+    kept.history = [{ role: "assistant", content: SCENARIO_TEXTS[kept.scenario].opening }];
+    kept.tips = [];
+    kept.corrected = [];
+    kept.stopped = [];
+    kept.saved = null;
+  };
+  if (kept.history.length === 0) open();
   const log = h("ol", { id: "chat-log", class: "chat", "aria-live": "polite" });
   const input = h("textarea", { id: "chat-input", rows: 2, maxlength: 1000, placeholder: s.placeholder, "aria-label": s.yourMessage });
   const send = h("button", { type: "submit", id: "chat-send", text: s.send });
   const stop = h("button", { type: "button", id: "chat-stop", class: "secondary", text: s.stop, hidden: true });
-  const form = h("form", { id: "chat-form" }, input, h("div", { class: "actions" }, send, stop));
+  // "Giúp em nói câu này": the learner types in Vietnamese; the partner suggests English.
+  const help = h("button", { type: "button", id: "chat-help", class: "secondary", text: s.help, title: s.helpHow });
+  const suggestion = h("div", { id: "chat-suggestion", class: "panel", hidden: true, "aria-live": "polite" });
+  const helpError = h("p", { id: "chat-help-error", class: "inline-error", role: "alert", hidden: true });
+  const form = h("form", { id: "chat-form" }, input, h("div", { class: "actions" }, send, help, stop), helpError, suggestion);
   root.replaceChildren(
     h("h2", { text: s.title }),
     h("div", { class: "filters" },
       h("label", {}, s.scenario, scenario),
-      h("label", {}, s.level, level),
-      h("div", {}, restart)),
+      h("label", {}, s.level, level)),
+    h("div", { class: "actions" }, finish, restart),
+    brief,
     log,
     form,
+    summary,
   );
 
   const bubble = (m: ChatMessage, tips: Hint[] = [], stopped = false, corrected: string | null = null) => {
     const li = h("li", { class: `msg ${m.role}` }, h("p", { class: "msg-text", text: m.content }));
     if (stopped) li.append(h("p", { class: "msg-stopped muted", text: s.stopped }));
+    if (m.role === "assistant") {
+      const speak = speakButton(() => m.content, s.readAloud);
+      if (speak) li.append(speak);
+    }
     if (tips.length) li.append(tipList(tips));
     if (corrected) li.append(h("p", { class: "msg-corrected" }, h("strong", { text: `${s.corrected} ` }), corrected));
     return li;
@@ -75,16 +104,73 @@ export function conversationScreen(root: HTMLElement): void {
   };
   redraw();
 
-  scenario.addEventListener("change", () => (kept.scenario = scenario.value as Scenario));
+  scenario.addEventListener("change", () => {
+    kept.scenario = scenario.value as Scenario;
+    showBrief();
+    // Before the learner has written anything, the new scene opens with its own line.
+    if (!kept.history.some((m) => m.role === "user")) {
+      open();
+      redraw();
+    }
+  });
   level.addEventListener("change", () => (kept.level = level.value));
   restart.addEventListener("click", () => {
-    kept.history = [];
-    kept.tips = [];
-    kept.corrected = [];
-    kept.stopped = [];
-    kept.saved = null;
+    open();
     redraw();
+    summary.hidden = true;
     input.focus();
+  });
+  // The end of a conversation: what the learner wrote that needed fixing, with the fix. Those
+  // the tutor was sure of are already Review cards; the summary says so and links there.
+  finish.addEventListener("click", () => {
+    const mistakes = kept.history
+      .map((m, i) => ({ m, i }))
+      .filter(({ m, i }) => m.role === "user" && (kept.corrected[i] || (kept.tips[i] ?? []).some((tip) => !tip.optional)));
+    const sent = kept.history.filter((m) => m.role === "user").length;
+    summary.replaceChildren(...nodes(
+      h("h3", { text: s.summaryTitle }),
+      h("p", { id: "chat-summary-count", text: s.summaryCount(sent, mistakes.length) }),
+      mistakes.length
+        ? h("ol", { class: "cards" }, ...mistakes.map(({ m, i }) => h("li", { class: "card" },
+          h("p", { class: "msg-text", text: m.content }),
+          kept.corrected[i] ? h("p", { class: "msg-corrected" }, h("strong", { text: `${s.corrected} ` }), kept.corrected[i]!) : null,
+          (kept.tips[i] ?? []).length ? tipList(kept.tips[i]) : null)))
+        : h("p", { text: s.summaryClean }),
+      mistakes.length ? h("p", {}, `${s.summaryReview} `, h("a", { href: "#review", id: "chat-summary-review", text: s.openReview })) : null,
+    ));
+    summary.hidden = false;
+    summary.scrollIntoView({ block: "nearest" });
+  });
+
+  help.addEventListener("click", async () => {
+    const wanted = input.value.trim();
+    clearError(helpError);
+    if (!wanted) {
+      showError(s.helpEmpty, helpError);
+      input.focus();
+      return;
+    }
+    help.disabled = true;
+    help.textContent = s.helping;
+    try {
+      const r = await api.suggest({ text: wanted, scenario: kept.scenario, level: kept.level as CefrLevel, history: kept.history }).result;
+      const use = h("button", { type: "button", id: "chat-use-suggestion", text: s.useSuggestion });
+      use.addEventListener("click", () => {
+        input.value = r.english;
+        suggestion.hidden = true;
+        input.focus();
+      });
+      suggestion.replaceChildren(
+        h("p", { class: "muted", text: s.youWanted(r.wanted) }),
+        h("p", { id: "chat-suggestion-text", class: "msg-text", text: r.english }),
+        h("div", { class: "actions" }, use, speakButton(() => r.english, s.readAloud)));
+      suggestion.hidden = false;
+    } catch (e) {
+      showError(e, helpError);
+    } finally {
+      help.disabled = false;
+      help.textContent = s.help;
+    }
   });
 
   let running: Running<ConversationTurn> | null = null;

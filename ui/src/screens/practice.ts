@@ -7,7 +7,7 @@ import type { AnalyzeResult } from "../bindings/AnalyzeResult";
 import type { Practiced } from "../bindings/Practiced";
 import type { Hint } from "../bindings/Hint";
 import type { SentenceSpan } from "../bindings/SentenceSpan";
-import { h, nodes, renderDiff } from "../dom";
+import { h, nodes, renderDiff, speakButton } from "../dom";
 import { lang, t } from "../i18n";
 import { LEVELS, errorTypeName } from "../labels";
 import { showError, clearError } from "../errors";
@@ -357,7 +357,7 @@ export function renderResult(section: HTMLElement, r: AnalyzeResult, again?: (se
         { class: "panel" },
         h("h3", { text: s.fluency }),
         gauge(r.fluency.score),
-        h("p", { id: "fluency-reason", text: r.fluency.reason }),
+        h("p", { id: "fluency-reason", text: lang() === "en" && r.fluency.reason_en ? r.fluency.reason_en : r.fluency.reason }),
       ),
       h(
         "div",
@@ -368,7 +368,8 @@ export function renderResult(section: HTMLElement, r: AnalyzeResult, again?: (se
         legend,
       ),
     ),
-    h("div", { class: "panel" }, h("h3", { text: s.correction }), diff, correctionActions(r, again)),
+    h("div", { class: "panel" }, h("h3", { text: s.correction }), diff, correctionActions(r, again),
+      speakButton(() => r.correction.corrected, s.readAloud)),
     cards.length ? h("div", { class: "panel" }, h("h3", { text: s.explanations }), h("ol", { id: "explanations", class: "cards" }, ...cards)) : null,
     h("p", { class: "muted", text: s.took(r.timings_ms.total) }),
   ));

@@ -23,6 +23,9 @@ pub struct FluencyResult {
     /// one-line reason was English a Vietnamese learner may not read, and writing it made the
     /// rating several times slower than the score alone.
     pub reason: String,
+    /// The same in English, for the English UI ([`reason_en`]).
+    #[serde(default)]
+    pub reason_en: String,
     /// The model's own rating, in steps of 0.5, before calibration.
     #[serde(default)]
     pub model_score: Option<f32>,
@@ -81,6 +84,7 @@ pub fn parse(answer: serde_json::Value) -> Result<FluencyResult, ParseError> {
     Ok(FluencyResult {
         score: a.score as f32,
         model_score: None,
+        reason_en: reason.clone(),
         reason,
     })
 }
@@ -150,6 +154,7 @@ impl Tutor {
             score,
             model_score: Some(signals.rating.score),
             reason: reason_vi(score, mistakes),
+            reason_en: reason_en(score, mistakes),
         })
     }
 
@@ -216,19 +221,69 @@ impl Tutor {
     }
 }
 
+/// The words of a reason in one language.
+struct ReasonTexts {
+    /// From the best band (4.5 and up) to the worst (below 1.5).
+    bands: [&'static str; 5],
+    /// No mistake found, and the score is good.
+    clean: &'static str,
+    /// No mistake found, but the score is low.
+    whole_sentence: &'static str,
+    /// "N things to fix: kinds."
+    fixes: fn(usize, &str) -> String,
+    /// An error type's name.
+    name: fn(ErrorType) -> &'static str,
+}
+
+const VI: ReasonTexts = ReasonTexts {
+    bands: [
+        "Câu của em tự nhiên và dễ hiểu.",
+        "Câu của em khá tốt.",
+        "Câu của em hiểu được nhưng chưa thật tự nhiên.",
+        "Câu của em còn khó hiểu với người đọc.",
+        "Câu này còn rất khó hiểu, em thử viết lại ngắn và đơn giản hơn nhé.",
+    ],
+    clean: "Không thấy lỗi ngữ pháp hay chính tả nào.",
+    whole_sentence: "Lỗi không nằm ở một từ cụ thể: em xem lại cách sắp xếp cả câu nhé.",
+    fixes: |n, kinds| format!("Có {n} chỗ cần sửa: {kinds}."),
+    name: ErrorType::name_vi,
+};
+
+const EN: ReasonTexts = ReasonTexts {
+    bands: [
+        "Your sentence is natural and clear.",
+        "Your sentence is quite good.",
+        "Your sentence can be understood but does not sound natural yet.",
+        "Your sentence is still hard for a reader to follow.",
+        "This sentence is very hard to understand; try writing it shorter and simpler.",
+    ],
+    clean: "No grammar or spelling mistakes found.",
+    whole_sentence: "The problem is not one word: look again at how the whole sentence is built.",
+    fixes: |n, kinds| {
+        let things = if n == 1 { "thing" } else { "things" };
+        format!("{n} {things} to fix: {kinds}.")
+    },
+    name: ErrorType::name_en,
+};
+
 /// A one-line Vietnamese reason for `score`: its band, then the kinds of mistakes found (each
 /// kind once, in the order found), in the tutor's voice (the learner is "em").
 pub fn reason_vi(score: f32, mistakes: &[ErrorType]) -> String {
-    let band = if score >= 4.5 {
-        "Câu của em tự nhiên và dễ hiểu."
-    } else if score >= 3.5 {
-        "Câu của em khá tốt."
-    } else if score >= 2.5 {
-        "Câu của em hiểu được nhưng chưa thật tự nhiên."
-    } else if score >= 1.5 {
-        "Câu của em còn khó hiểu với người đọc."
-    } else {
-        "Câu này còn rất khó hiểu, em thử viết lại ngắn và đơn giản hơn nhé."
+    reason(&VI, score, mistakes)
+}
+
+/// [`reason_vi`] in English, for the English UI: the same bands and the same kinds.
+pub fn reason_en(score: f32, mistakes: &[ErrorType]) -> String {
+    reason(&EN, score, mistakes)
+}
+
+fn reason(texts: &ReasonTexts, score: f32, mistakes: &[ErrorType]) -> String {
+    let band = match score {
+        s if s >= 4.5 => texts.bands[0],
+        s if s >= 3.5 => texts.bands[1],
+        s if s >= 2.5 => texts.bands[2],
+        s if s >= 1.5 => texts.bands[3],
+        _ => texts.bands[4],
     };
     let mut kinds: Vec<ErrorType> = Vec::new();
     for m in mistakes {
@@ -237,15 +292,21 @@ pub fn reason_vi(score: f32, mistakes: &[ErrorType]) -> String {
         }
     }
     if kinds.is_empty() {
-        return if score >= 3.5 {
-            format!("{band} Không thấy lỗi ngữ pháp hay chính tả nào.")
+        let rest = if score >= 3.5 {
+            texts.clean
         } else {
-            format!("{band} Lỗi không nằm ở một từ cụ thể: em xem lại cách sắp xếp cả câu nhé.")
+            texts.whole_sentence
         };
+        return format!("{band} {rest}");
     }
-    let names: Vec<String> = kinds.iter().map(|k| k.name_vi().to_lowercase()).collect();
-    let count = mistakes.len();
-    format!("{band} Có {count} chỗ cần sửa: {}.", names.join(", "))
+    let names: Vec<String> = kinds
+        .iter()
+        .map(|k| (texts.name)(*k).to_lowercase())
+        .collect();
+    format!(
+        "{band} {}",
+        (texts.fixes)(mistakes.len(), &names.join(", "))
+    )
 }
 
 /// The request for the model's rating, with or without its one-line reason.
@@ -283,6 +344,7 @@ pub(crate) fn rating_result(generation: &Generation, reason: bool) -> Result<Flu
     Ok(FluencyResult {
         score: score as f32,
         reason: String::new(),
+        reason_en: String::new(),
         model_score: None,
     })
 }
@@ -339,6 +401,18 @@ mod tests {
         // A low score without a located mistake must not claim the sentence is error-free.
         let r = reason_vi(1.0, &[]);
         assert!(!r.contains("Không thấy lỗi"), "{r}");
+    }
+
+    #[test]
+    fn the_english_reason_says_the_same() {
+        let r = reason_en(3.0, &[ErrorType::Article, ErrorType::Spelling]);
+        assert!(r.starts_with("Your sentence can be understood"), "{r}");
+        assert!(
+            r.ends_with("2 things to fix: article (a / an / the), spelling."),
+            "{r}"
+        );
+        assert!(reason_en(4.8, &[]).contains("No grammar or spelling mistakes"));
+        assert!(reason_en(3.8, &[ErrorType::Spelling]).contains("1 thing to fix: spelling."));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod dialogue;
 pub mod explanation;
 pub mod fluency;
 pub mod review;
+pub mod suggest;
 pub mod vocabulary;
 
 use serde::de::DeserializeOwned;
@@ -25,6 +26,7 @@ pub use correction::{Candidates, CorrectionResult, CorrectionSource};
 pub use dialogue::{max_sentences, Cut, DialogueReply, DialogueSettings, ReplyGuard, Scenario};
 pub use explanation::Explanation;
 pub use fluency::{FluencyResult, FluencySignals};
+pub use suggest::Suggestion;
 pub use vocabulary::VocabularyResult;
 
 /// The tutor: the tasks, run on one engine.
