@@ -80,20 +80,30 @@ export function tipList(
   }));
 }
 
+/** Whether the system has an English voice (the list may fill in after the page loads). */
+function hasEnglishVoice(): boolean {
+  return window.speechSynthesis.getVoices().some((v) => v.lang.toLowerCase().startsWith("en"));
+}
+
 /**
  * A button that reads `text()` aloud in English with the system's voices (Web Speech API, no
- * network), or null where the webview has no speech synthesis (then nothing is offered).
+ * network), or null where the webview has no speech synthesis. It stays hidden while the
+ * system has no English voice: a button that says nothing would only confuse.
  */
 export function speakButton(text: () => string, label: string): HTMLButtonElement | null {
   if (!("speechSynthesis" in window)) return null;
   const button = h("button", { type: "button", class: "secondary speak", text: label });
+  button.hidden = !hasEnglishVoice();
+  if (button.hidden) {
+    window.speechSynthesis.addEventListener("voiceschanged", () => (button.hidden = !hasEnglishVoice()), { once: true });
+  }
   button.addEventListener("click", () => {
     window.speechSynthesis.cancel();
     const utterance = new SpeechSynthesisUtterance(text());
     utterance.lang = "en-US";
     utterance.rate = 0.9;
     const voice = window.speechSynthesis.getVoices().find((v) => v.lang.startsWith("en"));
-    if (voice) utterance.voice = voice;
+    if (voice instanceof SpeechSynthesisVoice) utterance.voice = voice;
     window.speechSynthesis.speak(utterance);
   });
   return button;

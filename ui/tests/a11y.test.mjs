@@ -127,5 +127,9 @@ test("at 480 px the navigation is one row of one-line labels, with no empty band
   const header = await page.evaluate(() => document.querySelector("header.top").getBoundingClientRect().top);
   assert.ok(header >= 0 && header < 5, `the header scrolled away (top ${header})`);
   await page.screenshot({ path: join(shots, "practice-480.png"), fullPage: false });
+  // This Chromium has no English voice: no read-aloud button is offered.
+  await show(page, "conversation");
+  await page.waitForSelector("#chat-log .msg.assistant");
+  assert.ok(await page.$$eval(".speak", (l) => l.every((b) => b.hidden)), "a read-aloud button without a voice");
   await page.close();
 });

@@ -28,6 +28,11 @@ before(async () => {
   ({ child: server, url: base, token } = await startServer());
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  // Headless Chromium has no system voices; give it one English voice so the read-aloud
+  // buttons show (a11y.test.mjs checks they stay hidden without one).
+  await page.addInitScript(() => {
+    window.speechSynthesis.getVoices = () => [{ lang: "en-US", name: "Test English", default: true, localService: true, voiceURI: "test" }];
+  });
   mkdirSync(shots, { recursive: true });
 });
 
