@@ -65,7 +65,7 @@ fn check_in(
                 .filter_map(|s| check(doc, s, value, at).err())
                 .collect();
             let matched = options.len() - errors.len();
-            if matched == 0 || (key == "oneOf" && matched > 1 && !is_null_or_ref_pair(options)) {
+            if matched == 0 || (key == "oneOf" && matched > 1) {
                 return Err(format!(
                     "{at}: {value} matches {matched} of the {key} options: {errors:?}"
                 ));
@@ -126,14 +126,6 @@ fn check_in(
         }
     }
     Ok(())
-}
-
-/// utoipa writes an optional reference as `oneOf: [null, $ref]`; `null` matches one side.
-fn is_null_or_ref_pair(options: &[Value]) -> bool {
-    options.len() == 2
-        && options
-            .iter()
-            .any(|o| o.get("type") == Some(&Value::from("null")))
 }
 
 fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
