@@ -436,12 +436,6 @@ mod ui_texts {
             ));
         }
         out.push_str("};\n");
-        let dir = std::env::var("TS_RS_EXPORT_DIR").unwrap_or_else(|_| {
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/src/bindings").into()
-        });
-        let path = std::path::Path::new(&dir).join("ScenarioTexts.ts");
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(out.as_str()) {
-            std::fs::write(&path, out).expect("write the UI's scenario texts");
-        }
+        crate::write_ui_binding("ScenarioTexts.ts", &out);
     }
 }
