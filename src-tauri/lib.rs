@@ -39,6 +39,9 @@ macro_rules! handlers {
             commands::conversation_get,
             commands::conversation_delete,
             commands::suggest_sentence,
+            commands::drill_start,
+            commands::drill_item,
+            commands::drill_answer,
         ]
     };
 }

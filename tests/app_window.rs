@@ -335,6 +335,31 @@ fn window_checks_a_sentence_with_the_real_model() {
         "the conversation's mistake never came back in Review (cards: {seen:?})"
     );
 
+    // "Luyện lỗi này" from Progress: a drill of a mistake the learner made, through the
+    // window's commands (drill_start, drill_item, drill_answer).
+    wd.script("location.hash = '#progress'; return true;");
+    wd.wait_for(
+        "return !!document.querySelector('#error-links button[data-drill]');",
+        "a drill button beside the top mistakes",
+        Duration::from_secs(30),
+    );
+    wd.script("document.querySelector('#error-links button[data-drill]').click(); return true;");
+    wd.wait_for(
+        "return !!document.getElementById('drill-sentence') || !!document.getElementById('drill-done');",
+        "a drill sentence (or the drill's end)",
+        Duration::from_secs(180),
+    );
+    if wd.script("return !!document.getElementById('drill-sentence');") == Value::Bool(true) {
+        // Left as it was, the sentence is wrong: graded by the item's edits.
+        wd.script("document.getElementById('drill-check').click(); return true;");
+        wd.wait_for(
+            "const f = document.getElementById('drill-feedback'); return !!f && /Chưa đúng/.test(f.textContent);",
+            "the drill's feedback on an unchanged sentence",
+            Duration::from_secs(60),
+        );
+    }
+    wd.script("location.hash = '#practice'; return true;");
+
     // A second launch on the same data folder shows this window and exits at once, instead of
     // starting a second engine over the same history.
     let started = std::time::Instant::now();

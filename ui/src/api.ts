@@ -33,6 +33,12 @@ import type { DailyGoal } from "./bindings/DailyGoal";
 import type { SentenceSpan } from "./bindings/SentenceSpan";
 import type { SuggestRequest } from "./bindings/SuggestRequest";
 import type { Suggestion } from "./bindings/Suggestion";
+import type { Drill } from "./bindings/Drill";
+import type { DrillAnswer } from "./bindings/DrillAnswer";
+import type { DrillFeedback } from "./bindings/DrillFeedback";
+import type { DrillItemRequest } from "./bindings/DrillItemRequest";
+import type { NewDrillItem } from "./bindings/NewDrillItem";
+import type { ErrorType } from "./bindings/ErrorType";
 
 /**
  * An error as the UI shows it: the backend's typed code (`ErrorCode`, generated from the Rust
@@ -260,6 +266,9 @@ const COMMANDS = {
   conversation_delete: { method: "DELETE", path: (a) => `/v1/conversations/${a.id}` },
   review_due: { method: "GET", path: (a) => `/v1/review/due?limit=${a.limit}` },
   review_answer: { method: "POST", path: (a) => `/v1/review/${a.attemptId}`, body: (a) => ({ answer: a.answer }) },
+  drill_start: { method: "POST", path: () => "/v1/drills", body: (a) => a.request },
+  drill_item: { method: "POST", path: () => "/v1/drills/item", body: (a) => a.request },
+  drill_answer: { method: "POST", path: () => "/v1/drills/answer", body: (a) => a.request },
   progress_stats: { method: "GET", path: (a) => `/v1/stats?utc_offset_minutes=${a.utcOffsetMinutes}` },
   models_overview: { method: "GET", path: () => "/v1/models/overview" },
   model_download: { method: "POST", path: () => "/v1/models/download", body: (a) => ({ id: a.id }), unwrap: () => undefined },
@@ -418,6 +427,12 @@ export const api = {
   reviewDue: (limit: number): Promise<DueCard[]> => backend.call("review_due", { limit }),
   reviewAnswer: (attemptId: number, answer: string): Promise<ReviewFeedback> =>
     backend.call("review_answer", { attemptId, answer }),
+
+  /** "Luyện lỗi này": the learner's own sentences with one type of mistake. */
+  drill: (errorType: ErrorType): Promise<Drill> => backend.call("drill_start", { request: { error_type: errorType } }),
+  /** One more drill sentence, written by the model and checked by the tutor. Cancellable. */
+  drillItem: (request: DrillItemRequest): Running<NewDrillItem> => backend.running("drill_item", { request }),
+  drillAnswer: (request: DrillAnswer): Promise<DrillFeedback> => backend.call("drill_answer", { request }),
 
   /** Catalog, installed models, the download. */
   models: (): Promise<ModelsOverview> => backend.call("models_overview"),

@@ -92,6 +92,11 @@ for (const lang of ["vi", "en"]) {
         assert.equal(await page.getAttribute("html", "lang"), lang);
         for (const v of await axe(page)) found.push(`#${screen}: ${v}`);
       }
+      // A drill of the learner's own mistake ("Luyện lỗi này" from Progress).
+      await show(page, "progress");
+      await page.click("#error-links button[data-drill]");
+      await page.waitForSelector("#drill-sentence");
+      for (const v of await axe(page)) found.push(`#review (drill): ${v}`);
       // A checked sentence: the result view (gauge, word levels, diff, explanations).
       await show(page, "practice");
       await page.fill("#sentence", "She don't like apples.");

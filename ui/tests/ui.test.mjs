@@ -283,6 +283,76 @@ test("history: the attempt is listed, searchable, opens, and progress charts it"
   assert.notEqual(await page.$eval("#history-type", (e) => e.value), "");
 });
 
+test("drill: 'Luyện lỗi này' from Progress starts with the learner's own sentence, then sentences the model wrote and the tutor checked", async () => {
+  await page.goto(`${base}/#progress`);
+  await page.waitForSelector('#error-links button[data-drill="subject_verb_agreement"]');
+  await page.click('#error-links button[data-drill="subject_verb_agreement"]');
+  await page.waitForSelector("#drill-sentence");
+  assert.match(await page.textContent("#drill-title"), /^Luyện lỗi: /);
+  // The learner's own sentence first, marked as theirs.
+  assert.equal(await page.textContent("#drill-sentence"), "She don't like apples.");
+  assert.equal(await page.textContent("#drill-source"), "Câu của em");
+  await page.fill("#drill-answer", "She doesn't like apples.");
+  await page.click("#drill-check");
+  await page.waitForSelector("#drill-feedback:has-text('Chính xác')");
+  // The explanation of the drilled mistake, in Vietnamese.
+  assert.ok((await page.$$("#drill-feedback .drill-why li")).length >= 1);
+  await page.screenshot({ path: join(shots, "drill.png"), fullPage: true });
+  let model = 0; // the sentences after the first (the model's, or more of the learner's own)
+  let seen = 0;
+  for (let i = 0; i < 12; i++) {
+    await page.click("#drill-next");
+    await page.waitForSelector("#drill-sentence, #drill-done", { timeout: 180_000 });
+    if (await page.$("#drill-done")) break;
+    if ((await page.textContent("#drill-source")) === "Câu mới") seen += 1;
+    // Left unfixed, a sentence is wrong, and the diff shows the fix.
+    model += 1;
+    await page.click("#drill-check");
+    await page.waitForSelector("#drill-feedback:has-text('Chưa đúng')");
+    assert.ok(await page.$("#drill-diff"), "the diff shows what to change");
+  }
+  const done = await page.textContent("#drill-done");
+  assert.match(done, new RegExp(`Xong! Em làm đúng 1 / ${1 + model} câu\\.`));
+  // Five in all, or a line saying why the model wrote fewer.
+  if (model < 4) assert.match(done, /[Mm]ô hình (chỉ|chưa) soạn được/);
+  assert.ok(model <= 9, "at most ten sentences");
+  await page.screenshot({ path: join(shots, "drill-done.png"), fullPage: true });
+  console.log(`drill: ${seen} model-written sentence(s) of ${model} after the learner's own`);
+  // History offers the same drill once a type is chosen.
+  await page.goto(`${base}/#history`);
+  await page.selectOption("#history-type", "subject_verb_agreement");
+  await page.waitForSelector("#history-drill-start");
+  await page.click("#history-drill-start");
+  await page.waitForSelector("#drill-sentence");
+  assert.equal(await page.textContent("#drill-sentence"), "She don't like apples.");
+  // Sentences the model wrote, checked by the tutor: left unfixed each is wrong, with the
+  // fix shown. (A fixed seed, so the pinned test model writes the same ones every run.)
+  await page.evaluate(() => sessionStorage.setItem("lexilingo.drillSeed", "1"));
+  await page.goto(`${base}/#history`);
+  await page.selectOption("#history-type", "noun_number");
+  await page.click("#history-drill-start");
+  let written = 0;
+  for (let i = 0; i < 11; i++) {
+    await page.waitForSelector("#drill-sentence, #drill-done", { timeout: 180_000 });
+    if (await page.$("#drill-done")) break;
+    if ((await page.textContent("#drill-source")) === "Câu mới") {
+      written += 1;
+      if (written === 1) await page.screenshot({ path: join(shots, "drill-model.png"), fullPage: true });
+    }
+    await page.click("#drill-check");
+    await page.waitForSelector("#drill-feedback:has-text('Chưa đúng')");
+    assert.ok(await page.$("#drill-diff"));
+    await page.click("#drill-next");
+  }
+  console.log(`drill (noun number): ${written} model-written sentence(s)`);
+  assert.ok(written >= 1, "the model wrote at least one checked sentence");
+  await page.evaluate(() => sessionStorage.removeItem("lexilingo.drillSeed"));
+  // Leaving the drill stops the model's work for it; Review is itself again.
+  await page.goto(`${base}/#practice`);
+  await page.goto(`${base}/#review`);
+  await page.waitForSelector("#review-done, #review-sentence");
+});
+
 test("history: the conversation was saved, opens with its tips, and can be deleted", async () => {
   await page.goto(`${base}/#history`);
   await page.waitForSelector("#conversation-list li[data-conversation]");

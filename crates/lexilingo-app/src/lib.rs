@@ -35,6 +35,7 @@ use lexilingo_core::Tutor;
 use tokio::sync::OnceCell;
 
 mod conversation;
+mod drill;
 mod error;
 mod history;
 pub mod host;
@@ -44,6 +45,7 @@ mod review;
 mod settings;
 
 pub use conversation::{ConversationTurn, SuggestRequest, TurnRequest};
+pub use drill::{DrillAnswer, DrillItemRequest, DrillRequest, NewDrillItem};
 pub use error::{AppError, ErrorCode};
 pub use history::ExportFile;
 pub use practice::Practiced;

@@ -287,6 +287,14 @@ fn tutor_and_history_endpoints_with_curl() {
         lexilingo_core::language::sentences::split(&english).len() == 1,
         "one English sentence: {english}"
     );
+    // A drill sentence written by the real model (or none): the answer's shape either way.
+    let (code, _, body) = post(
+        base,
+        "/v1/drills/item",
+        r#"{"error_type":"noun_number","level":"A2","avoid":[],"seed":15}"#,
+    );
+    assert_eq!(code, 200, "{body}");
+    conforms("post", "/v1/drills/item", code, &body);
     let (code, _, body) = post(
         base,
         "/v1/tutor/sentences",

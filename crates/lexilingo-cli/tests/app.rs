@@ -291,3 +291,219 @@ fn the_server_streams_a_conversation_turn_and_saves_the_message() {
         .as_str()
         .is_some_and(|m| m.contains("empty")));
 }
+
+fn wrong_attempt(text: &str, corrected: &str, at: i64, edit: StoredEdit) -> NewAttempt {
+    NewAttempt {
+        uuid: None,
+        text: text.into(),
+        mode: Mode::Practice,
+        model_id: "earlier.gguf".into(),
+        created_at: Some(at),
+        fluency: None,
+        fluency_reason: None,
+        cefr: None,
+        corrected: Some(corrected.into()),
+        latency_ms: 0,
+        conversation_id: None,
+        edits: vec![edit],
+    }
+}
+
+fn article_edit(at: usize, sure: bool) -> StoredEdit {
+    StoredEdit {
+        start: at,
+        end: at,
+        original: String::new(),
+        replacement: "a ".into(),
+        error_type: ErrorType::Article,
+        explanation_vi: "Trước danh từ đếm được số ít cần “a”.".into(),
+        sure,
+    }
+}
+
+/// "Luyện lỗi này": the learner's own sentences first (each once, only sure mistakes), graded
+/// by their edits with no model; asking the model for more needs one.
+#[tokio::test]
+async fn a_drill_starts_with_the_learners_own_sentences_and_grades_them_without_a_model() {
+    use lexilingo_app::{DrillAnswer, DrillItemRequest, DrillRequest};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app_in(dir.path(), None);
+    let store = app.store().await.expect("store");
+    store
+        .insert_attempts(&[
+            wrong_attempt(
+                "I am student.",
+                "I am a student.",
+                1_000,
+                article_edit(5, true),
+            ),
+            wrong_attempt(
+                "He is teacher.",
+                "He is a teacher.",
+                2_000,
+                article_edit(6, true),
+            ),
+            wrong_attempt(
+                "I am student.",
+                "I am a student.",
+                3_000,
+                article_edit(5, true),
+            ),
+            wrong_attempt(
+                "She is nurse.",
+                "She is a nurse.",
+                4_000,
+                article_edit(7, false),
+            ),
+        ])
+        .await
+        .expect("insert");
+    let drill = app
+        .drill(&DrillRequest {
+            error_type: ErrorType::Article,
+        })
+        .await
+        .expect("a drill needs no model");
+    let texts: Vec<&str> = drill.items.iter().map(|i| i.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["I am student.", "He is teacher."],
+        "newest first, once each, sure only"
+    );
+    assert_eq!(drill.more, 3, "the model is asked for the rest of five");
+    let none = app
+        .drill(&DrillRequest {
+            error_type: ErrorType::Preposition,
+        })
+        .await
+        .expect("drill");
+    assert!(none.items.is_empty() && none.more == 5, "{none:?}");
+
+    let item = drill.items[0].clone();
+    let answer = |a: &str| DrillAnswer {
+        item: item.clone(),
+        answer: a.into(),
+    };
+    let good = app
+        .drill_answer(&answer("I am a student."))
+        .await
+        .expect("graded");
+    assert_eq!(good.grade, ReviewGrade::Good);
+    assert!(
+        good.diff.is_empty() && !good.explanations[0].is_empty(),
+        "{good:?}"
+    );
+    let again = app
+        .drill_answer(&answer("I am student."))
+        .await
+        .expect("graded");
+    assert_eq!(again.grade, ReviewGrade::Again);
+    assert_eq!(again.diff.len(), 1, "the diff shows the missing article");
+    // An item whose edits do not fit its text is refused, not graded.
+    let mut broken = answer("I am a student.");
+    broken.item.edits[0].start = 99;
+    broken.item.edits[0].end = 100;
+    assert_eq!(
+        app.drill_answer(&broken).await.expect_err("refused").code,
+        ErrorCode::BadParameter
+    );
+    // A drill does not move the review card.
+    let due = app.review_due(10).await.expect("due");
+    assert!(
+        due.iter().any(|c| c.text == "I am student." && c.reps == 0),
+        "{due:?}"
+    );
+    let err = app
+        .drill_item(
+            &DrillItemRequest {
+                error_type: ErrorType::Article,
+                level: CefrLevel::A2,
+                avoid: texts.iter().map(|t| t.to_string()).collect(),
+                seed: None,
+            },
+            &CancellationToken::new(),
+        )
+        .await
+        .expect_err("writing sentences needs the model");
+    assert_eq!(err.code, ErrorCode::NoModel);
+}
+
+/// The model writes drill sentences and the tutor checks them: each item it returns is a
+/// sentence the model wrote (not one to avoid) with one mistake of the drilled type, whose
+/// correction by the tutor is that sentence again. The 135M model is weak, so how many come
+/// back is printed, not required; the shape of every one that does is.
+#[tokio::test]
+async fn model_drill_items_are_sentences_the_tutor_corrects_back() {
+    use lexilingo_app::DrillItemRequest;
+    use lexilingo_core::tasks::DrillSource;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app_in(dir.path(), Some(test_model()));
+    let tutor = app.tutor().await.expect("tutor");
+    let mut made = 0;
+    let mut tried = 0;
+    for t in [
+        ErrorType::Article,
+        ErrorType::NounNumber,
+        ErrorType::VerbTense,
+        ErrorType::MissingBe,
+    ] {
+        let mut avoid: Vec<String> = vec!["I am a student.".into()];
+        for _ in 0..2 {
+            tried += 1;
+            let started = std::time::Instant::now();
+            let new = app
+                .drill_item(
+                    &DrillItemRequest {
+                        error_type: t,
+                        level: CefrLevel::A2,
+                        avoid: avoid.clone(),
+                        seed: None,
+                    },
+                    &CancellationToken::new(),
+                )
+                .await
+                .expect("a drill item or none");
+            eprintln!(
+                "{t:?}: {:?} in {:?}",
+                new.item.as_ref().map(|i| (&i.text, &i.expected)),
+                started.elapsed()
+            );
+            let Some(item) = new.item else { continue };
+            made += 1;
+            assert_eq!(item.source, DrillSource::Model);
+            assert_eq!(item.error_type, t);
+            assert!(
+                !avoid.iter().any(|a| a.eq_ignore_ascii_case(&item.expected)),
+                "{item:?}"
+            );
+            assert_ne!(item.text, item.expected);
+            assert!(!item.edits.is_empty(), "{item:?}");
+            for e in &item.edits {
+                assert!(e.sure && e.error_type == t, "{e:?}");
+                assert_eq!(item.text.get(e.start..e.end), Some(e.original.as_str()));
+                assert!(!e.explanation_vi.is_empty());
+            }
+            let again = tutor
+                .correct_grammar(&item.text, &CancellationToken::new())
+                .await
+                .expect("correct");
+            assert!(
+                lexilingo_core::language::edits::same_tokens(&again.corrected, &item.expected),
+                "the tutor corrects {:?} to {:?}, not {:?}",
+                item.text,
+                again.corrected,
+                item.expected
+            );
+            let fb = app
+                .drill_answer(&lexilingo_app::DrillAnswer {
+                    answer: item.expected.clone(),
+                    item: item.clone(),
+                })
+                .await
+                .expect("graded");
+            assert_eq!(fb.grade, ReviewGrade::Good);
+            avoid.push(item.expected);
+        }
+    }
+    eprintln!("model drill items: {made} of {tried} requests");
+}

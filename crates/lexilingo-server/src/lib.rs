@@ -72,6 +72,7 @@ use guard::Guard;
 
 mod conversations;
 mod doc;
+mod drills;
 mod events;
 mod guard;
 mod history;
@@ -82,6 +83,7 @@ mod settings;
 mod tutor;
 
 use conversations::*;
+use drills::*;
 use events::*;
 use history::*;
 use models::*;
@@ -344,6 +346,9 @@ fn api_router() -> OpenApiRouter<Shared> {
         .routes(routes!(stats))
         .routes(routes!(review_due))
         .routes(routes!(review_answer))
+        .routes(routes!(drills_start))
+        .routes(routes!(drills_item))
+        .routes(routes!(drills_answer))
 }
 
 /// The routes open to anyone (no token): a liveness probe and the API's description.

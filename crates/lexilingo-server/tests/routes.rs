@@ -425,6 +425,31 @@ async fn answers_match_the_documented_schemas() {
             Some(&token),
         ),
         (
+            Method::POST,
+            "/v1/drills",
+            "/v1/drills",
+            Some(json!({ "error_type": "article" })),
+            Some(&token),
+        ),
+        (
+            Method::POST,
+            "/v1/drills/item",
+            "/v1/drills/item",
+            Some(json!({ "error_type": "article", "level": "A2", "avoid": [] })),
+            Some(&token),
+        ),
+        (
+            Method::POST,
+            "/v1/drills/answer",
+            "/v1/drills/answer",
+            Some(json!({ "answer": "I am a student.", "item": {
+                "source": "own", "attempt_id": 1, "error_type": "article",
+                "text": "I am student.", "expected": "I am a student.",
+                "edits": [{ "start": 5, "end": 5, "original": "", "replacement": "a ",
+                    "error_type": "article", "explanation_vi": "Cần “a”.", "sure": true }] } })),
+            Some(&token),
+        ),
+        (
             Method::GET,
             "/v1/conversations",
             "/v1/conversations",
@@ -537,5 +562,5 @@ async fn answers_match_the_documented_schemas() {
             .unwrap_or_else(|e| panic!("{method} {uri} ({status}): {e}\n{answer}"));
         checked += 1;
     }
-    assert_eq!(checked, 26);
+    assert_eq!(checked, 29);
 }

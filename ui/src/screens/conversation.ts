@@ -39,6 +39,11 @@ const kept: {
   level: "A2",
 };
 
+/** The learner's level as chosen for conversation (drills write sentences at it). */
+export function learnerLevel(): string {
+  return kept.level;
+}
+
 export function conversationScreen(root: HTMLElement): void {
   const s = t().conversation;
   const scenario = h("select", { id: "chat-scenario" },

@@ -11,6 +11,7 @@ import { formatDate, h, nodes, renderDiff, tipList } from "../dom";
 import { clearError, showError } from "../errors";
 import { lang, t } from "../i18n";
 import { ERROR_TYPES, LEVELS, errorTypeName } from "../labels";
+import { drillButton } from "./drill";
 
 const PAGE = 20;
 const DAY_MS = 86_400_000;
@@ -44,7 +45,15 @@ export function historyScreen(root: HTMLElement): void {
     h("label", {}, s.level, level),
     h("label", {}, s.since, since));
   const chats = h("ul", { id: "conversation-list", class: "history" });
-  const listView = h("div", {}, filters, list, more, h("h3", { text: s.conversations }), chats);
+  // With a type chosen, its drill is one click away.
+  const drillHere = h("p", { id: "history-drill", hidden: true });
+  const showDrill = () => {
+    drillHere.hidden = !type.value;
+    drillHere.replaceChildren(...(type.value ? [drillButton(type.value as ErrorType, "history-drill-start")] : []));
+  };
+  showDrill();
+  type.addEventListener("change", showDrill);
+  const listView = h("div", {}, filters, drillHere, list, more, h("h3", { text: s.conversations }), chats);
   const detailView = h("div", { id: "history-detail", hidden: true });
   root.replaceChildren(h("h2", { text: s.title }), listView, detailView);
 

@@ -21,6 +21,7 @@ import { h } from "../dom";
 import { showError } from "../errors";
 import { t } from "../i18n";
 import { errorTypeName } from "../labels";
+import { drillButton } from "./drill";
 import { openHistoryFiltered } from "./history";
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Tooltip, Legend);
@@ -86,7 +87,7 @@ function draw(root: HTMLElement, p: Progress): void {
         ev.preventDefault();
         openHistoryFiltered(e.error_type);
       });
-      return h("li", {}, link, ` (${s.sentences(Number(e.total))})`);
+      return h("li", {}, link, ` (${s.sentences(Number(e.total))}) `, drillButton(e.error_type));
     }));
 
   root.replaceChildren(

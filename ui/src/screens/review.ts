@@ -3,12 +3,19 @@
 
 import { api } from "../api";
 import type { DueCard } from "../bindings/DueCard";
-import { formatDate, h, renderDiff } from "../dom";
+import { formatDate, h } from "../dom";
+import { fixForm, verdictLine } from "../fixform";
 import { clearError, showError } from "../errors";
 import { lang, t } from "../i18n";
 import { errorTypeName } from "../labels";
+import { drillScreen, takePendingDrill } from "./drill";
 
 export function reviewScreen(root: HTMLElement): void {
+  const drill = takePendingDrill();
+  if (drill) {
+    drillScreen(root, drill);
+    return;
+  }
   const s = t().review;
   const body = h("div", { id: "review-body", "aria-live": "polite" }, h("p", { class: "muted", text: "…" }));
   root.replaceChildren(h("h2", { text: s.title }), h("p", { class: "muted", text: s.intro }), body);
@@ -28,45 +35,19 @@ export function reviewScreen(root: HTMLElement): void {
       body.replaceChildren(h("p", { id: "review-done", class: "panel", text: done ? s.finished(done) + summary : s.nothingDue }));
       return;
     }
-    const answer = h("textarea", { id: "review-answer", rows: 2, maxlength: 1000, "aria-label": s.yourFix });
-    answer.value = card.text;
-    const check = h("button", { type: "submit", id: "review-check", text: s.check });
-    const feedback = h("p", { id: "review-feedback", role: "status" });
-    const next = h("button", { type: "button", id: "review-next", class: "secondary", text: s.next, hidden: true });
-    const form = h("form", { class: "panel" },
+    const form = fixForm("review", s, card.text,
       h("p", { class: "muted", text: s.progress(i + 1, cards.length) }),
-      h("p", {}, h("strong", { text: `${s.fixThis}: ` }), h("span", { id: "review-sentence", text: card.text })),
       h("p", {}, `${s.hints}: `, ...[...new Set(card.error_types)].map((e) => h("span", { class: "tag", text: errorTypeName(e) }))),
-      h("label", { for: "review-answer", text: s.yourFix }),
-      answer,
-      h("div", { class: "actions" }, check, next),
-      feedback);
-    body.replaceChildren(form);
-    answer.focus();
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      check.disabled = true;
-      try {
-        const f = await api.reviewAnswer(card.attempt_id, answer.value);
+      async (answer, feedback) => {
+        const f = await api.reviewAnswer(card.attempt_id, answer);
         const when = formatDate(f.next_due_at, lang());
-        feedback.className = f.grade === "again" ? "feedback wrong" : "feedback right";
-        feedback.textContent =
-          f.grade === "good" ? s.good(when) : f.grade === "hard" ? s.hard(f.expected, when) : s.again(f.expected, when);
-        if (f.diff.length) {
-          // Where the answer still differs from the saved correction, as the practice diff.
-          feedback.append(h("span", { class: "diff answer-diff", id: "review-diff" }, " ", renderDiff(answer.value.trim(), f.diff)));
-        }
+        const text = f.grade === "good" ? s.good(when) : f.grade === "hard" ? s.hard(f.expected, when) : s.again(f.expected, when);
+        feedback.replaceChildren(verdictLine(f.grade !== "again", text, answer, f.diff, "review-diff"));
         done += 1;
         if (f.grade !== "again") right += 1;
         nextDue = nextDue === null ? f.next_due_at : Math.min(nextDue, f.next_due_at);
-        check.hidden = true;
-        next.hidden = false;
-        next.focus();
-      } catch (e) {
-        check.disabled = false;
-        showError(e);
-      }
-    });
-    next.addEventListener("click", () => show(cards, i + 1));
+      },
+      () => show(cards, i + 1));
+    body.replaceChildren(form);
   };
 }

@@ -156,6 +156,32 @@ impl Store {
             .collect()
     }
 
+    /// The learner's attempts with a sure mistake of type `t` and a saved correction, newest
+    /// first, with their edits: a drill's own sentences ([`crate::tasks::drill::drill_from`]).
+    /// Reads up to `limit` (the drill keeps one per distinct sentence).
+    pub async fn attempts_with_mistake(
+        &self,
+        t: ErrorType,
+        limit: u32,
+    ) -> Result<Vec<super::Attempt>, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT a.id FROM attempts a WHERE a.corrected IS NOT NULL AND EXISTS \
+             (SELECT 1 FROM edits e WHERE e.attempt_id = a.id AND e.error_type = ? AND e.sure) \
+             ORDER BY a.created_at DESC, a.id DESC LIMIT ?",
+        )
+        .bind(t.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(a) = self.get_attempt(id).await? {
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
     /// Records a review of the card for `attempt_id` at `now` and schedules the next one.
     pub async fn record_review(
         &self,

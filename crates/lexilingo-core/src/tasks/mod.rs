@@ -7,6 +7,7 @@
 pub mod analyze;
 pub mod correction;
 pub mod dialogue;
+pub mod drill;
 pub mod explanation;
 pub mod fluency;
 pub mod review;
@@ -24,6 +25,7 @@ use crate::language::lexicon::Lexicon;
 pub use analyze::{AnalyzeResult, Verdict, VerdictKind};
 pub use correction::{Candidates, CorrectionResult, CorrectionSource};
 pub use dialogue::{max_sentences, Cut, DialogueReply, DialogueSettings, ReplyGuard, Scenario};
+pub use drill::{Drill, DrillFeedback, DrillItem, DrillSource};
 pub use explanation::Explanation;
 pub use fluency::{FluencyResult, FluencySignals};
 pub use suggest::Suggestion;

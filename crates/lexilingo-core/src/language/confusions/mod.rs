@@ -113,6 +113,7 @@ mod broad;
 mod closed;
 mod forms;
 mod lists;
+mod reverse;
 #[cfg(test)]
 mod tests;
 
@@ -120,3 +121,4 @@ pub use broad::broad_candidates;
 pub use closed::candidates;
 pub(crate) use closed::words;
 pub(crate) use lists::TIMES;
+pub use reverse::learner_mistakes;
