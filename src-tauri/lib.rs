@@ -80,7 +80,14 @@ pub fn run() {
     // Hints while typing must be instant from the first keystroke: build Harper's structures
     // (seconds on first use) in the background while the window opens.
     std::thread::spawn(lexilingo_core::language::rules::warm_up);
-    let result = tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    // Windows has no Unix socket in std: there the single-instance plugin (a named mutex, the
+    // first instance shown) stands in for `single.rs`. It is per user, not per data folder.
+    #[cfg(windows)]
+    let builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+        show_main_window(app)
+    }));
+    let result = builder
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::from_env())

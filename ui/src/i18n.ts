@@ -16,6 +16,7 @@ const vi = {
   starting: "Đang khởi động mô hình…",
   ready: (name: string, threads: number, ms: number) =>
     `Mô hình: ${name} · ${threads} luồng · nạp trong ${ms} ms`,
+  baseModel: " · mô hình nền, không phải mô hình trò chuyện: gia sư vẫn kiểm tra câu, nhưng hội thoại và giải thích sẽ kém",
   notReady: "Chưa sẵn sàng",
   tokenTitle: "Cần mã truy cập",
   tokenText: "Máy chủ LexiLingo này yêu cầu mã truy cập (token), để các trang web khác không đọc được lịch sử học của em. Em mở đúng đường link mà lệnh “lexilingo serve” in ra khi khởi động (dạng http://127.0.0.1:8080/?token=…). Mỗi lần khởi động lại máy chủ sẽ có mã mới.",
@@ -298,6 +299,7 @@ const en: Strings = {
   skip: "Skip navigation",
   starting: "Starting the model…",
   ready: (name, threads, ms) => `Model: ${name} · ${threads} threads · loaded in ${ms} ms`,
+  baseModel: " · a base model, not a chat model: the tutor still checks sentences, but conversation and explanations will be poor",
   notReady: "Not ready",
   tokenTitle: "Access token needed",
   tokenText: "This LexiLingo server needs an access token, so that other web pages cannot read your practice history. Open the link that “lexilingo serve” printed when it started (like http://127.0.0.1:8080/?token=…). Each restart of the server makes a new one.",

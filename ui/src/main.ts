@@ -67,10 +67,12 @@ function render(): void {
   main.dataset.screen = name;
 }
 
-let status: { name: string; threads: number; load_ms: number } | null = null;
+let status: { name: string; threads: number; load_ms: number; chat_template: boolean } | null = null;
 function renderStatus(): void {
   const el = document.getElementById("engine-status")!;
-  el.textContent = status ? t().ready(status.name, status.threads, status.load_ms) : t().starting;
+  el.textContent = status
+    ? t().ready(status.name, status.threads, status.load_ms) + (status.chat_template ? "" : t().baseModel)
+    : t().starting;
 }
 
 async function loadStatus(): Promise<void> {
@@ -80,7 +82,7 @@ async function loadStatus(): Promise<void> {
   renderStatus();
   try {
     const info = await api.status();
-    status = { name: info.name, threads: info.threads, load_ms: info.load_ms };
+    status = { name: info.name, threads: info.threads, load_ms: info.load_ms, chat_template: info.chat_template };
     renderStatus();
     el.dataset.ready = "true";
     setFirstRun(false);

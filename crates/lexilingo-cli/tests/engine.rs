@@ -211,8 +211,10 @@ async fn a_truncated_model_gives_a_clear_error_and_the_caller_lives_on() {
     engine.model_info().await.expect("loads");
 }
 
+/// A base model (no chat template) loads, says so, and answers through the plain-text prompt:
+/// the tutor still scores with it, and the UI tells the learner it is not a chat model.
 #[tokio::test]
-async fn a_model_without_a_chat_template_is_refused_clearly() {
+async fn a_model_without_a_chat_template_runs_with_a_plain_prompt() {
     let mut bytes = std::fs::read(test_model()).expect("read model");
     let key = b"tokenizer.chat_template";
     let at = bytes
@@ -223,11 +225,22 @@ async fn a_model_without_a_chat_template_is_refused_clearly() {
     bytes[at + key.len() - 1] = b'X';
     let f = temp_model(&bytes);
     let engine = Engine::new(config(f.path().to_path_buf())).expect("header valid");
-    let err = engine.model_info().await.err();
-    assert!(
-        matches!(err, Some(Error::Engine(EngineError::NoChatTemplate))),
-        "{err:?}"
+    let info = engine.model_info().await.expect("a base model loads");
+    assert!(!info.chat_template, "{info:?}");
+    let with = Engine::new(config(test_model())).expect("the real model");
+    assert!(with.model_info().await.expect("loads").chat_template);
+    let request = GenerateRequest::text(
+        vec![
+            ChatMessage::new(Role::System, "You are a helpful assistant."),
+            ChatMessage::new(Role::User, "Say hello."),
+        ],
+        8,
     );
+    let answer = engine
+        .generate(request, |_| {}, &CancellationToken::new())
+        .await
+        .expect("generates through the plain prompt");
+    assert!(answer.generated_tokens > 0, "{answer:?}");
 }
 
 #[tokio::test]

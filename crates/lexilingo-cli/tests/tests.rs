@@ -14,6 +14,7 @@ mod download;
 mod engine;
 mod eval;
 mod hardening;
+mod offline;
 // The server's own checker of answers against its OpenAPI document.
 #[path = "../../lexilingo-server/tests/schema_check/mod.rs"]
 mod schema_check;

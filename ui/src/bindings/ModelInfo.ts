@@ -31,4 +31,10 @@ threads: number,
 /**
  * Milliseconds the load took.
  */
-load_ms: number, };
+load_ms: number, 
+/**
+ * Whether the model carries a chat template. A model without one (a base model) is
+ * prompted with a plain transcript: it still scores text, so the corrections the model
+ * checks still work, but its own answers are weak, so the UI says it is not a chat model.
+ */
+chat_template: boolean, };

@@ -167,6 +167,15 @@ pub struct ModelInfo {
     /// Milliseconds the load took.
     #[ts(type = "number")]
     pub load_ms: u64,
+    /// Whether the model carries a chat template. A model without one (a base model) is
+    /// prompted with a plain transcript: it still scores text, so the corrections the model
+    /// checks still work, but its own answers are weak, so the UI says it is not a chat model.
+    #[serde(default = "yes")]
+    pub chat_template: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The outcome of one generation.

@@ -97,6 +97,8 @@ impl RemoteClient {
             n_ctx: 0,
             threads: 0,
             load_ms: started.elapsed().as_millis() as u64,
+            // The server applies its own template.
+            chat_template: true,
         })
     }
 

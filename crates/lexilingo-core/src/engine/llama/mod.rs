@@ -33,16 +33,17 @@ use sampling::{sample_constrained, sampler_chain, take_utf8_prefix};
 /// Prompt tokens decoded per `llama_decode` call.
 const N_BATCH: u32 = 512;
 
-/// A model loaded from disk together with its chat template.
+/// A model loaded from disk together with its chat template, if it has one.
 pub struct LoadedModel {
     model: LlamaModel,
-    template: LlamaChatTemplate,
+    /// None for a base model: [`plain_prompt`] stands in.
+    template: Option<LlamaChatTemplate>,
     /// What was loaded, reported to the parent.
     pub info: ModelInfo,
 }
 
 impl LoadedModel {
-    /// Loads the GGUF file and checks it carries a chat template.
+    /// Loads the GGUF file, with its chat template when it carries one.
     pub fn load(backend: &LlamaBackend, settings: &LoadSettings) -> Result<Self, EngineError> {
         let started = Instant::now();
         let model =
@@ -50,9 +51,7 @@ impl LoadedModel {
                 .map_err(|e| EngineError::LoadFailed {
                     message: e.to_string(),
                 })?;
-        let template = model
-            .chat_template(None)
-            .map_err(|_| EngineError::NoChatTemplate)?;
+        let template = model.chat_template(None).ok();
         let name = model.meta_val_str("general.name").unwrap_or_else(|_| {
             settings
                 .model_path
@@ -68,6 +67,7 @@ impl LoadedModel {
             n_ctx: settings.n_ctx,
             threads: settings.threads,
             load_ms: started.elapsed().as_millis() as u64,
+            chat_template: template.is_some(),
         };
         Ok(Self {
             model,
@@ -101,6 +101,9 @@ impl LoadedModel {
     }
 
     fn format_prompt(&self, request: &GenerateRequest) -> Result<String, EngineError> {
+        let Some(template) = &self.template else {
+            return Ok(plain_prompt(&request.messages));
+        };
         let messages = request
             .messages
             .iter()
@@ -110,7 +113,7 @@ impl LoadedModel {
                 message: format!("a message contains a NUL byte: {e}"),
             })?;
         self.model
-            .apply_chat_template(&self.template, &messages, true)
+            .apply_chat_template(template, &messages, true)
             .map_err(|e| EngineError::Generation {
                 message: format!("chat template failed: {e}"),
             })
@@ -421,4 +424,33 @@ fn decode(ctx: &mut LlamaContext<'_>, batch: &mut LlamaBatch) -> Result<(), Engi
     ctx.decode(batch).map_err(|e| EngineError::Generation {
         message: format!("decode failed: {e}"),
     })
+}
+
+/// The prompt for a model without a chat template (a base model, as LM Studio and Ollama also
+/// run them): the messages as a plain transcript, ending where the assistant speaks next. A
+/// base model continues such text; the JSON grammar still constrains its answer where a task
+/// asks for JSON.
+pub fn plain_prompt(messages: &[crate::engine::ChatMessage]) -> String {
+    use crate::engine::Role;
+    let mut out = String::new();
+    for m in messages {
+        match m.role {
+            Role::System => {
+                out.push_str(m.content.trim());
+                out.push_str("\n\n");
+            }
+            Role::User => {
+                out.push_str("User: ");
+                out.push_str(m.content.trim());
+                out.push('\n');
+            }
+            Role::Assistant => {
+                out.push_str("Assistant: ");
+                out.push_str(m.content.trim());
+                out.push_str("\n\n");
+            }
+        }
+    }
+    out.push_str("Assistant:");
+    out
 }
