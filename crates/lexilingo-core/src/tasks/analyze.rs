@@ -177,7 +177,7 @@ impl Tutor {
             .into());
         };
         let generated_ms = ms(started);
-        let model_correction = correction::model_result(sentence, correction_gen)?;
+        let model_correction = correction::model_result_or_unchanged(sentence, correction_gen)?;
         let rating = fluency::rating_result(rating_gen, false)?;
         let t = Instant::now();
         let check = rules_work.await.unwrap_or_else(|e| {

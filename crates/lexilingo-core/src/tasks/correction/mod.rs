@@ -198,6 +198,23 @@ pub(crate) fn model_result(sentence: &str, generation: &Generation) -> Result<Co
     Ok(build(sentence, &corrected))
 }
 
+/// [`model_result`], or no change from the model when its answer is unusable (cut off, not
+/// the JSON asked for, an empty sentence: what a small or base model sometimes writes). The
+/// rules and the confusion sets, which the model only scores, still correct the sentence, so
+/// the learner gets a correction rather than an error. A cancelled generation stays an error.
+pub(crate) fn model_result_or_unchanged(
+    sentence: &str,
+    generation: &Generation,
+) -> Result<CorrectionResult> {
+    match model_result(sentence, generation) {
+        Err(crate::Error::Parse(e)) => {
+            tracing::warn!("the model's own correction was unusable ({e}); the rules and the confusion sets correct alone");
+            Ok(build(sentence, sentence))
+        }
+        other => other,
+    }
+}
+
 mod choose;
 mod scan;
 #[cfg(test)]

@@ -39,7 +39,11 @@ impl Tutor {
         cancel: &CancellationToken,
     ) -> Result<Candidates> {
         let sentence = crate::input::validate_english(sentence)?;
-        let model = self.correct_with_model(sentence, cancel).await?;
+        let generation = self
+            .engine
+            .generate(model_request(sentence), |_| {}, cancel)
+            .await?;
+        let model = super::model_result_or_unchanged(sentence, &generation)?;
         let (rules, _) = self
             .rules_in_context(&crate::language::rules::check(sentence))
             .await?;

@@ -209,3 +209,38 @@ fn parse_strips_wrapping_quotes_and_refuses_empty_answers() {
     assert!(parse(&json!({"corrected": "  "})).is_err());
     assert!(parse(&json!({"fixed": "x"})).is_err());
 }
+
+#[test]
+fn an_unusable_model_answer_is_no_change_not_an_error_but_a_cancel_stays_one() {
+    use crate::engine::StopReason;
+    let answer = |text: &str, stop: StopReason| Generation {
+        text: text.into(),
+        stop,
+        prompt_tokens: 10,
+        cached_tokens: 0,
+        generated_tokens: 5,
+        prompt_ms: 1,
+        generation_ms: 1,
+    };
+    let s = "She don't like apples.";
+    for bad in [
+        answer(r#"{"corrected": ""}"#, StopReason::EndOfText),
+        answer(r#"{"corrected": "She"#, StopReason::Length),
+        answer("not json", StopReason::EndOfText),
+    ] {
+        assert!(model_result(s, &bad).is_err());
+        let r = model_result_or_unchanged(s, &bad).expect("no change, not an error");
+        assert_eq!(r.corrected, s);
+        assert!(r.edits.is_empty());
+    }
+    let good = answer(
+        r#"{"corrected": "She doesn't like apples."}"#,
+        StopReason::EndOfText,
+    );
+    assert_eq!(
+        model_result_or_unchanged(s, &good).expect("used").corrected,
+        "She doesn't like apples."
+    );
+    let cancelled = answer("", StopReason::Cancelled);
+    assert!(model_result_or_unchanged(s, &cancelled).is_err());
+}
