@@ -10,6 +10,7 @@ mod app;
 mod cli;
 mod commands;
 mod common;
+mod cpus;
 mod download;
 mod engine;
 mod eval;

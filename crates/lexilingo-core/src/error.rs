@@ -61,6 +61,12 @@ pub enum EngineError {
         /// What the worker reported.
         message: String,
     },
+    /// This CPU lacks vector instructions this build of llama.cpp uses ([`crate::engine::cpu`]).
+    #[error("this CPU lacks {missing}, which this build of the model engine needs")]
+    CpuUnsupported {
+        /// The instruction sets missing, e.g. "AVX2, FMA".
+        missing: String,
+    },
     /// The model has no embedded chat template, so prompts cannot be formatted for it.
     #[error("the model has no chat template; use an instruct (chat) model")]
     NoChatTemplate,
@@ -190,6 +196,7 @@ impl Error {
             Error::Engine(EngineError::Timeout { .. }) => "worker_timeout",
             Error::Engine(EngineError::LoadFailed { .. }) => "model_load_failed",
             Error::Engine(EngineError::NoChatTemplate) => "model_no_chat_template",
+            Error::Engine(EngineError::CpuUnsupported { .. }) => "cpu_unsupported",
             Error::Engine(EngineError::ContextOverflow { .. }) => "context_overflow",
             Error::Engine(EngineError::Cancelled) => "cancelled",
             Error::Engine(EngineError::Generation { .. }) => "generation_failed",
@@ -234,6 +241,9 @@ impl Error {
             Error::Engine(EngineError::NoChatTemplate) => {
                 "Mô hình này không có mẫu hội thoại (chat template). Hãy dùng một mô hình dạng Instruct.".into()
             }
+            Error::Engine(EngineError::CpuUnsupported { missing }) => format!(
+                "Bộ xử lý (CPU) của máy này thiếu lệnh {missing} mà bản LexiLingo này cần để chạy mô hình. Em cài bản LexiLingo dành cho máy đời cũ, hoặc dùng máy chủ mô hình của trường trong Cài đặt nhé."
+            ),
             Error::Engine(EngineError::ContextOverflow { .. }) => {
                 "Nội dung quá dài so với bộ nhớ ngữ cảnh của mô hình. Em rút ngắn lại nhé.".into()
             }

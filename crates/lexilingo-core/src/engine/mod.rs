@@ -22,6 +22,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod cpu;
 mod llama;
 pub mod protocol;
 mod remote;

@@ -133,6 +133,15 @@ impl Engine {
     /// Checks the model file's header and prepares the engine. The worker starts on first use.
     pub fn new(config: EngineConfig) -> Result<Self> {
         gguf::inspect(&config.model_path)?;
+        // A CPU without the instructions llama.cpp was built for would kill every worker with
+        // SIGILL: say so once, clearly, instead.
+        let missing = super::cpu::missing_instructions();
+        if !missing.is_empty() {
+            return Err(EngineError::CpuUnsupported {
+                missing: missing.join(", "),
+            }
+            .into());
+        }
         Ok(Self {
             inner: Arc::new(Inner {
                 backend: Backend::Local {
