@@ -158,6 +158,16 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         limit: u32,
     },
+    /// Practise one type of mistake: your own past sentences with it first, then sentences
+    /// the model writes (with --model) and the tutor checks.
+    Drill {
+        /// The mistake type (as `history --type` names it, e.g. article, noun_number).
+        #[arg(long = "type", value_parser = parse_error_type)]
+        error_type: lexilingo_core::ErrorType,
+        /// Your level; the model's sentences keep to it.
+        #[arg(long, default_value = "A2", value_parser = parse_level)]
+        level: CefrLevel,
+    },
     /// Your progress: fluency over time, CEFR levels, most frequent mistakes.
     Stats,
     /// Export your history.

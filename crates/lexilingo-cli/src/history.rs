@@ -227,6 +227,109 @@ pub async fn review(
     Ok(())
 }
 
+/// `lexilingo drill`: the learner's own sentences with one type of mistake, then (with a
+/// model) sentences the model writes and the tutor checks, one at a time, each answered on
+/// stdin and graded by the item's edits. Nothing is saved and no review date moves, as in the
+/// window.
+pub async fn drill(
+    store: &Store,
+    tutor: Option<Tutor>,
+    error_type: lexilingo_core::ErrorType,
+    level: lexilingo_core::CefrLevel,
+    json: bool,
+) -> anyhow::Result<()> {
+    use lexilingo_core::tasks::drill;
+    let own = store.attempts_with_mistake(error_type, 40).await?;
+    let plan = drill::drill_from(error_type, own);
+    let mut items = plan.items;
+    let wanted = items.len() + plan.more as usize;
+    let interactive = std::io::stdin().is_terminal();
+    let mut lines = std::io::stdin().lock().lines();
+    let mut results = Vec::new();
+    let mut asked: u32 = 0;
+    // A new seed per drill (and per request in it): a new drill gets new sentences.
+    let seed0 = lexilingo_core::store::now_ms() as u32;
+    let mut i = 0;
+    loop {
+        if i == items.len() {
+            let Some(tutor) = tutor.as_ref() else { break };
+            if items.len() >= wanted || asked >= plan.more + 3 {
+                break;
+            }
+            asked += 1;
+            let avoid: Vec<String> = items
+                .iter()
+                .flat_map(|i| [i.text.clone(), i.expected.clone()])
+                .collect();
+            let cancel = lexilingo_core::engine::CancellationToken::new();
+            if let Some(item) = tutor
+                .drill_item(
+                    error_type,
+                    level,
+                    &avoid,
+                    seed0.wrapping_add(7 * asked),
+                    &cancel,
+                )
+                .await?
+            {
+                items.push(item);
+            }
+            continue;
+        }
+        let item = &items[i];
+        i += 1;
+        let source = match item.source {
+            drill::DrillSource::Own => "câu của em",
+            drill::DrillSource::Model => "câu mới",
+        };
+        if !json {
+            println!("\nSửa câu này ({source}): {}", esc(&item.text));
+        }
+        if interactive && !json {
+            print!("> ");
+            std::io::stdout().flush()?;
+        }
+        let Some(answer) = lines.next().transpose()? else {
+            break;
+        };
+        let feedback = drill::grade_item(tutor.as_ref(), item, answer.trim()).await;
+        match feedback.grade {
+            _ if json => {}
+            ReviewGrade::Good => println!("  ✓ Chính xác!"),
+            ReviewGrade::Hard => {
+                println!("  ✓ Cũng đúng. Đáp án gợi ý: {}", esc(&feedback.expected))
+            }
+            ReviewGrade::Again => {
+                println!("  ✗ Chưa đúng. Câu đúng là: {}", esc(&feedback.expected))
+            }
+        }
+        if !json {
+            for why in &feedback.explanations {
+                println!("    {}", esc(why));
+            }
+        }
+        results.push(
+            serde_json::json!({ "item": item, "answer": answer.trim(), "feedback": feedback }),
+        );
+    }
+    if results.is_empty() && !json {
+        let name = error_type.name_vi();
+        if tutor.is_some() {
+            println!(
+                "Chưa có câu nào của em mắc lỗi “{name}”, và lần này mô hình chưa soạn được câu nào mà gia sư kiểm tra chắc chắn. Em thử lại nhé."
+            );
+        } else {
+            println!(
+                "Chưa có câu nào để luyện lỗi “{name}”. Khi gia sư chắc chắn tìm ra lỗi loại này trong câu em viết, câu đó sẽ có ở đây; với --model, mô hình soạn thêm câu mới."
+            );
+        }
+    }
+    if json {
+        println!("{}", serde_json::Value::Array(results));
+    }
+    Ok(())
+}
+
 /// `lexilingo stats`
 pub async fn stats(store: &Store, json: bool) -> anyhow::Result<()> {
     let offset = chrono::Local::now().offset().local_minus_utc() / 60;

@@ -195,6 +195,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             history::review(&store, tutor, *limit, cli.json).await?;
         }
+        Command::Drill { error_type, level } => {
+            drop(out);
+            let store = history::open_store(&cli).await?;
+            // Without a model the drill has the learner's own sentences only.
+            let tutor = if cli.model.is_some() {
+                Some(tutor()?)
+            } else {
+                None
+            };
+            history::drill(&store, tutor, *error_type, *level, cli.json).await?;
+        }
         Command::Stats => {
             drop(out);
             history::stats(&history::open_store(&cli).await?, cli.json).await?;

@@ -376,6 +376,30 @@ fn analyze_saves_to_history_and_the_history_commands_use_it() {
         "the oldest due card is answered exactly:\n{text}"
     );
 
+    // A drill of that mistake, without a model: the learner's own sentence, graded by its
+    // edits, printed as JSON only.
+    let mut drill = lexilingo_in(data.path())
+        .args(["--json", "drill", "--type", "subject_verb_agreement"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("drill");
+    drill
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"She doesn't like apples.\n")
+        .expect("answer");
+    let out = drill.wait_with_output().expect("drill output");
+    let drilled: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("the drill's answers as JSON, nothing else");
+    assert_eq!(
+        drilled[0]["item"]["text"], "She don't like apples.",
+        "{drilled}"
+    );
+    assert_eq!(drilled[0]["item"]["source"], "own");
+    assert_eq!(drilled[0]["feedback"]["grade"], "good", "{drilled}");
+
     let stats: serde_json::Value =
         serde_json::from_str(&run_ok(lexilingo_in(data.path()).args(["stats", "--json"])))
             .expect("json");

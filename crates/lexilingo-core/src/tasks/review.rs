@@ -57,11 +57,36 @@ pub fn fixes_edit(wrong: &str, answer: &str, e: &StoredEdit) -> bool {
     contains(&said, &fixed) && (old == fixed || !contains(&said, &old) || contains(&fixed, &old))
 }
 
+/// Whether `answer` is a version of the sentence `expected` rather than another text: it keeps
+/// at least half of its words (counted with repeats, case aside). A different fix of a
+/// mistake changes a word or two, never most of them.
+pub fn same_sentence(answer: &str, expected: &str) -> bool {
+    let words = |t: &str| -> Vec<String> {
+        tokens(t)
+            .into_iter()
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .collect()
+    };
+    let mut left = words(answer);
+    let wanted = words(expected);
+    let kept = wanted
+        .iter()
+        .filter(|w| match left.iter().position(|a| a == *w) {
+            Some(i) => {
+                left.swap_remove(i);
+                true
+            }
+            None => false,
+        })
+        .count();
+    kept * 2 >= wanted.len()
+}
+
 /// Good when the answer makes every sure edit of the card ([`fixes_edit`]), even if it
 /// differs elsewhere, or matches the saved correction exactly (normalised). Otherwise, with a
-/// model, an answer that changed the sentence and that the tutor finds nothing wrong with →
-/// Hard (a different but correct fix). Anything else → Again. The same policy with and
-/// without a model, except for that one model check.
+/// model, an answer that changed the sentence, kept it ([`same_sentence`]) and that the tutor
+/// finds nothing wrong with → Hard (a different but correct fix). Anything else → Again. The
+/// same policy with and without a model, except for that one model check.
 pub async fn grade(
     tutor: Option<&Tutor>,
     wrong: &str,
@@ -82,6 +107,10 @@ pub async fn grade(
     let Some(tutor) = tutor else {
         return ReviewGrade::Again;
     };
+    if !same_sentence(answer, expected) {
+        // "x", or another sentence altogether, is no fix of this one however correct it is.
+        return ReviewGrade::Again;
+    }
     match tutor
         .correct_grammar(answer, &CancellationToken::new())
         .await
@@ -178,6 +207,16 @@ mod tests {
             "We discussed about it today.",
             &drop
         ));
+    }
+
+    #[test]
+    fn another_text_is_not_a_version_of_the_sentence() {
+        let expected = "She doesn't like green apples.";
+        assert!(same_sentence("She does not like green apples.", expected));
+        assert!(same_sentence("she dislikes green apples", expected));
+        assert!(!same_sentence("x", expected));
+        assert!(!same_sentence("I love my family.", expected));
+        assert!(!same_sentence("", expected));
     }
 
     #[test]
