@@ -177,6 +177,17 @@ impl App {
             .unwrap_or_else(|| "none".into())
     }
 
+    /// The name the model's calibration is filed under (`general.name`, else the file name,
+    /// as the worker names it), read from the GGUF header without loading the model: served
+    /// in `/v1/models` so that another LexiLingo using this server picks the same calibration.
+    /// `None` when no local model file is known.
+    pub fn model_calibration_name(&self) -> Option<String> {
+        let path = self.inner.tutor.source().model_path()?;
+        let info = lexilingo_core::models::gguf::inspect(&path).ok()?;
+        info.name
+            .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+    }
+
     /// A plain-text report for bug reports: versions, machine, model, the last log lines.
     /// Never starts a model.
     pub async fn diagnostics(&self) -> String {
@@ -184,8 +195,14 @@ impl App {
             Some(tutor) => tutor.engine().model_info().await.ok(),
             None => None,
         };
+        let backend = self.running_tutor().and_then(|t| t.engine().backend_note());
         let logs = self.data_dir().map(crate::host::paths::logs_dir);
-        crate::host::diagnostics::report(model.as_ref(), self.data_dir(), logs.as_deref())
+        crate::host::diagnostics::report(
+            model.as_ref(),
+            backend.as_deref(),
+            self.data_dir(),
+            logs.as_deref(),
+        )
     }
 
     fn running(&self) -> MutexGuard<'_, HashMap<u64, CancellationToken>> {

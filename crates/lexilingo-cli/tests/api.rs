@@ -452,10 +452,15 @@ fn the_cli_uses_a_remote_openai_compatible_server_as_its_model() {
     // schema and parser as a local one.
     assert!(v["correction"]["corrected"].as_str().is_some());
 
+    // The same correction as on this machine: the remote server scores texts too (see
+    // analyze_through_a_remote_lexilingo_serve_equals_local_analyze).
     let out = lexilingo_remote(&base, &["correct", "This is an test."]);
     assert!(out.status.success());
-    let v = json(&String::from_utf8_lossy(&out.stdout));
-    assert_eq!(v["corrected"], "This is a test.");
+    let remote = json(&String::from_utf8_lossy(&out.stdout));
+    let local = json(&String::from_utf8_lossy(
+        &lexilingo_local(&["correct", "This is an test."]).stdout,
+    ));
+    assert_eq!(remote["corrected"], local["corrected"], "{remote}\n{local}");
 
     // A server that is not there: a clear error, quickly.
     drop(server);
@@ -465,4 +470,263 @@ fn the_cli_uses_a_remote_openai_compatible_server_as_its_model() {
     let v = json(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(v["error"]["code"], "remote_failed", "{v}");
     assert!(started.elapsed() < Duration::from_secs(15));
+}
+
+/// `lexilingo --json ARGS…` on the test model with the server's settings (2 threads, context
+/// 2048), so a local run and one through `serve` do the same arithmetic.
+fn lexilingo_local(args: &[&str]) -> std::process::Output {
+    let data = tempfile::tempdir().expect("tempdir");
+    Command::new(lexilingo_bin())
+        .arg("--model")
+        .arg(test_model())
+        .args(["--threads", "2", "--ctx", "2048", "--json", "--data-dir"])
+        .arg(data.path())
+        .args(args)
+        .output()
+        .expect("run lexilingo")
+}
+
+/// An analysis without what differs between two runs of the same analysis (timings).
+fn comparable(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .filter(|(k, _)| !k.ends_with("_ms") && k.as_str() != "attempt_id")
+            .map(|(k, v)| (k.clone(), comparable(v)))
+            .collect(),
+        serde_json::Value::Array(items) => items.iter().map(comparable).collect(),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn analyze_through_a_remote_lexilingo_serve_equals_local_analyze() {
+    let server = serve(&[]);
+    let base = format!("{}/v1", server.base);
+    // A tense, a missing article and agreement: the confusion sets, the veto and the fluency
+    // fit all need the model's log-probabilities, which now come over /v1/completions.
+    for sentence in [
+        "Yesterday I go to the market and buy many vegetable.",
+        "I am student.",
+        "She don't like apples.",
+    ] {
+        let local = lexilingo_local(&["analyze", "--no-save", sentence]);
+        let remote = lexilingo_remote(&base, &["analyze", "--no-save", sentence]);
+        assert!(
+            local.status.success() && remote.status.success(),
+            "{sentence}"
+        );
+        let (local, remote) = (
+            json(&String::from_utf8_lossy(&local.stdout)),
+            json(&String::from_utf8_lossy(&remote.stdout)),
+        );
+        assert_eq!(
+            comparable(&local),
+            comparable(&remote),
+            "remote analysis differs from local for {sentence:?}"
+        );
+        eprintln!(
+            "parity: {sentence:?} → {:?}, fluency {}, {}",
+            local["correction"]["corrected"],
+            local["fluency"]["score"],
+            local["vocabulary"]["level"]
+        );
+    }
+}
+
+#[test]
+fn the_completions_endpoint_scores_texts_as_vllm_does() {
+    let server = serve(&[]);
+    let (code, _, body) = post(
+        &server.base,
+        "/v1/completions",
+        r#"{"prompt":["She go to school.","Phở ngon"],"echo":true,"logprobs":1,"max_tokens":0}"#,
+    );
+    assert_eq!(code, 200, "{body}");
+    let (_, _, spec) = curl(&[&format!("{}/openapi.json", server.base)]);
+    let spec = json(&spec);
+    let conforms = |code: u16, body: &str| {
+        let responses = &spec["paths"]["/v1/completions"]["post"]["responses"];
+        let response = responses
+            .get(code.to_string())
+            .or_else(|| responses.get(format!("{}XX", code / 100)))
+            .unwrap_or_else(|| panic!("/v1/completions documents no {code}"));
+        let schema = response
+            .pointer("/content/application~1json/schema")
+            .unwrap_or_else(|| panic!("/v1/completions {code}: no JSON schema"));
+        crate::schema_check::check(&spec, schema, &json(body), "$")
+            .unwrap_or_else(|e| panic!("/v1/completions {code}: {e}\n{body}"));
+    };
+    conforms(code, &body);
+    let v = json(&body);
+    assert_eq!(v["object"], "text_completion");
+    for (i, text) in ["She go to school.", "Phở ngon"].iter().enumerate() {
+        let choice = &v["choices"][i];
+        assert_eq!(choice["index"], i);
+        assert_eq!(choice["text"], *text);
+        let lp = choice["logprobs"]["token_logprobs"]
+            .as_array()
+            .expect("logprobs");
+        let tokens = choice["logprobs"]["tokens"].as_array().expect("tokens");
+        assert_eq!(lp.len(), tokens.len());
+        assert!(lp[0].is_null(), "the first token has no context: {choice}");
+        assert!(lp[1..].iter().all(|x| x.as_f64().is_some_and(|x| x < 0.0)));
+        let offsets = choice["logprobs"]["text_offset"]
+            .as_array()
+            .expect("offsets");
+        assert!(offsets.windows(2).all(|w| w[0].as_u64() <= w[1].as_u64()));
+    }
+    // The model's general.name travels with the model list (it selects the calibration).
+    let (_, _, models) = get(&server.base, "/v1/models");
+    assert!(
+        json(&models)["data"][0]["general_name"].as_str().is_some(),
+        "{models}"
+    );
+    // Generation is not offered here; a clear 400 says where it is.
+    for bad in [
+        r#"{"prompt":"Hi there.","echo":true}"#,
+        r#"{"prompt":"Hi there.","max_tokens":0}"#,
+        r#"{"prompt":[],"echo":true,"max_tokens":0}"#,
+        r#"{"prompt":[1,2],"echo":true,"max_tokens":0}"#,
+        r#"{"prompt":"  ","echo":true,"max_tokens":0}"#,
+        r#"{"prompt":"Hi.","echo":true,"max_tokens":0,"logprobs":9}"#,
+    ] {
+        let (code, _, body) = post(&server.base, "/v1/completions", bad);
+        assert_eq!(code, 400, "{bad} → {body}");
+        assert!(json(&body)["error"]["message_vi"].as_str().is_some());
+        conforms(code, &body);
+    }
+}
+
+/// A stand-in for a server without prompt log-probabilities (llama-server gives those of
+/// generated tokens only; an older server has no `/completions`): forwards every request to
+/// the real `upstream` except `POST /v1/completions`, which it answers with 404.
+fn no_scoring_proxy(upstream: &str) -> String {
+    use std::net::TcpListener;
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let upstream = upstream.trim_start_matches("http://").to_string();
+    std::thread::spawn(move || {
+        for client in listener.incoming().map_while(Result::ok) {
+            let upstream = upstream.clone();
+            std::thread::spawn(move || {
+                let _ = forward(client, &upstream);
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+/// One request: read it, refuse or pass it on with `Connection: close`, copy the answer back.
+fn forward(mut client: std::net::TcpStream, upstream: &str) -> std::io::Result<()> {
+    use std::io::{Read, Write};
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut head = String::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+        if line == "\r\n" {
+            break;
+        }
+        if !lower.starts_with("connection:") {
+            head.push_str(&line);
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body)?;
+    if head.starts_with("POST /v1/completions ") {
+        let answer = r#"{"error":{"message":"not found"}}"#;
+        write!(
+            client,
+            "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+            answer.len()
+        )?;
+        return Ok(());
+    }
+    let mut up = std::net::TcpStream::connect(upstream)?;
+    up.write_all(head.as_bytes())?;
+    up.write_all(b"Connection: close\r\n\r\n")?;
+    up.write_all(&body)?;
+    std::io::copy(&mut up, &mut client)?;
+    Ok(())
+}
+
+#[test]
+fn a_server_that_cannot_score_is_noticed_and_the_tutor_falls_back() {
+    let server = serve(&[]);
+    let proxy = no_scoring_proxy(&server.base);
+    let out = lexilingo_remote(
+        &format!("{proxy}/v1"),
+        &["analyze", "--no-save", "She don't like apples."],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    // The rules and the model's answer still correct; fluency and level come from the
+    // model-independent fit.
+    assert_eq!(
+        v["correction"]["corrected"], "She doesn't like apples.",
+        "{v}"
+    );
+    assert!((0.0..=5.0).contains(&v["fluency"]["score"].as_f64().expect("score")));
+    assert!(
+        stderr.contains("cannot score texts"),
+        "the fallback is logged as a warning: {stderr}"
+    );
+
+    // A LexiLingo server using that server as its backend says so in its diagnostics.
+    let chained = serve(&[
+        "--remote-url",
+        &format!("{proxy}/v1"),
+        "--remote-key",
+        TOKEN,
+        "--remote-model",
+        "SmolLM2-135M-Instruct.Q4_1.gguf",
+    ]);
+    let (code, _, body) = post(
+        &chained.base,
+        "/v1/tutor/analyze",
+        r#"{"sentence":"She don't like apples."}"#,
+    );
+    assert_eq!(code, 200, "{body}");
+    let (_, _, diagnostics) = get(&chained.base, "/v1/diagnostics");
+    let report = json(&diagnostics)["report"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        report.contains("backend: remote server") && report.contains("WARNING cannot score texts"),
+        "{report}"
+    );
+
+    // And one on the real server reports that it scores.
+    let direct = serve(&[
+        "--remote-url",
+        &format!("{}/v1", server.base),
+        "--remote-key",
+        TOKEN,
+        "--remote-model",
+        "SmolLM2-135M-Instruct.Q4_1.gguf",
+    ]);
+    let (code, _, body) = post(
+        &direct.base,
+        "/v1/tutor/analyze",
+        r#"{"sentence":"She don't like apples."}"#,
+    );
+    assert_eq!(code, 200, "{body}");
+    let (_, _, diagnostics) = get(&direct.base, "/v1/diagnostics");
+    assert!(
+        json(&diagnostics)["report"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("scores texts (/completions with echo"),
+        "{diagnostics}"
+    );
 }

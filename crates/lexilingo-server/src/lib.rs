@@ -331,6 +331,7 @@ fn api_router() -> OpenApiRouter<Shared> {
         .routes(routes!(engine_info))
         .routes(routes!(diagnostics))
         .routes(routes!(chat_completions))
+        .routes(routes!(completions))
         .routes(routes!(tutor_analyze))
         .routes(routes!(tutor_fluency))
         .routes(routes!(tutor_cefr))

@@ -26,6 +26,10 @@ pub(super) struct ModelCard {
     created: u64,
     /// Always `lexilingo`.
     owned_by: &'static str,
+    /// The model's `general.name`, under which its calibration is filed: a LexiLingo using
+    /// this server as its backend picks the same thresholds and fluency fit as a local one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    general_name: Option<String>,
 }
 
 /// List models (OpenAI)
@@ -41,6 +45,7 @@ pub(super) async fn models(State(state): State<Shared>) -> Json<ModelList> {
             object: "model",
             created: unix_now(),
             owned_by: "lexilingo",
+            general_name: state.app.model_calibration_name(),
         }],
     })
 }
@@ -360,4 +365,229 @@ pub(super) async fn chat_completions(
         }
     });
     Ok(sse(rx))
+}
+
+/// OpenAI's (legacy) completions request, for scoring: the fields this server reads.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(super) struct CompletionRequest {
+    /// Ignored: the server runs one model. Echoed in the answer.
+    #[serde(default)]
+    model: Option<String>,
+    /// A text, or a list of at most [`MAX_SCORED_TEXTS`] texts.
+    prompt: Value,
+    /// Must be `true`: the answer gives each prompt token's log-probability.
+    #[serde(default)]
+    echo: bool,
+    /// 0–5. Read for compatibility; `top_logprobs` is always `null` here.
+    #[serde(default)]
+    logprobs: Option<u32>,
+    /// Must be 0: this endpoint scores texts, it does not continue them (chat with
+    /// `/v1/chat/completions`). OpenAI's default is 16, so it must be sent.
+    #[serde(default)]
+    max_tokens: Option<u64>,
+    /// Validated, not used (nothing is sampled).
+    #[serde(default)]
+    temperature: Option<f64>,
+}
+
+/// The most texts one scoring request may carry.
+pub(super) const MAX_SCORED_TEXTS: usize = 64;
+
+/// Longest text scored, in characters (far above a learner's paragraph; the model's context
+/// is the real limit and is checked by the worker).
+pub(super) const MAX_SCORED_CHARS: usize = 8_000;
+
+/// OpenAI's completions answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct Completion {
+    /// `cmpl-…`.
+    id: String,
+    /// Always `text_completion`.
+    object: &'static str,
+    /// Unix seconds.
+    created: u64,
+    /// The request's `model`, or the server's.
+    model: String,
+    /// One choice per text, in order.
+    choices: Vec<CompletionChoice>,
+    /// Token counts.
+    usage: Usage,
+}
+
+/// One text, echoed with its tokens' log-probabilities.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct CompletionChoice {
+    /// The text's place in `prompt`.
+    index: u32,
+    /// The text itself (`echo`).
+    text: String,
+    /// Always `length` (nothing was generated: `max_tokens` is 0).
+    finish_reason: &'static str,
+    /// Each token and its log-probability.
+    logprobs: CompletionLogprobs,
+}
+
+/// Per-token log-probabilities, as OpenAI and vLLM give them with `echo`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct CompletionLogprobs {
+    /// The tokens' text (`bytes:\xNN` for a piece of a multi-byte letter).
+    tokens: Vec<String>,
+    /// Natural-log probability of each token given the ones before; `null` for the first.
+    token_logprobs: Vec<Option<f64>>,
+    /// Where each token starts in the text, in characters.
+    text_offset: Vec<u64>,
+    /// Always `null`: alternatives are not listed.
+    #[schema(value_type = Option<Object>)]
+    top_logprobs: Option<Value>,
+}
+
+/// Checks a scoring request and returns its texts.
+pub(super) fn scored_texts(body: &CompletionRequest) -> ApiResult<Vec<String>> {
+    check_range("temperature", body.temperature, 0.0, 2.0)?;
+    if body.logprobs.is_some_and(|n| n > 5) {
+        return Err(out_of_range("logprobs", "0..=5"));
+    }
+    if !body.echo || body.max_tokens != Some(0) {
+        return Err(ApiError::bad_request(
+            ErrorCode::BadParameter,
+            "this server's /v1/completions only scores texts: send `echo: true` and \
+             `max_tokens: 0` (generate with /v1/chat/completions)",
+            "Điểm cuối này chỉ chấm điểm văn bản (echo: true, max_tokens: 0).",
+        ));
+    }
+    let texts: Vec<String> = match &body.prompt {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) if items.iter().all(Value::is_string) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => {
+            return Err(ApiError::bad_request(
+                ErrorCode::BadParameter,
+                "`prompt` must be a text or a list of texts",
+                "`prompt` phải là một văn bản hoặc danh sách văn bản.",
+            ))
+        }
+    };
+    if texts.is_empty() || texts.len() > MAX_SCORED_TEXTS {
+        return Err(out_of_range(
+            "prompt",
+            &format!("1..={MAX_SCORED_TEXTS} texts"),
+        ));
+    }
+    for text in &texts {
+        if text.trim().is_empty() || text.chars().count() > MAX_SCORED_CHARS {
+            return Err(ApiError::bad_request(
+                ErrorCode::BadParameter,
+                format!("each text must be 1..={MAX_SCORED_CHARS} characters, not blank"),
+                "Văn bản trống hoặc quá dài.",
+            ));
+        }
+        lexilingo_core::input::check_printable(text)
+            .map_err(|e| ApiError::from(lexilingo_core::Error::from(e)))?;
+    }
+    Ok(texts)
+}
+
+/// Completions, for scoring (OpenAI, vLLM)
+///
+/// The log-probability of each token of each text under the model: `echo: true` with
+/// `max_tokens: 0`, as vLLM serves it. Another LexiLingo pointed at this server scores its
+/// corrections through this, so the correction veto, the confusion sets and the fluency signal
+/// work as with a local model. Generation is not offered here; use `/v1/chat/completions`.
+#[utoipa::path(post, path = "/v1/completions", tag = "openai", request_body = CompletionRequest,
+    responses((status = 200, description = "Each text with its tokens' log-probabilities", body = Completion)))]
+pub(super) async fn completions(
+    State(state): State<Shared>,
+    ApiJson(body): ApiJson<CompletionRequest>,
+) -> ApiResult<Json<Completion>> {
+    let texts = scored_texts(&body)?;
+    let model = body.model.clone().unwrap_or_else(|| state.app.model_id());
+    let scored = {
+        let texts = texts.clone();
+        on_model(&state, move |tutor, _cancel| async move {
+            tutor.engine().token_logprobs(texts).await
+        })
+        .await?
+    };
+    let mut prompt_tokens = 0u64;
+    let choices = texts
+        .into_iter()
+        .zip(scored)
+        .enumerate()
+        .map(|(index, (text, tokens))| {
+            prompt_tokens += tokens.len() as u64;
+            let limit = text.chars().count() as u64;
+            let mut bytes = Vec::new();
+            let mut text_offset = Vec::with_capacity(tokens.len());
+            for t in &tokens {
+                text_offset.push(whole_chars(&bytes).min(limit));
+                bytes.extend(token_bytes(&t.token));
+            }
+            CompletionChoice {
+                index: index as u32,
+                text,
+                finish_reason: "length",
+                logprobs: CompletionLogprobs {
+                    token_logprobs: tokens.iter().map(|t| t.logprob).collect(),
+                    tokens: tokens.into_iter().map(|t| t.token).collect(),
+                    text_offset,
+                    top_logprobs: None,
+                },
+            }
+        })
+        .collect();
+    Ok(Json(Completion {
+        id: format!("cmpl-{}", uuid::Uuid::new_v4().simple()),
+        object: "text_completion",
+        created: unix_now(),
+        model,
+        choices,
+        usage: Usage {
+            prompt_tokens,
+            completion_tokens: 0,
+            total_tokens: prompt_tokens,
+        },
+    }))
+}
+
+/// A token's bytes: its text, or the bytes a `bytes:\xNN…` token spells.
+fn token_bytes(token: &str) -> Vec<u8> {
+    match token.strip_prefix("bytes:") {
+        Some(hex) => hex
+            .split("\\x")
+            .filter(|h| !h.is_empty())
+            .filter_map(|h| u8::from_str_radix(h, 16).ok())
+            .collect(),
+        None => token.as_bytes().to_vec(),
+    }
+}
+
+/// Characters in the whole-UTF-8 prefix of `bytes` (a letter split across tokens counts once
+/// it is complete), for `text_offset`.
+fn whole_chars(bytes: &[u8]) -> u64 {
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or(""),
+    };
+    valid.chars().count() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_count_a_letter_split_across_byte_tokens_once() {
+        // "Phở ngon" as SmolLM2 splits it: "Ph", two byte tokens for "ở", " n", "gon".
+        let tokens = ["Ph", "bytes:\\xe1\\xbb", "bytes:\\x9f", " n", "gon"];
+        let mut bytes = Vec::new();
+        let mut offsets = Vec::new();
+        for t in tokens {
+            offsets.push(whole_chars(&bytes));
+            bytes.extend(token_bytes(t));
+        }
+        assert_eq!(offsets, [0, 2, 2, 3, 5]);
+        assert_eq!(String::from_utf8(bytes).expect("UTF-8"), "Phở ngon");
+    }
 }

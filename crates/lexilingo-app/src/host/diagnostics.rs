@@ -9,9 +9,11 @@ use lexilingo_core::engine::ModelInfo;
 /// Lines of the newest log file included in a report.
 pub const LOG_LINES: usize = 40;
 
-/// A plain-text report: versions, the machine, the model, and the last log lines.
+/// A plain-text report: versions, the machine, the model, the remote backend's state (see
+/// [`lexilingo_core::engine::Engine::backend_note`]), and the last log lines.
 pub fn report(
     model: Option<&ModelInfo>,
+    backend: Option<&str>,
     data_dir: Option<&Path>,
     log_dir: Option<&Path>,
 ) -> String {
@@ -44,6 +46,9 @@ pub fn report(
         None => {
             let _ = writeln!(out, "model: not loaded");
         }
+    }
+    if let Some(note) = backend {
+        let _ = writeln!(out, "backend: {note}");
     }
     if let Some(dir) = data_dir {
         let _ = writeln!(out, "data folder: {}", dir.display());
@@ -113,8 +118,12 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(20));
         let lines: String = (0..100).map(|i| format!("line {i}\n")).collect();
         std::fs::write(dir.path().join("lexilingo.2026-01-02.log"), lines).expect("write");
-        let r = report(None, Some(dir.path()), Some(dir.path()));
+        let r = report(None, None, Some(dir.path()), Some(dir.path()));
         assert!(r.starts_with("LexiLingo "), "{r}");
+        assert!(
+            !r.contains("backend:"),
+            "a local model has no backend line: {r}"
+        );
         assert!(r.contains("model: not loaded"));
         assert!(r.contains("line 99") && r.contains("line 60") && !r.contains("line 59\n"));
         assert!(!r.lines().any(|l| l == "old"), "{r}");

@@ -30,7 +30,8 @@ mod supervisor;
 mod worker;
 
 pub use protocol::{
-    ChatMessage, GenerateRequest, Generation, ModelInfo, Role, StopReason, TextScore, WORKER_ARG,
+    ChatMessage, GenerateRequest, Generation, ModelInfo, Role, ScoredToken, StopReason, TextScore,
+    WORKER_ARG,
 };
 pub use remote::RemoteConfig;
 pub use supervisor::{Engine, EngineConfig, WorkerCommand, DEFAULT_N_CTX};

@@ -115,6 +115,15 @@ pub enum WorkerRequest {
         /// The texts to score.
         texts: Vec<String>,
     },
+    /// Each token of each text with its log-probability (raw text, no chat template): what
+    /// `lexilingo serve` answers on `/v1/completions` with `echo`, so that another LexiLingo
+    /// can score texts through it.
+    ScoreTokens {
+        /// Request id.
+        id: u64,
+        /// The texts to score.
+        texts: Vec<String>,
+    },
     /// For each alternative text, how much more likely the model finds the alternative's
     /// token than the text's own at the first token where the two differ (nats, left context
     /// only). One forward pass over `text` answers them all: a cheap ranking of many small
@@ -211,7 +220,30 @@ pub struct TextScore {
     pub min_logprob: f64,
 }
 
+/// One token of a scored text, as the OpenAI completions API reports it with `echo`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoredToken {
+    /// The token's text; a piece that is not whole UTF-8 (part of a multi-byte letter) is
+    /// spelt `bytes:\xe1\xba`, as vLLM and OpenAI spell it.
+    pub token: String,
+    /// `log p(token | previous tokens)`; `None` for the first token, which has no context.
+    pub logprob: Option<f64>,
+}
+
 impl TextScore {
+    /// The score of a text from its tokens: every token after the first, as the local worker
+    /// sums them (same order, so the same number).
+    pub fn from_tokens(tokens: &[ScoredToken]) -> Self {
+        let scored = tokens.iter().skip(1).map(|t| t.logprob.unwrap_or(0.0));
+        let mut score = TextScore::default();
+        for lp in scored {
+            score.tokens += 1;
+            score.logprob += lp;
+            score.min_logprob = score.min_logprob.min(lp);
+        }
+        score
+    }
+
     /// Mean log-probability per scored token (0 when nothing was scored).
     pub fn mean(&self) -> f64 {
         if self.tokens == 0 {
@@ -231,6 +263,7 @@ impl WorkerEvent {
             | WorkerEvent::Done { id, .. }
             | WorkerEvent::DoneMany { id, .. }
             | WorkerEvent::Scored { id, .. }
+            | WorkerEvent::TokensScored { id, .. }
             | WorkerEvent::Ranked { id, .. }
             | WorkerEvent::Failed { id, .. } => *id,
         }
@@ -275,6 +308,13 @@ pub enum WorkerEvent {
         id: u64,
         /// One score per text.
         scores: Vec<TextScore>,
+    },
+    /// The answer to a [`WorkerRequest::ScoreTokens`], in the order of its texts.
+    TokensScored {
+        /// Request id.
+        id: u64,
+        /// Each text's tokens.
+        texts: Vec<Vec<ScoredToken>>,
     },
     /// The answer to a [`WorkerRequest::Rank`], in the order of its alternatives. `f64::MAX`
     /// where no token of the text can be compared (an alternative that only adds or removes

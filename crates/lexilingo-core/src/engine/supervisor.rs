@@ -12,8 +12,8 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
 use super::protocol::{
-    GenerateRequest, Generation, LoadSettings, ModelInfo, TextScore, WorkerEvent, WorkerRequest,
-    WORKER_ARG,
+    GenerateRequest, Generation, LoadSettings, ModelInfo, ScoredToken, TextScore, WorkerEvent,
+    WorkerRequest, WORKER_ARG,
 };
 use super::remote::{RemoteClient, RemoteConfig};
 use crate::error::{EngineError, Error, Result};
@@ -98,8 +98,8 @@ struct Inner {
     next_id: AtomicU64,
 }
 
-/// Where the model runs. The tasks ask [`Engine::is_local`] before they rely on
-/// log-probabilities, which only a local worker gives.
+/// Where the model runs. The tasks ask [`Engine::can_score`] before they rely on
+/// log-probabilities.
 enum Backend {
     /// A supervised worker process on this machine, started on first use.
     Local {
@@ -154,8 +154,9 @@ impl Engine {
     }
 
     /// An engine that sends every generation to an OpenAI-compatible server. No model file or
-    /// worker is involved; [`Engine::score`] is unavailable (chat APIs give no log-probabilities
-    /// of a given text), and the tasks fall back to their model-independent signals.
+    /// worker is involved. [`Engine::score`] and [`Engine::rank`] work when the server scores
+    /// texts through `/completions` with `echo` (vLLM, `lexilingo serve`); where it cannot
+    /// ([`Engine::can_score`] is false), the tasks fall back to their model-independent signals.
     pub fn remote(remote: RemoteConfig) -> Result<Self> {
         Ok(Self {
             inner: Arc::new(Inner {
@@ -165,7 +166,7 @@ impl Engine {
         })
     }
 
-    /// Whether the model runs on this machine (and can score texts).
+    /// Whether the model runs on this machine.
     pub fn is_local(&self) -> bool {
         matches!(self.inner.backend, Backend::Local { .. })
     }
@@ -297,16 +298,32 @@ impl Engine {
         }
     }
 
+    /// Whether this engine can score texts: a local worker always can; a remote server when
+    /// it answers `/completions` with `echo` (asked once; see the remote module). The tasks
+    /// ask this before they rely on log-probabilities.
+    pub async fn can_score(&self) -> bool {
+        match &self.inner.backend {
+            Backend::Local { .. } => true,
+            Backend::Remote(remote) => remote.can_score().await,
+        }
+    }
+
+    /// For diagnostics: on a remote backend, whether the server scores texts and, if not, why.
+    pub fn backend_note(&self) -> Option<String> {
+        match &self.inner.backend {
+            Backend::Local { .. } => None,
+            Backend::Remote(remote) => Some(remote.scoring_note()),
+        }
+    }
+
     /// The model's log-probability of each text (see [`TextScore`]), in order.
     pub async fn score(&self, texts: Vec<String>) -> Result<Vec<TextScore>> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        if !self.is_local() {
-            return Err(EngineError::Unsupported {
-                what: "scoring a text (log-probabilities) on a remote server".into(),
-            }
-            .into());
+        if let Err(remote) = self.local() {
+            let tokens = remote.token_logprobs(texts).await?;
+            return Ok(tokens.iter().map(|t| TextScore::from_tokens(t)).collect());
         }
         self.request(
             |id| WorkerRequest::Score { id, texts },
@@ -319,17 +336,34 @@ impl Engine {
         .await
     }
 
+    /// Each text's tokens with their log-probabilities (see [`ScoredToken`]), in order: what
+    /// `lexilingo serve` answers on `/v1/completions` with `echo`.
+    pub async fn token_logprobs(&self, texts: Vec<String>) -> Result<Vec<Vec<ScoredToken>>> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Err(remote) = self.local() {
+            return Ok(remote.token_logprobs(texts).await?);
+        }
+        self.request(
+            |id| WorkerRequest::ScoreTokens { id, texts },
+            None,
+            |event| match event {
+                WorkerEvent::TokensScored { texts, .. } => Some(texts),
+                _ => None,
+            },
+        )
+        .await
+    }
+
     /// For each of `alternatives` (edits of `text`), the model's preference for it at the
     /// first token where it departs from `text` (see [`WorkerRequest::Rank`]).
     pub async fn rank(&self, text: String, alternatives: Vec<String>) -> Result<Vec<f64>> {
         if alternatives.is_empty() {
             return Ok(Vec::new());
         }
-        if !self.is_local() {
-            return Err(EngineError::Unsupported {
-                what: "ranking edits (log-probabilities) on a remote server".into(),
-            }
-            .into());
+        if let Err(remote) = self.local() {
+            return Ok(remote.rank(text, alternatives).await?);
         }
         self.request(
             |id| WorkerRequest::Rank {

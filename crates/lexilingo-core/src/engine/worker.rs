@@ -109,6 +109,12 @@ fn run_worker() -> i32 {
                 Ok(scores) => emit(&WorkerEvent::Scored { id, scores }),
                 Err(error) => emit(&WorkerEvent::Failed { id, error }),
             },
+            WorkerRequest::ScoreTokens { id, texts } => {
+                match model.score_each(&mut ctx, &mut cache, &texts) {
+                    Ok(texts) => emit(&WorkerEvent::TokensScored { id, texts }),
+                    Err(error) => emit(&WorkerEvent::Failed { id, error }),
+                }
+            }
             WorkerRequest::Rank {
                 id,
                 text,

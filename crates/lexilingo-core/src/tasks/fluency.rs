@@ -138,8 +138,9 @@ impl Tutor {
         signals: FluencySignals,
         mistakes: &[ErrorType],
     ) -> Result<FluencyResult> {
-        // A remote backend gives no log-probabilities: only the model-independent entry fits.
-        let model = if self.engine.is_local() {
+        // A backend that cannot score (a remote server without echo log-probabilities) gives
+        // none of the model's features: only the model-independent entry fits.
+        let model = if self.engine.can_score().await {
             self.model_name().await?
         } else {
             calibration::ANY_MODEL.to_string()

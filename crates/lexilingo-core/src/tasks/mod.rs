@@ -62,12 +62,12 @@ impl Tutor {
     }
 
     /// The model's log-probability of `sentence`, or `None` on a backend that cannot score
-    /// (a remote server).
+    /// (a remote server without `/completions` log-probabilities).
     pub(crate) async fn own_score(
         &self,
         sentence: &str,
     ) -> Result<Option<crate::engine::TextScore>> {
-        if !self.engine.is_local() {
+        if !self.engine.can_score().await {
             return Ok(None);
         }
         Ok(self

@@ -70,7 +70,7 @@ impl Tutor {
         _cancel: &CancellationToken,
     ) -> Result<VocabularyResult> {
         let sentence = crate::input::validate_english(sentence)?;
-        let score = if self.engine.is_local() && self.model_calibrated_for_levels().await? {
+        let score = if self.engine.can_score().await && self.model_calibrated_for_levels().await? {
             self.own_score(sentence).await?
         } else {
             None
@@ -95,7 +95,7 @@ impl Tutor {
         let lexical = calibration::cefr_features(self.lexicon, sentence);
         let calibration = calibration::Calibration::builtin();
         let calibrated = match score {
-            Some(score) if self.engine.is_local() => {
+            Some(score) => {
                 let model = self.model_name().await?;
                 calibration
                     .for_model(&model)

@@ -18,7 +18,7 @@ use llama_cpp_2::token::data::LlamaTokenData;
 use llama_cpp_2::token::LlamaToken;
 
 use super::protocol::{
-    GenerateRequest, Generation, LoadSettings, ModelInfo, StopReason, TextScore,
+    GenerateRequest, Generation, LoadSettings, ModelInfo, ScoredToken, StopReason, TextScore,
 };
 use crate::error::EngineError;
 

@@ -33,6 +33,41 @@ impl LoadedModel {
         Ok(scores)
     }
 
+    /// Each text's tokens with their log-probabilities (see [`ScoredToken`]), for
+    /// `/v1/completions` with `echo`. Same decoding as [`LoadedModel::score`], so the sums
+    /// agree to the last bit.
+    pub fn score_each(
+        &self,
+        ctx: &mut LlamaContext<'_>,
+        cache: &mut PromptCache,
+        texts: &[String],
+    ) -> Result<Vec<Vec<ScoredToken>>, EngineError> {
+        let mut out = Vec::with_capacity(texts.len());
+        for text in texts {
+            let tokens = self.model.vocab().tokenize(text.as_bytes(), true, false);
+            self.score_tokens(ctx, cache, &tokens, &[])?;
+            let mut piece = Vec::new();
+            out.push(
+                cache
+                    .scored
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (token, lp))| {
+                        piece.clear();
+                        self.model
+                            .vocab()
+                            .token_to_piece_into(*token, &mut piece, false, None);
+                        ScoredToken {
+                            token: token_text(&piece),
+                            logprob: (i > 0).then_some(*lp),
+                        }
+                    })
+                    .collect(),
+            );
+        }
+        Ok(out)
+    }
+
     /// Ranks edits of `text` in one forward pass over it (see [`WorkerRequest::Rank`]): for
     /// each alternative, the first token where its tokens depart from the text's, and the
     /// model's log-probability of the alternative's token there minus that of the text's own
@@ -158,6 +193,20 @@ impl LoadedModel {
             pos += chunk.len();
         }
         Ok(probed)
+    }
+}
+
+/// A token's bytes as text: itself when whole UTF-8, else `bytes:\xNN…` (OpenAI's spelling).
+fn token_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => {
+            let mut out = String::from("bytes:");
+            for b in bytes {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+            out
+        }
     }
 }
 

@@ -69,14 +69,15 @@ impl Tutor {
     /// confusion sets is scored against `text` in one request. The broad sets propose many
     /// more; one forward pass ranks them by the model's next-token preference
     /// ([`crate::engine::Engine::rank`]) and only the best [`BROAD_KEEP`] are scored too.
-    /// Without scores (a remote backend) there are no gains and nothing changes.
+    /// Without scores (a remote server that cannot score) there are no gains and nothing
+    /// changes.
     pub async fn confusion_scan(&self, text: &str) -> Result<ConfusionScan> {
         let mut scan = ConfusionScan {
             text: text.to_string(),
             candidates: Vec::new(),
             gains: Vec::new(),
         };
-        if !self.engine.is_local() {
+        if !self.engine.can_score().await {
             return Ok(scan);
         }
         let mut candidates = crate::language::confusions::candidates(text);
@@ -152,7 +153,7 @@ impl Tutor {
         if let Some(t) = self.thresholds {
             return Ok(t);
         }
-        if !self.engine.is_local() {
+        if !self.engine.can_score().await {
             return Ok(crate::calibration::Thresholds::DEFAULT);
         }
         let model = self.model_name().await?;
@@ -168,7 +169,7 @@ impl Tutor {
         check: &crate::language::rules::RuleCheck,
     ) -> Result<String> {
         let choices = check.choices();
-        if choices.is_empty() || !self.engine.is_local() {
+        if choices.is_empty() || !self.engine.can_score().await {
             return Ok(check.correct_choosing(&[]));
         }
         let mut texts = Vec::new();
@@ -207,7 +208,7 @@ impl Tutor {
             model.corrected.clone(),
             model_and_rules.clone(),
         ];
-        let scores = if self.engine.is_local() {
+        let scores = if self.engine.can_score().await {
             self.engine.score(texts).await?
         } else {
             Vec::new()
