@@ -22,14 +22,26 @@ fn prompt_words(n: usize, run: usize) -> String {
     out.join(" ")
 }
 
+/// What `lexilingo bench` measures.
+pub struct Settings {
+    /// Prompt tokens (about) for prompt processing.
+    pub n_prompt: usize,
+    /// Tokens generated per repetition.
+    pub n_gen: u32,
+    /// Repetitions of each measurement.
+    pub repetitions: usize,
+    /// Skip the tutoring tasks (a shape twin's answers are noise).
+    pub speed_only: bool,
+}
+
 /// Runs the benchmark and prints a table, or one JSON object with `--json`.
-pub async fn run(
-    tutor: Tutor,
-    n_prompt: usize,
-    n_gen: u32,
-    repetitions: usize,
-    json_out: bool,
-) -> anyhow::Result<()> {
+pub async fn run(tutor: Tutor, settings: Settings, json_out: bool) -> anyhow::Result<()> {
+    let Settings {
+        n_prompt,
+        n_gen,
+        repetitions,
+        speed_only,
+    } = settings;
     let engine = tutor.engine().clone();
     let cancel = CancellationToken::new();
     let load_started = Instant::now();
@@ -112,7 +124,68 @@ pub async fn run(
     let tg = tg_tokens as f64 * 1000.0 / tg_ms as f64;
     let ttft = ttft_ms.iter().sum::<u64>() as f64 / ttft_ms.len().max(1) as f64;
 
-    // Per-task latency, each task once, in the order `analyze` runs them.
+    let peak_rss_after_speed = engine.worker_pid().await.and_then(peak_rss_kb);
+    let (tasks, analyze_over_slowest) = if speed_only {
+        (serde_json::Map::new(), None)
+    } else {
+        let (tasks, ratio) = task_latencies(&tutor, &cancel).await?;
+        (tasks, Some(ratio))
+    };
+    let peak_rss_mb = engine
+        .worker_pid()
+        .await
+        .and_then(peak_rss_kb)
+        .or(peak_rss_after_speed)
+        .map(|kb| kb as f64 / 1024.0);
+    let report = json!({
+        "model": info.name,
+        "threads": info.threads,
+        "n_ctx": info.n_ctx,
+        "model_size_mb": info.size_bytes as f64 / 1_048_576.0,
+        "n_params": info.n_params,
+        "n_prompt": n_prompt,
+        "n_gen": n_gen,
+        "repetitions": repetitions,
+        "pp_tokens_per_s": pp,
+        "tg_tokens_per_s": tg,
+        "pp_samples_tokens_per_s": pp_samples,
+        "tg_samples_tokens_per_s": tg_samples,
+        "constrained_tg_samples_tokens_per_s": cg_samples,
+        "analyze_over_slowest_subtask": analyze_over_slowest,
+        "constrained_tg_tokens_per_s": constrained_tg,
+        "constrained_slowdown": 1.0 - constrained_tg / tg,
+        "time_to_first_token_ms": ttft,
+        "task_latency_ms": tasks,
+        "model_load_ms": info.load_ms,
+        "worker_start_and_load_ms": load_wall_ms,
+        "worker_peak_rss_mb": peak_rss_mb,
+    });
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("model {} · {} threads", info.name, info.threads);
+        println!("prompt processing   {pp:>8.1} tok/s");
+        println!("generation          {tg:>8.1} tok/s");
+        println!("  with a JSON grammar {constrained_tg:>6.1} tok/s");
+        println!("time to first token {ttft:>8.0} ms");
+        for (k, v) in report["task_latency_ms"].as_object().into_iter().flatten() {
+            println!("{k:<19} {v:>8} ms");
+        }
+        println!("model load          {:>8} ms", info.load_ms);
+        if let Some(mb) = peak_rss_mb {
+            println!("worker peak RSS     {mb:>8.0} MB");
+        }
+    }
+    Ok(())
+}
+
+/// Each tutoring task's latency, once, in the order `analyze` runs them; then the warm
+/// analysis against its slowest warm sub-task (their ratio is returned too).
+async fn task_latencies(
+    tutor: &Tutor,
+    cancel: &CancellationToken,
+) -> anyhow::Result<(serde_json::Map<String, serde_json::Value>, f64)> {
+    let cancel = cancel.clone();
     let sentence = "She don't like apples.";
     let mut tasks = serde_json::Map::new();
     let mut time = |name: &str, t: Instant| {
@@ -169,49 +242,7 @@ pub async fn run(
     tasks.insert("fluency_warm".into(), json!(fluency_warm));
     let slowest = correction_warm.max(fluency_warm);
     tasks.insert("slowest_subtask_warm".into(), json!(slowest));
-
-    let peak_rss_mb = engine
-        .worker_pid()
-        .await
-        .and_then(peak_rss_kb)
-        .map(|kb| kb as f64 / 1024.0);
-    let report = json!({
-        "model": info.name,
-        "threads": info.threads,
-        "n_prompt": n_prompt,
-        "n_gen": n_gen,
-        "repetitions": repetitions,
-        "pp_tokens_per_s": pp,
-        "tg_tokens_per_s": tg,
-        "pp_samples_tokens_per_s": pp_samples,
-        "tg_samples_tokens_per_s": tg_samples,
-        "constrained_tg_samples_tokens_per_s": cg_samples,
-        "analyze_over_slowest_subtask": analyze_warm as f64 / slowest.max(1) as f64,
-        "constrained_tg_tokens_per_s": constrained_tg,
-        "constrained_slowdown": 1.0 - constrained_tg / tg,
-        "time_to_first_token_ms": ttft,
-        "task_latency_ms": tasks,
-        "model_load_ms": info.load_ms,
-        "worker_start_and_load_ms": load_wall_ms,
-        "worker_peak_rss_mb": peak_rss_mb,
-    });
-    if json_out {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        println!("model {} · {} threads", info.name, info.threads);
-        println!("prompt processing   {pp:>8.1} tok/s");
-        println!("generation          {tg:>8.1} tok/s");
-        println!("  with a JSON grammar {constrained_tg:>6.1} tok/s");
-        println!("time to first token {ttft:>8.0} ms");
-        for (k, v) in report["task_latency_ms"].as_object().into_iter().flatten() {
-            println!("{k:<19} {v:>8} ms");
-        }
-        println!("model load          {:>8} ms", info.load_ms);
-        if let Some(mb) = peak_rss_mb {
-            println!("worker peak RSS     {mb:>8.0} MB");
-        }
-    }
-    Ok(())
+    Ok((tasks, analyze_warm as f64 / slowest.max(1) as f64))
 }
 
 /// Peak resident memory of a process (Linux `VmHWM`).

@@ -199,6 +199,11 @@ pub enum Command {
         /// Repetitions to average.
         #[arg(long, default_value_t = 3)]
         repetitions: usize,
+        /// Speed, latency to the first token, load time and memory only; no tutoring tasks.
+        /// For shape twins (scripts/make-shape-twin), whose random weights answer noise that
+        /// no task can parse.
+        #[arg(long)]
+        speed_only: bool,
     },
     /// Measure the tutor on public learner data (dev splits): jfleg, gug, cefr-sp.
     Eval {

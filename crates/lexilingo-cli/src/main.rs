@@ -223,9 +223,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             n_prompt,
             n_gen,
             repetitions,
+            speed_only,
         } => {
             drop(out);
-            bench::run(tutor()?, *n_prompt, *n_gen, (*repetitions).max(1), cli.json).await?;
+            let settings = bench::Settings {
+                n_prompt: *n_prompt,
+                n_gen: *n_gen,
+                repetitions: (*repetitions).max(1),
+                speed_only: *speed_only,
+            };
+            bench::run(tutor()?, settings, cli.json).await?;
         }
         Command::Eval { set } => {
             drop(out);

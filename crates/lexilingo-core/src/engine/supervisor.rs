@@ -93,6 +93,19 @@ pub struct Engine {
     inner: Arc<Inner>,
 }
 
+/// The token counts of each generation, at debug level (`LEXILINGO_LOG=lexilingo_core=debug`):
+/// what an analysis costs, for the benchmarks and for sizing a school's server.
+fn log_generation(g: &Generation) {
+    tracing::debug!(
+        prompt_tokens = g.prompt_tokens,
+        cached_tokens = g.cached_tokens,
+        generated_tokens = g.generated_tokens,
+        prompt_ms = g.prompt_ms,
+        generation_ms = g.generation_ms,
+        "generation"
+    );
+}
+
 struct Inner {
     backend: Backend,
     next_id: AtomicU64,
@@ -225,22 +238,25 @@ impl Engine {
         mut on_text: impl FnMut(&str) + Send,
         cancel: &CancellationToken,
     ) -> Result<Generation> {
-        if let Err(remote) = self.local() {
-            return Ok(remote.generate(request, &mut on_text, cancel).await?);
-        }
-        self.request(
-            |id| WorkerRequest::Generate { id, request },
-            Some(cancel),
-            |event| match event {
-                WorkerEvent::Token { text, .. } => {
-                    on_text(&text);
-                    None
-                }
-                WorkerEvent::Done { generation, .. } => Some(generation),
-                _ => None,
-            },
-        )
-        .await
+        let generation = if let Err(remote) = self.local() {
+            remote.generate(request, &mut on_text, cancel).await?
+        } else {
+            self.request(
+                |id| WorkerRequest::Generate { id, request },
+                Some(cancel),
+                |event| match event {
+                    WorkerEvent::Token { text, .. } => {
+                        on_text(&text);
+                        None
+                    }
+                    WorkerEvent::Done { generation, .. } => Some(generation),
+                    _ => None,
+                },
+            )
+            .await?
+        };
+        log_generation(&generation);
+        Ok(generation)
     }
 
     /// Generates answers to several requests at once (parallel sequences of one batch in the
@@ -257,15 +273,18 @@ impl Engine {
             }
             return Ok(out);
         }
-        self.request(
-            |id| WorkerRequest::GenerateMany { id, requests },
-            Some(cancel),
-            |event| match event {
-                WorkerEvent::DoneMany { generations, .. } => Some(generations),
-                _ => None,
-            },
-        )
-        .await
+        let generations = self
+            .request(
+                |id| WorkerRequest::GenerateMany { id, requests },
+                Some(cancel),
+                |event| match event {
+                    WorkerEvent::DoneMany { generations, .. } => Some(generations),
+                    _ => None,
+                },
+            )
+            .await?;
+        generations.iter().for_each(log_generation);
+        Ok(generations)
     }
 
     /// Turns a broken exchange into an error, reaping a dead worker.
@@ -321,6 +340,7 @@ impl Engine {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
+        tracing::debug!(texts = texts.len(), "scoring");
         if let Err(remote) = self.local() {
             let tokens = remote.token_logprobs(texts).await?;
             return Ok(tokens.iter().map(|t| TextScore::from_tokens(t)).collect());
@@ -362,6 +382,7 @@ impl Engine {
         if alternatives.is_empty() {
             return Ok(Vec::new());
         }
+        tracing::debug!(alternatives = alternatives.len(), "ranking");
         if let Err(remote) = self.local() {
             return Ok(remote.rank(text, alternatives).await?);
         }
