@@ -32,6 +32,10 @@ pub struct Settings {
     pub repetitions: usize,
     /// Skip the tutoring tasks (a shape twin's answers are noise).
     pub speed_only: bool,
+    /// A sentence to time whole analyses of.
+    pub analyze: Option<String>,
+    /// Token counts to cut that analysis's generations at (empty: not cut).
+    pub cut_generations: Vec<u32>,
 }
 
 /// Runs the benchmark and prints a table, or one JSON object with `--json`.
@@ -41,6 +45,8 @@ pub async fn run(tutor: Tutor, settings: Settings, json_out: bool) -> anyhow::Re
         n_gen,
         repetitions,
         speed_only,
+        analyze,
+        cut_generations,
     } = settings;
     let engine = tutor.engine().clone();
     let cancel = CancellationToken::new();
@@ -131,6 +137,12 @@ pub async fn run(tutor: Tutor, settings: Settings, json_out: bool) -> anyhow::Re
         let (tasks, ratio) = task_latencies(&tutor, &cancel).await?;
         (tasks, Some(ratio))
     };
+    let whole = match &analyze {
+        Some(sentence) => {
+            Some(whole_analyses(&tutor, sentence, &cut_generations, repetitions, &cancel).await?)
+        }
+        None => None,
+    };
     let peak_rss_mb = engine
         .worker_pid()
         .await
@@ -159,6 +171,7 @@ pub async fn run(tutor: Tutor, settings: Settings, json_out: bool) -> anyhow::Re
         "model_load_ms": info.load_ms,
         "worker_start_and_load_ms": load_wall_ms,
         "worker_peak_rss_mb": peak_rss_mb,
+        "analyze": whole,
     });
     if json_out {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -175,8 +188,47 @@ pub async fn run(tutor: Tutor, settings: Settings, json_out: bool) -> anyhow::Re
         if let Some(mb) = peak_rss_mb {
             println!("worker peak RSS     {mb:>8.0} MB");
         }
+        if let Some(w) = &report["analyze"].as_object() {
+            println!(
+                "whole analyze       cold {} ms, warm {} ms (median)",
+                w["cold_ms"], w["warm_ms_median"]
+            );
+        }
     }
     Ok(())
+}
+
+/// Whole analyses of `sentence`, timed here in the CLI (the worker's process boundary
+/// included): the first one cold (nothing cached), then `repetitions` warm ones. With `cuts`,
+/// each analysis's generations are cut at those token counts ([`lexilingo_core::engine::Engine::cut_generations`]).
+async fn whole_analyses(
+    tutor: &Tutor,
+    sentence: &str,
+    cuts: &[u32],
+    repetitions: usize,
+    cancel: &CancellationToken,
+) -> anyhow::Result<serde_json::Value> {
+    let mut samples = Vec::new();
+    let mut timings = Vec::new();
+    for _ in 0..=repetitions {
+        tutor.engine().cut_generations(cuts.iter().copied());
+        let t = Instant::now();
+        let result = tutor.analyze(sentence, cancel).await?;
+        samples.push(t.elapsed().as_millis() as u64);
+        timings.push(result.timings_ms);
+    }
+    tutor.engine().cut_generations([]);
+    let mut warm = samples[1..].to_vec();
+    warm.sort_unstable();
+    Ok(json!({
+        "sentence": sentence,
+        "words": sentence.split_whitespace().count(),
+        "cut_generations": cuts,
+        "cold_ms": samples[0],
+        "warm_ms": &samples[1..],
+        "warm_ms_median": warm[warm.len() / 2],
+        "parts_ms_last": timings.last(),
+    }))
 }
 
 /// Each tutoring task's latency, once, in the order `analyze` runs them; then the warm

@@ -204,6 +204,14 @@ pub enum Command {
         /// no task can parse.
         #[arg(long)]
         speed_only: bool,
+        /// Also time whole analyses of this sentence (one cold, then `--repetitions` warm).
+        #[arg(long)]
+        analyze: Option<String>,
+        /// With `--analyze`: cut the analysis's generations at these token counts, in order
+        /// (comma-separated), as `scripts/bench` does for a shape twin with the counts the
+        /// test model generates for the same sentence.
+        #[arg(long, value_delimiter = ',', requires = "analyze")]
+        cut_generations: Vec<u32>,
     },
     /// Measure the tutor on public learner data (dev splits): jfleg, gug, cefr-sp.
     Eval {

@@ -224,6 +224,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             n_gen,
             repetitions,
             speed_only,
+            analyze,
+            cut_generations,
         } => {
             drop(out);
             let settings = bench::Settings {
@@ -231,6 +233,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 n_gen: *n_gen,
                 repetitions: (*repetitions).max(1),
                 speed_only: *speed_only,
+                analyze: analyze.clone(),
+                cut_generations: cut_generations.clone(),
             };
             bench::run(tutor()?, settings, cli.json).await?;
         }
@@ -297,6 +301,8 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
+        // Colour only on a terminal: a log piped into a file or a script stays plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }

@@ -290,6 +290,36 @@ async fn a_repeated_system_prompt_is_reused_and_answers_do_not_change() {
     assert_eq!(second.text, fresh.text);
 }
 
+/// One request of many candidates is decoded side by side (lanes sharing the reference's
+/// cache cells, more candidates than lanes, departing at every word); each score must be
+/// the one the text gets when it is scored on its own.
+#[tokio::test]
+async fn scoring_many_candidates_at_once_matches_scoring_each_alone() {
+    let sentence = "Yesterday my brother and I go to the market near our house.";
+    let words: Vec<&str> = sentence.split(' ').collect();
+    let mut texts = vec![sentence.to_string()];
+    for i in 0..words.len() {
+        let mut w = words.clone();
+        w[i] = "the";
+        texts.push(w.join(" "));
+    }
+    texts.push(format!("{sentence} Then we went home."));
+    texts.push(sentence.to_string());
+    let engine = engine();
+    let together = engine.score(texts.clone()).await.expect("scores");
+    assert_eq!(together.len(), texts.len());
+    let one_by_one = crate::common::engine();
+    for (text, score) in texts.iter().zip(&together) {
+        let alone = one_by_one.score(vec![text.clone()]).await.expect("scores");
+        assert_eq!(alone[0].tokens, score.tokens, "{text}");
+        assert!(
+            (alone[0].logprob - score.logprob).abs() < 1e-6
+                && (alone[0].min_logprob - score.min_logprob).abs() < 1e-6,
+            "{text}: alone {alone:?}, together {score:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn scoring_prefers_grammar_and_reusing_a_prefix_changes_nothing() {
     let good = "She likes apples very much.".to_string();

@@ -109,6 +109,8 @@ fn log_generation(g: &Generation) {
 struct Inner {
     backend: Backend,
     next_id: AtomicU64,
+    /// Token counts the next generations are cut at, in order ([`Engine::cut_generations`]).
+    cuts: std::sync::Mutex<std::collections::VecDeque<u32>>,
 }
 
 /// Where the model runs. The tasks ask [`Engine::can_score`] before they rely on
@@ -162,6 +164,7 @@ impl Engine {
                     worker: Box::new(Mutex::new(None)),
                 },
                 next_id: AtomicU64::new(1),
+                cuts: Default::default(),
             }),
         })
     }
@@ -175,8 +178,30 @@ impl Engine {
             inner: Arc::new(Inner {
                 backend: Backend::Remote(RemoteClient::new(remote)?),
                 next_id: AtomicU64::new(1),
+                cuts: Default::default(),
             }),
         })
+    }
+
+    /// Cuts the next generations, in the order they are asked for, at these token counts.
+    ///
+    /// For the production-size benchmark only: a shape twin (random weights with a real
+    /// model's architecture) never writes an answer that stops where a real one would, so
+    /// `scripts/bench` counts the tokens the test model generates for a sentence and has the
+    /// twin generate exactly as many. The whole analysis then runs at production size, with
+    /// the cut answers handled as unusable, as they would be from any model.
+    pub fn cut_generations(&self, counts: impl IntoIterator<Item = u32>) {
+        let mut cuts = self.inner.cuts.lock().unwrap_or_else(|e| e.into_inner());
+        cuts.clear();
+        cuts.extend(counts);
+    }
+
+    /// Applies the next cut of [`Engine::cut_generations`], if any, to `request`.
+    fn apply_cut(&self, request: &mut GenerateRequest) {
+        let mut cuts = self.inner.cuts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = cuts.pop_front() {
+            request.max_tokens = n.max(1);
+        }
     }
 
     /// Whether the model runs on this machine.
@@ -238,6 +263,8 @@ impl Engine {
         mut on_text: impl FnMut(&str) + Send,
         cancel: &CancellationToken,
     ) -> Result<Generation> {
+        let mut request = request;
+        self.apply_cut(&mut request);
         let generation = if let Err(remote) = self.local() {
             remote.generate(request, &mut on_text, cancel).await?
         } else {
@@ -273,6 +300,8 @@ impl Engine {
             }
             return Ok(out);
         }
+        let mut requests = requests;
+        requests.iter_mut().for_each(|r| self.apply_cut(r));
         let generations = self
             .request(
                 |id| WorkerRequest::GenerateMany { id, requests },

@@ -178,7 +178,18 @@ impl Tutor {
         };
         let generated_ms = ms(started);
         let model_correction = correction::model_result_or_unchanged(sentence, correction_gen)?;
-        let rating = fluency::rating_result(rating_gen, false)?;
+        // An unusable rating (another model that breaks the format, or a cut-off answer) costs
+        // the model's share of the fluency score, not the analysis: the rules' fit scores alone.
+        let rating = match fluency::rating_result(rating_gen, false) {
+            Ok(rating) => Some(rating),
+            Err(crate::Error::Parse(e)) => {
+                tracing::warn!(
+                    "the model's rating was unusable ({e}); fluency from the rules alone"
+                );
+                None
+            }
+            Err(e) => return Err(e),
+        };
         let t = Instant::now();
         let check = rules_work.await.unwrap_or_else(|e| {
             tracing::error!("the rule check failed: {e}");
@@ -194,9 +205,14 @@ impl Tutor {
         correction::mark_sure(&mut correction, thresholds.confusion_gain_nats);
         let correction_ms = generated_ms + ms(t);
         let t = Instant::now();
-        let signals = self.signals_from(sentence, &hints, rating, own_score.as_ref());
         let mistakes: Vec<_> = correction.edits.iter().map(|e| e.error_type).collect();
-        let fluency = self.fluency_from(signals, &mistakes).await?;
+        let fluency = match rating {
+            Some(rating) => {
+                let signals = self.signals_from(sentence, &hints, rating, own_score.as_ref());
+                self.fluency_from(signals, &mistakes).await?
+            }
+            None => self.fluency_from_rules(sentence, &hints, &mistakes),
+        };
         let verdict = Verdict::decide(&correction, near.as_ref(), fluency.score, &thresholds);
         let fluency_ms = generated_ms + ms(t);
         let t = Instant::now();

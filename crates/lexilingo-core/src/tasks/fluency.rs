@@ -159,6 +159,31 @@ impl Tutor {
         })
     }
 
+    /// The score from the rule features alone, under the model-independent fit: for an
+    /// analysis whose model rating was unusable. `model_score` is `None`: the model gave none.
+    pub(crate) fn fluency_from_rules(
+        &self,
+        sentence: &str,
+        hints: &[crate::language::rules::Hint],
+        mistakes: &[ErrorType],
+    ) -> FluencyResult {
+        let rules = calibration::fluency_features(self.lexicon, sentence, hints);
+        let score = calibration::Calibration::builtin()
+            .for_model(calibration::ANY_MODEL)
+            .and_then(|entry| entry.fluency.as_ref())
+            .filter(|linear| linear.features.len() == rules.len())
+            .map(|linear| calibration::gug_to_score(linear.predict(&rules)))
+            // The shipped calibration always has this entry (a test checks it); the middle of
+            // the scale only if a hand-edited file lost it.
+            .unwrap_or(2.5);
+        FluencyResult {
+            score,
+            model_score: None,
+            reason: reason_vi(score, mistakes),
+            reason_en: reason_en(score, mistakes),
+        }
+    }
+
     /// The signals the fluency score combines. Without `reason` the model writes only its
     /// score, which is several times faster; the score is the same, since it is the first
     /// field of the answer and decoding is greedy (used by the evaluation).

@@ -27,6 +27,11 @@ pub struct PromptCache {
 /// first decodes only from its first difference.
 pub(super) const SCORE_SEQ: usize = SLOTS;
 
+/// Scratch KV-cache sequences after [`SCORE_SEQ`], emptied after each scoring request: the
+/// texts of one request are decoded in them side by side, each sharing the reference text's
+/// cells up to where it departs from it (with a unified KV cache a shared cell is stored once).
+pub(super) const SCORE_LANES: usize = 8;
+
 #[derive(Default, Clone)]
 pub(super) struct Slot {
     pub(super) tokens: Vec<LlamaToken>,

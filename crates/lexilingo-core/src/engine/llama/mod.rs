@@ -26,8 +26,8 @@ mod cache;
 mod sampling;
 mod scoring;
 
-use cache::SCORE_SEQ;
 pub use cache::{PromptCache, SLOTS};
+use cache::{SCORE_LANES, SCORE_SEQ};
 use sampling::{sample_constrained, sampler_chain, take_utf8_prefix};
 
 /// Prompt tokens decoded per `llama_decode` call.
@@ -46,11 +46,18 @@ impl LoadedModel {
     /// Loads the GGUF file, with its chat template when it carries one.
     pub fn load(backend: &LlamaBackend, settings: &LoadSettings) -> Result<Self, EngineError> {
         let started = Instant::now();
+        // Read into memory rather than mapped: on x86 llama.cpp repacks most Q4 weights into
+        // an interleaved copy (CPU_REPACK), and with a mapping the file pages it read them
+        // from stay resident beside that copy. At 1.5B that was 597 MiB counted twice: worker
+        // RSS 1,761 MB mapped, 1,265 MB read in, for a 935 MB file (docs/BENCHMARKS.md,
+        // § Production size). Loading takes about a second longer, once per start.
+        let params = LlamaModelParams::default().with_use_mmap(false);
         let model =
-            LlamaModel::load_from_file(backend, &settings.model_path, &LlamaModelParams::default())
-                .map_err(|e| EngineError::LoadFailed {
+            LlamaModel::load_from_file(backend, &settings.model_path, &params).map_err(|e| {
+                EngineError::LoadFailed {
                     message: e.to_string(),
-                })?;
+                }
+            })?;
         let template = model.chat_template(None).ok();
         let name = model.meta_val_str("general.name").unwrap_or_else(|_| {
             settings
@@ -89,7 +96,7 @@ impl LoadedModel {
             .with_n_batch(N_BATCH)
             .with_n_threads(threads)
             .with_n_threads_batch(threads)
-            .with_n_seq_max(SLOTS as u32 + 1)
+            .with_n_seq_max((SLOTS + 1 + SCORE_LANES) as u32)
             // One buffer shared by all slots, so a single long conversation can still use the
             // whole context.
             .with_kv_unified(true);
