@@ -73,8 +73,8 @@ impl LoadedModel {
     /// are decoded together, one `llama_decode` for up to [`SCORE_LANES`] texts and
     /// [`LANE_BATCH`] tokens. One decode of 60 tokens costs far less than six of 10 (a CPU
     /// multiplies a batch of tokens by each weight matrix at once).
-    /// A text's log-probabilities are the same either way, since each token sees only its own
-    /// sequence's cells.
+    /// A text's log-probabilities are the same either way, to the last bit in decodes of
+    /// that size: each token sees only its own sequence's cells.
     fn scored_texts(
         &self,
         ctx: &mut LlamaContext<'_>,
@@ -121,30 +121,21 @@ impl LoadedModel {
             group_tokens += n;
         }
         for group in groups {
-            let fits = self.make_room(ctx, cache, &group, &tokenised);
-            let decoded = if fits {
-                self.decode_lanes(ctx, cache, &group, &tokenised)
-            } else {
-                Err(EngineError::ContextOverflow {
-                    needed: group
-                        .iter()
-                        .map(|&(i, f)| (tokenised[i].len() - f) as u32)
-                        .sum(),
-                    n_ctx: ctx.n_ctx(),
-                })
-            };
+            let needed: usize = group
+                .iter()
+                .map(|&(i, from)| tokenised[i].len() - from)
+                .sum();
+            if !self.make_room(ctx, cache, cache.scored.len() + needed)? {
+                // No room for the lanes beside the other cached prompts: one by one.
+                alone.extend(group.iter().map(|g| g.0));
+                continue;
+            }
+            let decoded = self.decode_lanes(ctx, cache, &group, &tokenised);
             for lane in 0..group.len() {
                 let _ = clear_seq(ctx, SCORE_SEQ + 1 + lane, 0);
             }
-            match decoded {
-                Ok(scored) => {
-                    for (&(i, _), s) in group.iter().zip(scored) {
-                        out[i] = s;
-                    }
-                }
-                // No room for the lanes beside the other cached prompts: one by one.
-                Err(EngineError::ContextOverflow { .. }) => alone.extend(group.iter().map(|g| g.0)),
-                Err(e) => return Err(e),
+            for (&(i, _), scored) in group.iter().zip(decoded?) {
+                out[i] = scored;
             }
         }
         for i in alone {
@@ -154,31 +145,26 @@ impl LoadedModel {
         Ok(out)
     }
 
-    /// Evicts least recently used prompt slots until the lanes of `group` fit beside what
-    /// stays cached; false when they cannot.
+    /// Evicts least recently used prompt slots until `needed` more cells fit beside the
+    /// scoring sequence and what stays cached; false when they cannot.
     fn make_room(
         &self,
         ctx: &mut LlamaContext<'_>,
         cache: &mut PromptCache,
-        group: &[(usize, usize)],
-        tokenised: &[Vec<LlamaToken>],
-    ) -> bool {
+        needed: usize,
+    ) -> Result<bool, EngineError> {
         let n_ctx = ctx.n_ctx() as usize;
-        let needed: usize = group
-            .iter()
-            .map(|&(i, from)| tokenised[i].len() - from)
-            .sum();
-        while cache.cells_used_except(SCORE_SEQ) + cache.scored.len() + needed > n_ctx {
+        while cache.cells_used_except(SCORE_SEQ) + needed > n_ctx {
             let victim = (0..cache.slots.len())
                 .filter(|&i| !cache.slots[i].tokens.is_empty())
                 .min_by_key(|&i| cache.slots[i].last_used);
-            let Some(victim) = victim else { return false };
-            if clear_seq(ctx, victim, 0).is_err() {
-                return false;
-            }
+            let Some(victim) = victim else {
+                return Ok(false);
+            };
+            clear_seq(ctx, victim, 0)?;
             cache.slots[victim].tokens.clear();
         }
-        true
+        Ok(true)
     }
 
     /// Decodes each text of `group` from its position `from` on, in its own lane holding the
@@ -278,14 +264,7 @@ impl LoadedModel {
                 n_ctx: n_ctx as u32,
             });
         }
-        while cache.cells_used_except(SCORE_SEQ) + tokens.len() > n_ctx {
-            let victim = (0..cache.slots.len())
-                .filter(|&i| !cache.slots[i].tokens.is_empty())
-                .min_by_key(|&i| cache.slots[i].last_used);
-            let Some(victim) = victim else { break };
-            clear_seq(ctx, victim, 0)?;
-            cache.slots[victim].tokens.clear();
-        }
+        self.make_room(ctx, cache, tokens.len())?;
         // Keep the common prefix, but decode its last token again: its logits (not kept)
         // predict the first new token. A probe needs the logits before its token, so the
         // decode starts there at the latest.
