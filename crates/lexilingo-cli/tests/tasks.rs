@@ -243,6 +243,31 @@ async fn analyze_she_dont_like_apples_end_to_end() {
     assert_eq!(r.vocabulary.words.len(), 4);
 }
 
+/// A model rating that cannot be read (cut off here; from another model, a broken format)
+/// does not fail the analysis: the fluency comes from the rules' fit, the rest is as usual.
+#[tokio::test]
+async fn an_unusable_model_rating_falls_back_to_the_rules_fluency() {
+    let sentence = "She don't like apples.";
+    let whole = tutor()
+        .analyze(sentence, &CancellationToken::new())
+        .await
+        .expect("works");
+    let cut = tutor();
+    // The correction is generated first and is left whole (the test model's is about 30
+    // tokens); the rating is cut after its first token, `{"`.
+    cut.engine().cut_generations([256, 1]);
+    let r = cut
+        .analyze(sentence, &CancellationToken::new())
+        .await
+        .expect("an unusable rating is not an error");
+    assert_eq!(r.fluency.model_score, None, "{:?}", r.fluency);
+    assert!(whole.fluency.model_score.is_some(), "{:?}", whole.fluency);
+    assert!((0.0..=5.0).contains(&r.fluency.score), "{:?}", r.fluency);
+    assert!(r.fluency.reason.starts_with("Câu"), "{}", r.fluency.reason);
+    assert_eq!(r.correction, whole.correction);
+    assert_eq!(r.vocabulary, whole.vocabulary);
+}
+
 #[tokio::test]
 async fn blank_and_overlong_input_is_refused_before_the_model() {
     let tutor = tutor();

@@ -75,6 +75,7 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
             rules_only,
             changes,
             fit_thresholds,
+            samples: samples_file,
         } => {
             let change_line = |sentence: &str, e: &lexilingo_core::language::edits::Edit| {
                 format!(
@@ -137,11 +138,53 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                     "fitting the thresholds on {} {fit_split} sentences",
                     train.len()
                 );
-                let (train_samples, train_failures) =
-                    verdict_samples(&tutor, &train, &cancel).await;
+                let saved = match samples_file {
+                    Some(path) if path.exists() => {
+                        let saved = SavedSamples::read(path)?;
+                        anyhow::ensure!(
+                            saved.model == model
+                                && saved.fit_split == fit_split
+                                && saved.split == *split
+                                && saved.train.len() + saved.train_failures == train.len()
+                                && saved.report.len() + saved.report_failures == rows.len(),
+                            "{} holds samples of {} ({} / {}), not of {model} ({fit_split} / \
+                             {split}) with these limits: delete it to recompute",
+                            path.display(),
+                            saved.model,
+                            saved.fit_split,
+                            saved.split
+                        );
+                        eprintln!("samples read from {}", path.display());
+                        saved
+                    }
+                    _ => {
+                        let (train_samples, train_failures) =
+                            verdict_samples(&tutor, &train, &cancel).await;
+                        eprintln!("reporting on {} {split} sentences", rows.len());
+                        let (samples, failures) = verdict_samples(&tutor, &rows, &cancel).await;
+                        let saved = SavedSamples {
+                            model: model.clone(),
+                            fit_split: fit_split.to_string(),
+                            split: split.clone(),
+                            train: train_samples,
+                            train_failures,
+                            report: samples,
+                            report_failures: failures,
+                        };
+                        if let Some(path) = samples_file {
+                            saved.write(path)?;
+                        }
+                        saved
+                    }
+                };
+                let SavedSamples {
+                    train: train_samples,
+                    train_failures,
+                    report: samples,
+                    report_failures: failures,
+                    ..
+                } = saved;
                 let fitted = calibration::fit_thresholds(&train_samples);
-                eprintln!("reporting on {} {split} sentences", rows.len());
-                let (samples, failures) = verdict_samples(&tutor, &rows, &cancel).await;
                 let previous = calibration.for_model(&model).cloned();
                 let fitted_on = match &previous {
                     Some(p) if !p.fitted_on.contains("thresholds") => format!(
@@ -170,6 +213,8 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
                     "fitted": fitted, "failures": failures,
                     "with_default": calibration::verdict_report(&samples, &calibration::Thresholds::DEFAULT),
                     "with_fitted": calibration::verdict_report(&samples, &fitted),
+                    "with_fitted_one_broad_threshold": calibration::verdict_report(&samples,
+                        &calibration::Thresholds { broad_sets: Default::default(), ..fitted }),
                     "train_with_fitted": calibration::verdict_report(&train_samples, &fitted) });
                 return print_report(&report, json_out);
             }
@@ -428,4 +473,30 @@ pub async fn run(set: &EvalSet, tutor: Option<Tutor>, json_out: bool) -> anyhow:
         }
     };
     print_report(&report, json_out)
+}
+
+/// The verdict samples of one `eval gug --fit-thresholds` run (`--samples`).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedSamples {
+    model: String,
+    fit_split: String,
+    split: String,
+    train: Vec<calibration::VerdictSample>,
+    train_failures: usize,
+    report: Vec<calibration::VerdictSample>,
+    report_failures: usize,
+}
+
+impl SavedSamples {
+    fn read(path: &std::path::Path) -> anyhow::Result<SavedSamples> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a samples file", path.display()))
+    }
+
+    fn write(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        std::fs::write(path, serde_json::to_string(self)?)
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
 }

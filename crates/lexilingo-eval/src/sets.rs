@@ -71,6 +71,12 @@ pub enum EvalSet {
         /// fitted values (saved with --save-calibration).
         #[arg(long, requires = "fit_split", conflicts_with = "rules_only")]
         fit_thresholds: bool,
+        /// With --fit-thresholds: the per-sentence gains and fluency of both splits (the slow
+        /// part, half an hour with the test model) are read from this JSON file when it
+        /// exists, for this model, and written to it when it does not; a change to the fit
+        /// itself then reruns in seconds.
+        #[arg(long, requires = "fit_thresholds")]
+        samples: Option<PathBuf>,
         /// Write each edit the tutor makes to a perfect sentence here, as `sentence \t
         /// original → replacement \t type` (the production pipeline, or the rules alone with
         /// --rules-only): what to read when checking for over-correction.

@@ -137,3 +137,52 @@ fn gug_ratings_map_onto_zero_to_five() {
     assert_eq!(gug_to_score(1.0), 0.0);
     assert_eq!(gug_to_score(2.5), 2.5);
 }
+
+#[test]
+fn each_broad_set_gets_the_threshold_its_gains_earn() {
+    use crate::language::confusions::Confusion;
+    // The model tells right from wrong in articles (wrong sentences gain 4–7 nats, right ones
+    // at most 1) but not in agreement (both kinds gain 6–9 nats).
+    let mut samples = Vec::new();
+    for i in 0..200 {
+        let k = f64::from(i % 4);
+        let wrong = VerdictSample {
+            broad_gains: vec![
+                (Confusion::Article, 4.0 + k),
+                (Confusion::Agreement, 6.0 + k),
+            ],
+            ..sample(2, -1.0, 2.0)
+        };
+        let right = VerdictSample {
+            broad_gains: vec![
+                (Confusion::Article, k / 3.0),
+                (Confusion::Agreement, 6.0 + k),
+            ],
+            ..sample(4, -1.0, 4.0)
+        };
+        samples.push(wrong);
+        samples.push(right);
+    }
+    let sets = fit_broad_sets(&samples, 0.02).expect("both kinds of sentence");
+    let article = sets.article.expect("fitted");
+    let agreement = sets.agreement.expect("fitted");
+    assert!(article > 1.0 && article <= 4.0, "{sets:?}");
+    // Agreement fires on right sentences as often as on wrong ones: lowering it into the
+    // 6–9 band spends far over the budget, so it stays above the band.
+    assert!(agreement > 9.0, "{sets:?}");
+    let per_set = Thresholds {
+        broad_sets: sets,
+        ..Thresholds::DEFAULT
+    };
+    let r = verdict_report(&samples, &per_set);
+    assert!(r.perfect_confusion_edits <= 0.02, "{r:?}");
+    assert_eq!(r.imperfect_confusion_edits, 1.0, "{r:?}");
+    // One shared threshold must rise above the agreement band and loses the articles.
+    let shared = fit_thresholds(&samples);
+    assert!(shared.broad_gain_nats > 9.0, "{shared:?}");
+    assert_eq!(shared.broad_sets, sets);
+    // Saved samples read back the same.
+    let json = serde_json::to_string(&samples[..2]).expect("serialisable");
+    let back: Vec<VerdictSample> = serde_json::from_str(&json).expect("reads back");
+    assert_eq!(back, samples[..2]);
+}

@@ -185,7 +185,7 @@ impl Engine {
 
     /// Cuts the next generations, in the order they are asked for, at these token counts.
     ///
-    /// For the production-size benchmark only: a shape twin (random weights with a real
+    /// For the production-size benchmark (and a test of an answer cut off): a shape twin (random weights with a real
     /// model's architecture) never writes an answer that stops where a real one would, so
     /// `scripts/bench` counts the tokens the test model generates for a sentence and has the
     /// twin generate exactly as many. The whole analysis then runs at production size, with

@@ -258,6 +258,7 @@ mod tests {
             near_gain_nats: 1.0,
             fluency_min: 3.0,
             broad_gain_nats: 8.0,
+            ..Thresholds::DEFAULT
         };
         let clean = correction::build("My house small but nice.", "My house small but nice.");
         let near = correction::NearEdit {

@@ -21,7 +21,8 @@
 //! ([`crate::language::vietnamese`]).
 
 /// Which confusion set a candidate comes from (for the error type and the explanation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Confusion {
     /// *be* missing before an adjective, *very*, an *-ing* form or a noun phrase.
     MissingBe,

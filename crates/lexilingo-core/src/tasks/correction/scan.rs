@@ -141,7 +141,7 @@ impl Tutor {
             expert,
             rules_changed: fixed != sentence,
             gains: curated.into_iter().map(|(g, _)| *g).collect(),
-            broad_gains: broad.into_iter().map(|(g, _)| *g).collect(),
+            broad_gains: broad.into_iter().map(|(g, c)| (c.kind, *g)).collect(),
             fluency,
         })
     }
@@ -287,8 +287,8 @@ pub struct NearEdit {
 }
 
 impl ConfusionScan {
-    /// The text with the edits made whose gain reaches their threshold (the broad sets'
-    /// own, higher one for theirs): best first, skipping any that overlaps (or inserts at the
+    /// The text with the edits made whose gain reaches their threshold (for a broad set's,
+    /// that set's own, [`crate::calibration::Thresholds::broad_for`]): best first, skipping any that overlaps (or inserts at the
     /// same place as) one already taken.
     pub fn fixed(&self, t: &crate::calibration::Thresholds) -> String {
         let mut ranked: Vec<(f64, &crate::language::confusions::Candidate)> = self
@@ -299,7 +299,7 @@ impl ConfusionScan {
             .filter(|(gain, c)| {
                 *gain
                     >= if c.broad {
-                        t.broad_gain_nats
+                        t.broad_for(c.kind)
                     } else {
                         t.confusion_gain_nats
                     }
