@@ -141,6 +141,11 @@ pub fn broad_candidates(text: &str) -> Vec<Candidate> {
         });
     };
     let word = |i: usize| ws.get(i).and_then(|w| w.as_ref());
+    let protected = crate::language::vietnamese::protected_spans(text);
+    // A Vietnamese word, name or dish: the article before it is left as typed too. Which
+    // article a noun takes depends on the noun, and to the model these words are rare
+    // tokens, so its preference there says nothing ("an ao dai" → "the ao dai").
+    let vietnamese = |w: Option<&Tagged>| w.is_some_and(|w| protected.touches(w.start, w.end));
     let singular_countable_md = |m: &DictWordMetadata| {
         m.is_noun()
             && m.is_singular_noun()
@@ -158,7 +163,7 @@ pub fn broad_candidates(text: &str) -> Vec<Candidate> {
         let first = i == 0;
 
         // Articles: drop or swap one that is there…
-        if matches!(lower, "the" | "a" | "an") && !first {
+        if matches!(lower, "the" | "a" | "an") && !first && !vietnamese(next) {
             push(w.start, w.end, String::new(), Confusion::Article);
             if let Some(nx) = next {
                 if lower == "the" {
@@ -192,7 +197,8 @@ pub fn broad_candidates(text: &str) -> Vec<Candidate> {
                 && !DETERMINERS.contains(&p.lower.as_str())
                 && !p.lower.ends_with("'s")
         });
-        if (bare_noun || adj_noun) && opens && !first {
+        let head_vietnamese = vietnamese(Some(w)) || (adj_noun && vietnamese(next));
+        if (bare_noun || adj_noun) && opens && !first && !head_vietnamese {
             push(
                 w.start,
                 w.start,
@@ -271,7 +277,6 @@ pub fn broad_candidates(text: &str) -> Vec<Candidate> {
             push(w.start, w.end, String::new(), Confusion::Preposition);
         }
     }
-    let protected = crate::language::vietnamese::protected_spans(text);
     let curated = candidates(text);
     out.retain(|c| {
         !protected.touches(c.start, c.end)

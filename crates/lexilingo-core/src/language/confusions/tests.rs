@@ -58,6 +58,17 @@ fn broad(text: &str) -> Vec<String> {
 }
 
 #[test]
+fn the_article_of_a_vietnamese_word_is_left_as_typed() {
+    let all = broad("She wore an ao dai to the wedding.");
+    assert!(all.iter().all(|p| p.contains("an ao dai")), "{all:?}");
+    // An English noun in the same sentence still gets its article candidates.
+    assert!(
+        all.iter().any(|p| p == "She wore an ao dai to a wedding."),
+        "{all:?}"
+    );
+}
+
+#[test]
 fn the_broad_sets_reach_mistakes_no_pattern_foresees() {
     for (wrong, right) in [
         (
