@@ -34,14 +34,6 @@ impl VerdictSample {
         self.broad_gains.iter().any(|(_, g)| *g >= broad_gain_nats)
     }
 
-    /// Whether a broad-set edit is made at each set's own threshold (in
-    /// [`BroadSets::KINDS`] order).
-    pub fn broad_fires_per_set(&self, per_set: &[f64; 5]) -> bool {
-        self.broad_gains
-            .iter()
-            .any(|(kind, g)| BroadSets::index(*kind).is_some_and(|i| *g >= per_set[i]))
-    }
-
     /// Whether any edit of the rules' correction is made with these thresholds.
     pub fn fires(&self, t: &Thresholds) -> bool {
         self.confusion_fires(t.confusion_gain_nats)
